@@ -1,0 +1,95 @@
+/* avatar-flow.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "avatar-client.h"
+#include "avatar-image.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  AVATAR_FLOW_STATE_IDLE,
+  AVATAR_FLOW_STATE_PREPARING,
+  AVATAR_FLOW_STATE_REQUESTING,
+  AVATAR_FLOW_STATE_UPLOADING,
+  AVATAR_FLOW_STATE_PROCESSING,
+  AVATAR_FLOW_STATE_FETCHING,
+  AVATAR_FLOW_STATE_DONE,
+  AVATAR_FLOW_STATE_FAILED,
+  AVATAR_FLOW_STATE_CANCELLED,
+} AvatarFlowState;
+
+typedef enum
+{
+  AVATAR_VARIANT_44,        /*< nick=44 >*/
+  AVATAR_VARIANT_48,        /*< nick=48 >*/
+  AVATAR_VARIANT_60,        /*< nick=60 >*/
+  AVATAR_VARIANT_ORIGINAL,  /*< nick=original >*/
+  AVATAR_VARIANT_RAW,       /*< nick=raw >*/
+  AVATAR_N_VARIANTS,        /*< skip >*/
+} AvatarVariantKind;
+
+typedef struct
+{
+  AvatarVariantKind  kind;
+  char              *url;
+  char              *content_type;
+  int                width;
+  int                height;
+  gsize              byte_size;
+  GBytes            *bytes;
+} AvatarVariant;
+
+typedef struct
+{
+  gint64 prepare_ms;
+  gint64 request_ms;
+  gint64 upload_ms;
+  gint64 processing_ms;
+  gint64 variants_ms;
+  gint64 total_ms;
+} AvatarFlowTimings;
+
+#define AVATAR_TYPE_FLOW (avatar_flow_get_type ())
+
+G_DECLARE_FINAL_TYPE (AvatarFlow, avatar_flow, AVATAR, FLOW, GObject)
+
+/* One upload job. Properties: state, fraction, bytes-sent, bytes-total,
+ * error (boxed GError), avatar-url, asset-key, prepared. */
+AvatarFlow           *avatar_flow_new                   (AvatarClient        *client,
+                                                         AvatarImage         *image,
+                                                         const AvatarCrop    *crop,
+                                                         AvatarPrepareFlags   flags);
+AvatarFlowState       avatar_flow_get_state             (AvatarFlow          *self);
+double                avatar_flow_get_fraction          (AvatarFlow          *self);
+guint64               avatar_flow_get_bytes_sent        (AvatarFlow          *self);
+guint64               avatar_flow_get_bytes_total       (AvatarFlow          *self);
+const GError         *avatar_flow_get_error             (AvatarFlow          *self);
+const char           *avatar_flow_get_avatar_url        (AvatarFlow          *self);
+const char           *avatar_flow_get_asset_key         (AvatarFlow          *self);
+const AvatarPrepared *avatar_flow_get_prepared          (AvatarFlow          *self);
+const AvatarVariant  *avatar_flow_get_variant           (AvatarFlow          *self,
+                                                         AvatarVariantKind    kind);
+void                  avatar_flow_get_timings           (AvatarFlow          *self,
+                                                         AvatarFlowTimings   *timings);
+/* The longest wait for processing, 30 s by default. */
+void                  avatar_flow_set_processing_timeout (AvatarFlow         *self,
+                                                          guint               timeout_ms);
+
+/* Runs the job to done, failed or cancelled. It may be run again after a
+ * failure or a cancel: the prepared bytes are kept, so a retry resends them. */
+void                  avatar_flow_run_async             (AvatarFlow          *self,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean              avatar_flow_run_finish            (AvatarFlow          *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+/* Cancels whatever runs now, in any state. */
+void                  avatar_flow_cancel                (AvatarFlow          *self);
+
+G_END_DECLS

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the build into a scratch DESTDIR and checks that every file a
+# user's system needs is there.
+# Usage: check-install.sh BUILD_ROOT DESTDIR PREFIX FILE...
+set -eu
+
+build_root=$1
+destdir=$2
+prefix=$3
+shift 3
+
+rm -rf "$destdir"
+meson install -C "$build_root" --no-rebuild --quiet --destdir "$destdir" >/dev/null
+
+status=0
+for file in "$@"; do
+  if [ ! -e "$destdir$prefix/$file" ]; then
+    echo "not installed: $prefix/$file"
+    status=1
+  fi
+done
+case "$*" in
+  *bin/*)
+    for file in "$@"; do
+      case "$file" in
+        bin/*) [ -x "$destdir$prefix/$file" ] || { echo "not executable: $file"; status=1; } ;;
+      esac
+    done
+    ;;
+esac
+rm -rf "$destdir"
+exit $status

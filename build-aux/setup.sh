@@ -1,0 +1,80 @@
+# Shared by build-aux/run and build-aux/check: installs what is missing and
+# builds. Sourced, not run.
+
+# Debian 12 and Ubuntu package names. Build tools and libraries, the
+# WebP loader the app needs at run time, and what the tests use: broadwayd
+# for the headless UI, a session bus and a keyring, the metadata validators.
+AVATAR_PACKAGES="
+  meson ninja-build pkg-config gcc libc6-dev python3
+  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
+  libjson-glib-dev libgdk-pixbuf-2.0-dev libsecret-1-dev libwebp-dev libsqlite3-dev
+  gettext desktop-file-utils appstream
+  webp-pixbuf-loader librsvg2-common adwaita-icon-theme fonts-cantarell
+  libgtk-4-bin dbus-daemon gnome-keyring
+"
+
+avatar_say () {
+  printf '\033[1m==>\033[0m %s\n' "$*" >&2
+}
+
+avatar_missing_packages () {
+  missing=""
+  for package in $AVATAR_PACKAGES; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    case "$status" in
+      *" installed") ;;
+      *) missing="$missing $package" ;;
+    esac
+  done
+  echo $missing
+}
+
+avatar_install_packages () {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    avatar_say "This is not a Debian or Ubuntu system; install the packages named in build-aux/setup.sh by hand."
+    return 0
+  fi
+  missing=$(avatar_missing_packages)
+  [ -n "$missing" ] || return 0
+
+  avatar_say "Installing missing packages: $missing"
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    avatar_say "Run this as root, or install sudo, to install: $missing"
+    return 1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  # shellcheck disable=SC2086
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+# avatar_build BUILD_DIR [MESON_OPTION...]
+avatar_build () {
+  build_dir=$1
+  shift
+  if [ -f "$build_dir/build.ninja" ]; then
+    meson setup --reconfigure "$build_dir" "$@" >/dev/null
+  else
+    meson setup "$build_dir" "$@"
+  fi
+  ninja -C "$build_dir"
+}
+
+# A display number with neither a broadwayd socket nor its HTTP port taken.
+avatar_free_broadway_display () {
+  runtime_dir=$1
+  n=5
+  while [ $n -lt 100 ]; do
+    port=$((8080 + n))
+    if [ ! -e "$runtime_dir/broadway$((n + 1)).socket" ] &&
+       ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo $n
+      return 0
+    fi
+    n=$((n + 1))
+  done
+  return 1
+}

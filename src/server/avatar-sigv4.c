@@ -1,0 +1,500 @@
+/* avatar-sigv4.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* AWS Signature Version 4 for query-string authentication (presigned URLs),
+ * as S3 computes it: the canonical request, the string to sign, the derived
+ * signing key and the final HMAC.  The functions are pure so that they can be
+ * checked against the published AWS examples.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "avatar-sigv4.h"
+
+#define ALGORITHM "AWS4-HMAC-SHA256"
+#define UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
+
+char *
+avatar_sigv4_uri_encode (const char *text,
+                         gboolean    keep_slash)
+{
+  GString *out = g_string_sized_new (strlen (text) * 3 / 2 + 1);
+
+  for (const guchar *p = (const guchar *) text; *p; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~' ||
+          (keep_slash && *p == '/'))
+        g_string_append_c (out, *p);
+      else
+        g_string_append_printf (out, "%%%02X", *p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static GBytes *
+hmac_sha256 (const guint8 *key,
+             gsize         key_len,
+             const char   *data)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+
+  g_hmac_update (hmac, (const guchar *) data, -1);
+  g_hmac_get_digest (hmac, digest, &digest_len);
+
+  return g_bytes_new (digest, digest_len);
+}
+
+static GBytes *
+hmac_sha256_bytes (GBytes     *key,
+                   const char *data)
+{
+  gsize len;
+  const guint8 *raw = g_bytes_get_data (key, &len);
+
+  return hmac_sha256 (raw, len, data);
+}
+
+GBytes *
+avatar_sigv4_signing_key (const char *secret_key,
+                          const char *date,
+                          const char *region,
+                          const char *service)
+{
+  g_autofree char *k_secret = g_strconcat ("AWS4", secret_key, NULL);
+  g_autoptr(GBytes) k_date = hmac_sha256 ((const guint8 *) k_secret, strlen (k_secret), date);
+  g_autoptr(GBytes) k_region = hmac_sha256_bytes (k_date, region);
+  g_autoptr(GBytes) k_service = hmac_sha256_bytes (k_region, service);
+
+  return hmac_sha256_bytes (k_service, "aws4_request");
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* @params maps decoded names to decoded values. */
+char *
+avatar_sigv4_canonical_query (GHashTable *params)
+{
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+  GString *out = g_string_new (NULL);
+
+  g_hash_table_iter_init (&iter, params);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *name = avatar_sigv4_uri_encode (key, FALSE);
+      g_autofree char *val = avatar_sigv4_uri_encode (value, FALSE);
+
+      g_ptr_array_add (pairs, g_strconcat (name, "=", val, NULL));
+    }
+
+  /* Encoded names never contain '=' before their end, and S3 sorts by the
+   * encoded name, so sorting the joined pairs gives the same order. */
+  g_ptr_array_sort (pairs, compare_strings);
+
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, '&');
+      g_string_append (out, g_ptr_array_index (pairs, i));
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static char *
+trim_header_value (const char *value)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (value));
+  GString *out = g_string_new (NULL);
+  gboolean in_space = FALSE;
+
+  /* Sequential spaces collapse to one, as in the AWS canonical form. */
+  for (const char *p = copy; *p; p++)
+    {
+      if (*p == ' ' || *p == '\t')
+        {
+          if (!in_space)
+            g_string_append_c (out, ' ');
+          in_space = TRUE;
+        }
+      else
+        {
+          g_string_append_c (out, *p);
+          in_space = FALSE;
+        }
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* @headers holds lower-case name/value pairs, NULL-terminated. */
+static void
+canonical_headers (const char * const *headers,
+                   GString            *canonical,
+                   GString            *signed_names)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; headers[i] && headers[i + 1]; i += 2)
+    {
+      g_ptr_array_add (names, (gpointer) headers[i]);
+      g_hash_table_insert (values, (gpointer) headers[i], (gpointer) headers[i + 1]);
+    }
+  g_ptr_array_sort (names, compare_strings);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *value = trim_header_value (g_hash_table_lookup (values, name));
+
+      g_string_append_printf (canonical, "%s:%s\n", name, value);
+      if (i > 0)
+        g_string_append_c (signed_names, ';');
+      g_string_append (signed_names, name);
+    }
+}
+
+/* @path is the decoded path; it is encoded once, as S3 does. */
+char *
+avatar_sigv4_canonical_request (const char         *method,
+                                const char         *path,
+                                GHashTable         *query,
+                                const char * const *headers,
+                                const char         *payload_hash)
+{
+  g_autofree char *encoded_path = avatar_sigv4_uri_encode (path, TRUE);
+  g_autofree char *canonical_query = avatar_sigv4_canonical_query (query);
+  g_autoptr(GString) header_block = g_string_new (NULL);
+  g_autoptr(GString) signed_names = g_string_new (NULL);
+
+  canonical_headers (headers, header_block, signed_names);
+
+  return g_strdup_printf ("%s\n%s\n%s\n%s\n%s\n%s",
+                          method, encoded_path, canonical_query,
+                          header_block->str, signed_names->str, payload_hash);
+}
+
+char *
+avatar_sigv4_string_to_sign (const char *amz_date,
+                             const char *scope,
+                             const char *canonical_request)
+{
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical_request, -1);
+
+  return g_strdup_printf (ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
+}
+
+char *
+avatar_sigv4_sign (GBytes     *signing_key,
+                   const char *string_to_sign)
+{
+  g_autoptr(GBytes) signature = hmac_sha256_bytes (signing_key, string_to_sign);
+  gsize len;
+  const guint8 *raw = g_bytes_get_data (signature, &len);
+  GString *hex = g_string_sized_new (len * 2);
+
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", raw[i]);
+
+  return g_string_free (hex, FALSE);
+}
+
+static char *
+signed_header_names (const char * const *headers)
+{
+  g_autoptr(GString) canonical = g_string_new (NULL);
+  GString *names = g_string_new (NULL);
+
+  canonical_headers (headers, canonical, names);
+
+  return g_string_free (names, FALSE);
+}
+
+static GPtrArray *
+headers_with_host (const char         *host,
+                   const char * const *extra_headers)
+{
+  GPtrArray *headers = g_ptr_array_new ();
+
+  g_ptr_array_add (headers, (gpointer) "host");
+  g_ptr_array_add (headers, (gpointer) host);
+  for (guint i = 0; extra_headers && extra_headers[i] && extra_headers[i + 1]; i += 2)
+    {
+      g_ptr_array_add (headers, (gpointer) extra_headers[i]);
+      g_ptr_array_add (headers, (gpointer) extra_headers[i + 1]);
+    }
+  g_ptr_array_add (headers, NULL);
+
+  return headers;
+}
+
+/* Signs @method on @endpoint + @path (decoded, starting with '/'),
+ * with the Host header @host and any lower-case @extra_headers pairs. */
+char *
+avatar_sigv4_presign_url (const AvatarSigv4Credentials *credentials,
+                          const char                   *method,
+                          const char                   *endpoint,
+                          const char                   *host,
+                          const char                   *path,
+                          const char * const           *extra_headers,
+                          GDateTime                    *when,
+                          guint                         expires_s)
+{
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (when);
+  g_autofree char *date = g_date_time_format (utc, "%Y%m%d");
+  g_autofree char *amz_date = g_date_time_format (utc, "%Y%m%dT%H%M%SZ");
+  g_autofree char *scope = g_strdup_printf ("%s/%s/%s/aws4_request", date,
+                                            credentials->region, credentials->service);
+  g_autofree char *credential = g_strdup_printf ("%s/%s", credentials->access_key, scope);
+  g_autofree char *expires = g_strdup_printf ("%u", expires_s);
+  g_autoptr(GPtrArray) headers = headers_with_host (host, extra_headers);
+  g_autofree char *names = signed_header_names ((const char * const *) headers->pdata);
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *canonical_request = NULL;
+  g_autofree char *string_to_sign = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *canonical_query = NULL;
+  g_autofree char *encoded_path = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  g_hash_table_insert (query, (gpointer) "X-Amz-Algorithm", (gpointer) ALGORITHM);
+  g_hash_table_insert (query, (gpointer) "X-Amz-Credential", credential);
+  g_hash_table_insert (query, (gpointer) "X-Amz-Date", amz_date);
+  g_hash_table_insert (query, (gpointer) "X-Amz-Expires", expires);
+  g_hash_table_insert (query, (gpointer) "X-Amz-SignedHeaders", names);
+
+  canonical_request = avatar_sigv4_canonical_request (method, path, query,
+                                                      (const char * const *) headers->pdata,
+                                                      UNSIGNED_PAYLOAD);
+  string_to_sign = avatar_sigv4_string_to_sign (amz_date, scope, canonical_request);
+  key = avatar_sigv4_signing_key (credentials->secret_key, date,
+                                  credentials->region, credentials->service);
+  signature = avatar_sigv4_sign (key, string_to_sign);
+
+  canonical_query = avatar_sigv4_canonical_query (query);
+  encoded_path = avatar_sigv4_uri_encode (path, TRUE);
+
+  return g_strdup_printf ("%s%s?%s&X-Amz-Signature=%s",
+                          endpoint, encoded_path, canonical_query, signature);
+}
+
+gboolean
+avatar_sigv4_equal_constant_time (const char *a,
+                                  const char *b)
+{
+  gsize len_a = strlen (a);
+  gsize len_b = strlen (b);
+  guint8 diff = len_a != len_b;
+
+  /* Always walk the expected length so timing does not reveal how many
+   * leading characters matched. */
+  for (gsize i = 0; i < len_a; i++)
+    diff |= (guint8) a[i] ^ (guint8) (i < len_b ? b[i] : 0);
+
+  return diff == 0;
+}
+
+static GHashTable *
+parse_query (const char *raw_query)
+{
+  GHashTable *params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) parts = NULL;
+
+  if (raw_query == NULL || *raw_query == '\0')
+    return params;
+
+  parts = g_strsplit (raw_query, "&", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      char *eq = strchr (parts[i], '=');
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+
+      if (*parts[i] == '\0')
+        continue;
+
+      if (eq)
+        *eq = '\0';
+      name = g_uri_unescape_string (parts[i], NULL);
+      value = eq ? g_uri_unescape_string (eq + 1, NULL) : g_strdup ("");
+      if (name == NULL || value == NULL)
+        continue;
+
+      g_hash_table_replace (params, g_steal_pointer (&name), g_steal_pointer (&value));
+    }
+
+  return params;
+}
+
+static GDateTime *
+parse_amz_date (const char *text)
+{
+  int year, month, day, hour, minute, second;
+  char tail;
+
+  if (text == NULL || strlen (text) != 16 ||
+      sscanf (text, "%4d%2d%2dT%2d%2d%2d%c", &year, &month, &day, &hour, &minute, &second, &tail) != 7 ||
+      tail != 'Z')
+    return NULL;
+
+  return g_date_time_new_utc (year, month, day, hour, minute, second);
+}
+
+static gboolean
+parse_expires (const char *text,
+               guint64    *expires)
+{
+  return text != NULL &&
+         g_ascii_string_to_unsigned (text, 10, 1, AVATAR_SIGV4_MAX_EXPIRES, expires, NULL);
+}
+
+static AvatarSigv4Result
+fail (AvatarSigv4Result   result,
+      char              **message,
+      const char         *text)
+{
+  if (message)
+    *message = g_strdup (text);
+  return result;
+}
+
+/* Checks a presigned request the way S3 does.  @path is the request path as
+ * sent (percent-encoded), @raw_query the query as sent, @headers maps
+ * lower-case header names to values. */
+AvatarSigv4Result
+avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
+                     const char                    *method,
+                     const char                    *path,
+                     const char                    *raw_query,
+                     GHashTable                    *headers,
+                     GDateTime                     *now,
+                     char                         **message)
+{
+  g_autoptr(GHashTable) query = parse_query (raw_query);
+  g_autofree char *given_signature = NULL;
+  g_autofree char *decoded_path = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *canonical_request = NULL;
+  g_autofree char *string_to_sign = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GDateTime) signed_at = NULL;
+  g_autoptr(GDateTime) expires_at = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GPtrArray) signed_headers = g_ptr_array_new ();
+  g_auto(GStrv) credential_parts = NULL;
+  g_auto(GStrv) header_names = NULL;
+  const char *algorithm, *credential, *amz_date, *expires_text, *names;
+  guint64 expires;
+
+  algorithm = g_hash_table_lookup (query, "X-Amz-Algorithm");
+  credential = g_hash_table_lookup (query, "X-Amz-Credential");
+  amz_date = g_hash_table_lookup (query, "X-Amz-Date");
+  expires_text = g_hash_table_lookup (query, "X-Amz-Expires");
+  names = g_hash_table_lookup (query, "X-Amz-SignedHeaders");
+
+  if (!g_hash_table_steal_extended (query, "X-Amz-Signature", NULL, (gpointer *) &given_signature) ||
+      algorithm == NULL || credential == NULL || amz_date == NULL ||
+      expires_text == NULL || names == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                 "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+                 "and X-Amz-Expires parameters.");
+
+  if (g_strcmp0 (algorithm, ALGORITHM) != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+
+  if (!parse_expires (expires_text, &expires))
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Expires must be a number of seconds between 1 and 604800");
+
+  signed_at = parse_amz_date (amz_date);
+  if (signed_at == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+
+  credential_parts = g_strsplit (credential, "/", -1);
+  if (g_strv_length (credential_parts) != 5 ||
+      g_strcmp0 (credential_parts[4], "aws4_request") != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Error parsing the X-Amz-Credential parameter");
+
+  if (!avatar_sigv4_equal_constant_time (credentials->access_key, credential_parts[0]))
+    return fail (AVATAR_SIGV4_UNKNOWN_KEY, message,
+                 "The AWS Access Key Id you provided does not exist in our records.");
+
+  if (g_strcmp0 (credential_parts[2], credentials->region) != 0 ||
+      g_strcmp0 (credential_parts[3], credentials->service) != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Error parsing the X-Amz-Credential parameter; the region or service is wrong");
+
+  {
+    g_autofree char *date = g_date_time_format (signed_at, "%Y%m%d");
+
+    if (g_strcmp0 (date, credential_parts[1]) != 0)
+      return fail (AVATAR_SIGV4_MALFORMED, message,
+                   "Error parsing the X-Amz-Credential parameter; the date does not match X-Amz-Date");
+  }
+
+  /* S3 tolerates a small clock skew for requests signed "in the future". */
+  if (g_date_time_difference (signed_at, now) > 15 * G_TIME_SPAN_MINUTE)
+    return fail (AVATAR_SIGV4_NOT_YET_VALID, message, "Request is not valid yet");
+
+  expires_at = g_date_time_add_seconds (signed_at, (gdouble) expires);
+  if (g_date_time_compare (now, expires_at) > 0)
+    return fail (AVATAR_SIGV4_EXPIRED, message, "Request has expired");
+
+  header_names = g_strsplit (names, ";", -1);
+  for (guint i = 0; header_names[i]; i++)
+    {
+      const char *value = g_hash_table_lookup (headers, header_names[i]);
+
+      if (value == NULL)
+        return fail (AVATAR_SIGV4_SIGNATURE_MISMATCH, message,
+                     "There were headers present in the request which were not signed, "
+                     "or a signed header is missing");
+
+      g_ptr_array_add (signed_headers, header_names[i]);
+      g_ptr_array_add (signed_headers, (gpointer) value);
+    }
+  g_ptr_array_add (signed_headers, NULL);
+
+  if (!g_strv_contains ((const char * const *) header_names, "host"))
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "The host header must be signed");
+
+  decoded_path = g_uri_unescape_string (path, NULL);
+  if (decoded_path == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message, "The request path is not valid");
+
+  scope = g_strdup_printf ("%s/%s/%s/aws4_request", credential_parts[1],
+                           credential_parts[2], credential_parts[3]);
+  canonical_request = avatar_sigv4_canonical_request (method, decoded_path, query,
+                                                      (const char * const *) signed_headers->pdata,
+                                                      UNSIGNED_PAYLOAD);
+  string_to_sign = avatar_sigv4_string_to_sign (amz_date, scope, canonical_request);
+  key = avatar_sigv4_signing_key (credentials->secret_key, credential_parts[1],
+                                  credential_parts[2], credential_parts[3]);
+  expected = avatar_sigv4_sign (key, string_to_sign);
+
+  if (!avatar_sigv4_equal_constant_time (expected, given_signature))
+    return fail (AVATAR_SIGV4_SIGNATURE_MISMATCH, message,
+                 "The request signature we calculated does not match the signature you provided. "
+                 "Check your key and signing method.");
+
+  return AVATAR_SIGV4_OK;
+}

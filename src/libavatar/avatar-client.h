@@ -40,6 +40,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTicket, avatar_ticket_free)
 
 G_DECLARE_FINAL_TYPE (AvatarClient, avatar_client, AVATAR, CLIENT, GObject)
 
+/* Signal "tokens-changed" (no arguments): a refresh replaced both tokens and
+ * the old refresh token no longer works; store the pair from the dup_
+ * functions. Errors of the _finish functions are in AVATAR_ERROR, a
+ * cancellation included (AVATAR_ERROR_CANCELLED). */
+
 /* Fails with AVATAR_ERROR_INSECURE_URL for plain http to a host that is not loopback. */
 AvatarClient *avatar_client_new                (const char          *base_url,
                                                 const char          *app_id,
@@ -48,6 +53,11 @@ const char   *avatar_client_get_base_url       (AvatarClient        *self);
 const char   *avatar_client_get_app_id         (AvatarClient        *self);
 /* The session for the API, uploads and the CDN; the API's headers go only to the base URL's origin. */
 SoupSession  *avatar_client_get_session        (AvatarClient        *self);
+/* Seconds a connection attempt, or a wait for the next bytes of an answer,
+ * may take (30 by default). */
+guint         avatar_client_get_timeout        (AvatarClient        *self);
+void          avatar_client_set_timeout        (AvatarClient        *self,
+                                                guint                timeout_s);
 void          avatar_client_set_tokens         (AvatarClient        *self,
                                                 const char          *access_token,
                                                 const char          *refresh_token);

@@ -59,7 +59,9 @@ typedef struct
 G_DECLARE_FINAL_TYPE (AvatarFlow, avatar_flow, AVATAR, FLOW, GObject)
 
 /* One upload job. Properties: state, fraction, bytes-sent, bytes-total,
- * error (boxed GError), avatar-url, asset-key, prepared. */
+ * error (boxed GError), avatar-url, asset-key, prepared, and
+ * processing-timeout (ms). Variants are there once the state is done
+ * (NULL before). */
 AvatarFlow           *avatar_flow_new                   (AvatarClient        *client,
                                                          AvatarImage         *image,
                                                          const AvatarCrop    *crop,

@@ -74,6 +74,8 @@ typedef struct
   AvatarChanges  changes;
 } AvatarPrepared;
 
+#define AVATAR_TYPE_PREPARED (avatar_prepared_get_type ())
+
 GType           avatar_prepared_get_type        (void) G_GNUC_CONST;
 AvatarPrepared *avatar_prepared_copy            (const AvatarPrepared *prepared);
 void            avatar_prepared_free            (AvatarPrepared       *prepared);

@@ -89,7 +89,7 @@ avatar_retry_next_delay (guint       failed_tries,
 gboolean
 avatar_retry_status_is_transient (guint status)
 {
-  return status == SOUP_STATUS_TOO_MANY_REQUESTS ||
+  return status == AVATAR_HTTP_TOO_MANY_REQUESTS ||
          (status >= 500 && status != SOUP_STATUS_NOT_IMPLEMENTED &&
           status != SOUP_STATUS_HTTP_VERSION_NOT_SUPPORTED && status < 600);
 }

@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* libsoup 3.2 has no name for it. */
+#define AVATAR_HTTP_TOO_MANY_REQUESTS   429
+
 /* The first try and two retries. */
 #define AVATAR_RETRY_MAX_TRIES          3
 #define AVATAR_RETRY_BASE_DELAY_MS      250

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "avatar-sigv4.h"
@@ -82,33 +83,60 @@ compare_strings (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* @params maps decoded names to decoded values. */
+typedef struct
+{
+  char *name;
+  char *value;
+} QueryPair;
+
+static void
+query_pair_clear (QueryPair *pair)
+{
+  g_free (pair->name);
+  g_free (pair->value);
+}
+
+static int
+compare_query_pairs (gconstpointer a,
+                     gconstpointer b)
+{
+  const QueryPair *pa = a;
+  const QueryPair *pb = b;
+  int by_name = strcmp (pa->name, pb->name);
+
+  return by_name != 0 ? by_name : strcmp (pa->value, pb->value);
+}
+
+/* @params maps decoded names to decoded values; the result is sorted by
+ * encoded name, then encoded value, as AWS specifies. */
 char *
 avatar_sigv4_canonical_query (GHashTable *params)
 {
-  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, sizeof (QueryPair));
   GHashTableIter iter;
   gpointer key, value;
   GString *out = g_string_new (NULL);
 
+  g_array_set_clear_func (pairs, (GDestroyNotify) query_pair_clear);
+
   g_hash_table_iter_init (&iter, params);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      g_autofree char *name = avatar_sigv4_uri_encode (key, FALSE);
-      g_autofree char *val = avatar_sigv4_uri_encode (value, FALSE);
+      QueryPair pair = {
+        avatar_sigv4_uri_encode (key, FALSE),
+        avatar_sigv4_uri_encode (value, FALSE),
+      };
 
-      g_ptr_array_add (pairs, g_strconcat (name, "=", val, NULL));
+      g_array_append_val (pairs, pair);
     }
 
-  /* Encoded names never contain '=' before their end, and S3 sorts by the
-   * encoded name, so sorting the joined pairs gives the same order. */
-  g_ptr_array_sort (pairs, compare_strings);
+  g_array_sort (pairs, compare_query_pairs);
 
   for (guint i = 0; i < pairs->len; i++)
     {
-      if (i > 0)
-        g_string_append_c (out, '&');
-      g_string_append (out, g_ptr_array_index (pairs, i));
+      const QueryPair *pair = &g_array_index (pairs, QueryPair, i);
+
+      g_string_append_printf (out, "%s%s=%s", i > 0 ? "&" : "", pair->name, pair->value);
     }
 
   return g_string_free (out, FALSE);
@@ -397,7 +425,7 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
   g_autoptr(GPtrArray) signed_headers = g_ptr_array_new ();
   g_auto(GStrv) credential_parts = NULL;
   g_auto(GStrv) header_names = NULL;
-  const char *algorithm, *credential, *amz_date, *expires_text, *names;
+  const char *algorithm, *credential, *amz_date, *expires_text, *names, *payload_hash;
   guint64 expires;
 
   algorithm = g_hash_table_lookup (query, "X-Amz-Algorithm");
@@ -483,9 +511,11 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
 
   scope = g_strdup_printf ("%s/%s/%s/aws4_request", credential_parts[1],
                            credential_parts[2], credential_parts[3]);
+  /* Some SDKs put the payload hash in the query; it is then what was signed. */
+  payload_hash = g_hash_table_lookup (query, "X-Amz-Content-Sha256");
   canonical_request = avatar_sigv4_canonical_request (method, decoded_path, query,
                                                       (const char * const *) signed_headers->pdata,
-                                                      UNSIGNED_PAYLOAD);
+                                                      payload_hash ? payload_hash : UNSIGNED_PAYLOAD);
   string_to_sign = avatar_sigv4_string_to_sign (amz_date, scope, canonical_request);
   key = avatar_sigv4_signing_key (credentials->secret_key, credential_parts[1],
                                   credential_parts[2], credential_parts[3]);

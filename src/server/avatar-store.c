@@ -284,7 +284,11 @@ avatar_store_ensure_user (AvatarStore  *self,
   if (id)
     return g_steal_pointer (&id);
 
-  id = g_strconcat ("u_", avatar_store_random_hex (8), NULL);
+  {
+    g_autofree char *suffix = avatar_store_random_hex (8);
+
+    id = g_strconcat ("u_", suffix, NULL);
+  }
   stmt = prepare (self, "INSERT INTO users (id, username) VALUES (?, ?)");
   bind_text (stmt, 1, id);
   bind_text (stmt, 2, username);
@@ -598,6 +602,24 @@ avatar_store_remove_avatar (AvatarStore  *self,
 
   bind_text (stmt, 1, user_id);
   bind_text (stmt, 2, user_id);
+
+  return run (self, stmt, error);
+}
+
+/* Makes @key the avatar regardless of order; used when the user confirms. */
+gboolean
+avatar_store_set_avatar (AvatarStore  *self,
+                         const char   *user_id,
+                         const char   *key,
+                         GError      **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE users SET avatar_key = ?,"
+                                      " promoted_seq = MAX(promoted_seq, (SELECT upload_seq FROM assets WHERE key = ?))"
+                                      " WHERE id = ?");
+
+  bind_text (stmt, 1, key);
+  bind_text (stmt, 2, key);
+  bind_text (stmt, 3, user_id);
 
   return run (self, stmt, error);
 }

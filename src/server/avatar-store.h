@@ -115,6 +115,10 @@ gboolean           avatar_store_promote_asset         (AvatarStore       *self,
                                                        const char        *key,
                                                        gboolean          *promoted,
                                                        GError           **error);
+gboolean           avatar_store_set_avatar            (AvatarStore       *self,
+                                                       const char        *user_id,
+                                                       const char        *key,
+                                                       GError           **error);
 gboolean           avatar_store_remove_avatar         (AvatarStore       *self,
                                                        const char        *user_id,
                                                        GError           **error);

@@ -1,0 +1,35 @@
+/* avatar-window-private.h
+ *
+ * What the window shows, for the UI tests that drive it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "avatar-crop-area.h"
+#include "avatar-flow.h"
+#include "avatar-window.h"
+
+G_BEGIN_DECLS
+
+/* "loading", "signed-out", "welcome", "error", "crop", "progress" or "result" */
+const char          *avatar_window_get_page            (AvatarWindow      *self);
+AvatarCropArea      *avatar_window_get_crop_area       (AvatarWindow      *self);
+AvatarImage         *avatar_window_get_image           (AvatarWindow      *self);
+const AvatarPrepared *avatar_window_get_prepared       (AvatarWindow      *self);
+AvatarFlow          *avatar_window_get_flow            (AvatarWindow      *self);
+const AvatarProfile *avatar_window_get_profile         (AvatarWindow      *self);
+AdwAvatar           *avatar_window_get_profile_avatar  (AvatarWindow      *self);
+/* The decoded picture of a variant in the result view, once it is shown. */
+GdkTexture          *avatar_window_get_variant_texture (AvatarWindow      *self,
+                                                        AvatarVariantKind  kind);
+/* The last message shown to the user, in a toast or on the error page. */
+const char          *avatar_window_get_message         (AvatarWindow      *self);
+/* Sensitive only for a picture that will upload. */
+GtkWidget           *avatar_window_get_upload_button   (AvatarWindow      *self);
+/* The open "Remove Avatar" confirmation or account dialog, or NULL. */
+GtkWidget           *avatar_window_get_remove_dialog   (AvatarWindow      *self);
+GtkWidget           *avatar_window_get_account_dialog  (AvatarWindow      *self);
+
+G_END_DECLS

@@ -1,0 +1,1742 @@
+/* avatar-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "avatar-account-dialog.h"
+#include "avatar-crop-area.h"
+#include "avatar-crop-preview.h"
+#include "avatar-error.h"
+#include "avatar-flow.h"
+#include "avatar-variant-row.h"
+#include "avatar-window.h"
+#include "avatar-window-private.h"
+
+/* How long the crop must rest before the picture is prepared again. */
+#define PREPARE_DELAY_MS 250
+
+struct _AvatarWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkRevealer          *banner_revealer;
+  GtkLabel             *banner_label;
+  GtkButton            *banner_retry_button;
+  GtkButton            *back_button;
+  GtkButton            *upload_button;
+  GtkStack             *stack;
+  GtkSpinner           *spinner;
+  GtkLabel             *loading_label;
+  AdwAvatar            *profile_avatar;
+  GtkLabel             *username_label;
+  GtkButton            *remove_button;
+  AdwStatusPage        *error_page;
+  GtkButton            *error_button;
+  AvatarCropArea       *crop_area;
+  AvatarCropPreview    *preview_44;
+  AvatarCropPreview    *preview_48;
+  AvatarCropPreview    *preview_60;
+  GtkLabel             *prepared_label;
+  GtkLabel             *changes_label;
+  AvatarCropPreview    *progress_preview;
+  GtkLabel             *stage_label;
+  GtkProgressBar       *progress_bar;
+  GtkLabel             *progress_label;
+  AvatarVariantRow     *variant_44;
+  AvatarVariantRow     *variant_48;
+  AvatarVariantRow     *variant_60;
+  AvatarVariantRow     *variant_original;
+  AvatarVariantRow     *variant_raw;
+  GtkPicture           *original_picture;
+  GtkPicture           *raw_picture;
+
+  GSettings            *settings;
+  AvatarClient         *client;
+  AvatarProfile        *profile;
+  AvatarImage          *image;
+  AvatarPrepared       *prepared;
+  gboolean              prepare_failed;
+  AvatarFlow           *flow;
+  char                 *message;
+  GtkWidget            *remove_dialog;
+  GtkWidget            *account_dialog;
+  guint                 prepare_source;
+
+  /* All cancelled in dispose, so no answer reaches a window that is gone:
+   * one for the window's own small jobs, one per kind of work. */
+  GCancellable         *cancellable;
+  GCancellable         *profile_cancellable;
+  GCancellable         *load_cancellable;
+  GCancellable         *prepare_cancellable;
+  GCancellable         *flow_cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (AvatarWindow, avatar_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void update_actions (AvatarWindow *self);
+static void load_profile (AvatarWindow *self);
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+}
+
+/* An answer may arrive after the window was closed, if its work had
+ * finished just before: the template's widgets are gone by then. */
+static gboolean
+is_gone (AvatarWindow *self)
+{
+  return self->stack == NULL;
+}
+
+/* A fresh cancellable for one kind of work, cancelling what it replaces. */
+static GCancellable *
+restart_cancellable (GCancellable **slot)
+{
+  if (*slot != NULL)
+    {
+      g_cancellable_cancel (*slot);
+      g_clear_object (slot);
+    }
+
+  *slot = g_cancellable_new ();
+
+  return *slot;
+}
+
+static gboolean
+is_flow_running (AvatarWindow *self)
+{
+  if (self->flow == NULL)
+    return FALSE;
+
+  switch (avatar_flow_get_state (self->flow))
+    {
+    case AVATAR_FLOW_STATE_PREPARING:
+    case AVATAR_FLOW_STATE_REQUESTING:
+    case AVATAR_FLOW_STATE_UPLOADING:
+    case AVATAR_FLOW_STATE_PROCESSING:
+    case AVATAR_FLOW_STATE_FETCHING:
+      return TRUE;
+    case AVATAR_FLOW_STATE_IDLE:
+    case AVATAR_FLOW_STATE_DONE:
+    case AVATAR_FLOW_STATE_FAILED:
+    case AVATAR_FLOW_STATE_CANCELLED:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+page_is (AvatarWindow *self,
+         const char   *name)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) == 0;
+}
+
+static void
+set_page (AvatarWindow *self,
+          const char   *name)
+{
+  gtk_stack_set_visible_child_name (self->stack, name);
+  gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
+  update_actions (self);
+}
+
+static void
+set_message (AvatarWindow *self,
+             const char   *message)
+{
+  g_free (self->message);
+  self->message = g_strdup (message);
+}
+
+static void
+show_toast (AvatarWindow *self,
+            const char   *title,
+            gboolean      offer_retry)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  if (offer_retry)
+    {
+      adw_toast_set_button_label (toast, _("_Retry"));
+      adw_toast_set_action_name (toast, "win.retry");
+      adw_toast_set_timeout (toast, 0);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+    }
+
+  set_message (self, title);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Errors stay in view until dismissed or overtaken, in full sentences that a
+ * toast would cut short. */
+static void
+show_banner (AvatarWindow *self,
+             const char   *message,
+             gboolean      offer_retry)
+{
+  set_message (self, message);
+  gtk_label_set_label (self->banner_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_retry_button), offer_retry);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+static void
+hide_banner (AvatarWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+}
+
+/* Words for people; also whether trying again can help. */
+static const char *
+describe_error (const GError *error,
+                gboolean     *can_retry)
+{
+  *can_retry = FALSE;
+
+  if (error->domain != AVATAR_ERROR)
+    {
+      *can_retry = TRUE;
+      return _("Something went wrong. Try again.");
+    }
+
+  switch ((AvatarError) error->code)
+    {
+    case AVATAR_ERROR_NETWORK:
+      *can_retry = TRUE;
+      return _("The avatar service could not be reached. Check your connection and try again.");
+    case AVATAR_ERROR_SERVER:
+      *can_retry = TRUE;
+      return _("The avatar service has a problem right now. Try again in a moment.");
+    case AVATAR_ERROR_UPLOAD_REJECTED:
+      *can_retry = TRUE;
+      return _("The storage service refused the picture. Try again, or choose another picture.");
+    case AVATAR_ERROR_URL_EXPIRED:
+      *can_retry = TRUE;
+      return _("The upload took too long and its address expired. Try again.");
+    case AVATAR_ERROR_PROCESSING_TIMEOUT:
+      *can_retry = TRUE;
+      return _("The picture arrived, but the service did not finish processing it in time. Try again later.");
+    case AVATAR_ERROR_PROCESSING_FAILED:
+      return _("The picture arrived, but the service could not process it. Choose another picture.");
+    case AVATAR_ERROR_UNSUPPORTED_TYPE:
+      return _("The avatar service does not accept this type of picture. Choose a JPEG, PNG, GIF or WebP picture.");
+    case AVATAR_ERROR_AUTH:
+      return _("Your sign-in is no longer valid. Sign in again to continue.");
+    case AVATAR_ERROR_PROTOCOL:
+      return _("The avatar service answered in a way this app does not understand. Check the server address.");
+    case AVATAR_ERROR_INSECURE_URL:
+      return _("The avatar service gave an unencrypted address, so nothing was sent. Check the server address.");
+    case AVATAR_ERROR_INVALID_IMAGE:
+    case AVATAR_ERROR_TOO_LARGE:
+    case AVATAR_ERROR_TOO_MANY_PIXELS:
+    case AVATAR_ERROR_UNREADABLE:
+      /* The image code words these for people already. */
+      return error->message;
+    case AVATAR_ERROR_CANCELLED:
+    default:
+      *can_retry = TRUE;
+      return _("Something went wrong. Try again.");
+    }
+}
+
+/* --- Textures, decoded off the main thread ------------------------------ */
+
+static void
+decode_texture_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GdkTexture *texture = gdk_texture_new_from_bytes (task_data, &error);
+
+  if (texture == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+decode_texture_async (AvatarWindow        *self,
+                      GBytes              *bytes,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, decode_texture_async);
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, decode_texture_thread);
+}
+
+static GdkTexture *
+decode_texture_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- Actions' state ---------------------------------------------------- */
+
+static void
+update_actions (AvatarWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean busy = is_flow_running (self);
+  gboolean cropping = page_is (self, "crop");
+  gboolean has_avatar = self->profile != NULL && self->profile->avatar_url != NULL;
+  gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || page_is (self, "result");
+
+  gtk_widget_action_set_enabled (widget, "win.open", !busy);
+  gtk_widget_action_set_enabled (widget, "win.paste", !busy);
+  gtk_widget_action_set_enabled (widget, "win.upload",
+                                 cropping && !busy && self->client != NULL && self->image != NULL &&
+                                 self->prepared != NULL && !self->prepare_failed);
+  gtk_widget_action_set_enabled (widget, "win.cancel", busy);
+  gtk_widget_action_set_enabled (widget, "win.retry",
+                                 !busy && self->client != NULL && self->flow != NULL &&
+                                 avatar_flow_get_state (self->flow) == AVATAR_FLOW_STATE_FAILED);
+  gtk_widget_action_set_enabled (widget, "win.remove", !busy && self->client != NULL && has_avatar);
+  gtk_widget_action_set_enabled (widget, "win.back", !busy && can_go_back);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
+  gtk_widget_set_visible (GTK_WIDGET (self->upload_button), cropping);
+  gtk_widget_set_visible (GTK_WIDGET (self->remove_button), has_avatar);
+}
+
+/* --- Profile -------------------------------------------------------------- */
+
+static void
+profile_image_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = decode_texture_finish (result, &error);
+
+  if (texture == NULL)
+    {
+      if (!is_cancelled (error))
+        g_debug ("The current avatar cannot be shown: %s", error->message);
+      return;
+    }
+
+  if (is_gone (self))
+    return;
+
+  adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
+}
+
+static void
+profile_image_fetched_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  bytes = avatar_client_fetch_finish (AVATAR_CLIENT (object), result, NULL, &error);
+  if (bytes == NULL)
+    {
+      if (!is_cancelled (error))
+        g_debug ("The current avatar could not be fetched: %s", error->message);
+      return;
+    }
+
+  decode_texture_async (self, bytes, self->profile_cancellable, profile_image_cb, g_object_ref (self));
+}
+
+static void
+show_profile (AvatarWindow        *self,
+              const AvatarProfile *profile)
+{
+  if (profile != self->profile)
+    {
+      g_clear_pointer (&self->profile, avatar_profile_free);
+      self->profile = profile ? avatar_profile_copy (profile) : NULL;
+    }
+
+  gtk_label_set_label (self->username_label, profile ? profile->username : "");
+  adw_avatar_set_text (self->profile_avatar, profile ? profile->username : NULL);
+  adw_avatar_set_custom_image (self->profile_avatar, NULL);
+
+  if (profile != NULL && profile->avatar_url != NULL && self->client != NULL)
+    avatar_client_fetch_async (self->client, profile->avatar_url, self->profile_cancellable,
+                               profile_image_fetched_cb, g_object_ref (self));
+
+  update_actions (self);
+}
+
+static void
+open_account_dialog (AvatarWindow *self)
+{
+  AvatarApplication *app = AVATAR_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (self->account_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->account_dialog));
+      return;
+    }
+
+  self->account_dialog = GTK_WIDGET (avatar_account_dialog_new (app));
+  g_object_add_weak_pointer (G_OBJECT (self->account_dialog), (gpointer *) &self->account_dialog);
+  gtk_window_set_transient_for (GTK_WINDOW (self->account_dialog), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (self->account_dialog));
+}
+
+static void
+profile_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AvatarProfile) profile = NULL;
+  gboolean can_retry;
+
+  profile = avatar_client_get_profile_finish (AVATAR_CLIENT (object), result, &error);
+  if (is_cancelled (error) || is_gone (self) || AVATAR_CLIENT (object) != self->client)
+    return;
+
+  if (profile == NULL)
+    {
+      const char *message = describe_error (error, &can_retry);
+
+      g_debug ("The profile could not be loaded: %s", error->message);
+      set_message (self, message);
+      adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
+      adw_status_page_set_title (self->error_page, _("Cannot Load Your Profile"));
+      adw_status_page_set_description (self->error_page, message);
+      gtk_button_set_label (self->error_button, _("_Try Again"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.reload");
+      if (!page_is (self, "crop") && !page_is (self, "progress"))
+        set_page (self, "error");
+      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+        open_account_dialog (self);
+      return;
+    }
+
+  show_profile (self, profile);
+  if (page_is (self, "loading") || page_is (self, "signed-out") || page_is (self, "error"))
+    set_page (self, "welcome");
+}
+
+static void
+load_profile (AvatarWindow *self)
+{
+  GCancellable *cancellable = restart_cancellable (&self->profile_cancellable);
+
+  if (self->client == NULL)
+    return;
+
+  if (!page_is (self, "crop") && !page_is (self, "progress") && !page_is (self, "result"))
+    {
+      gtk_label_set_label (self->loading_label, _("Signing In…"));
+      set_page (self, "loading");
+    }
+
+  avatar_client_get_profile_async (self->client, cancellable, profile_loaded_cb, g_object_ref (self));
+}
+
+static void
+client_changed_cb (AvatarWindow      *self,
+                   GParamSpec        *pspec,
+                   AvatarApplication *app)
+{
+  AvatarClient *client = avatar_application_get_client (app);
+
+  if (client == self->client)
+    return;
+
+  /* A job of the old account must not go on under the new one. */
+  if (self->flow != NULL)
+    avatar_flow_cancel (self->flow);
+  g_clear_object (&self->flow);
+
+  g_set_object (&self->client, client);
+  g_clear_pointer (&self->profile, avatar_profile_free);
+  show_profile (self, NULL);
+
+  if (client == NULL)
+    {
+      restart_cancellable (&self->profile_cancellable);
+      if (!page_is (self, "crop"))
+        set_page (self, "signed-out");
+      update_actions (self);
+      return;
+    }
+
+  load_profile (self);
+}
+
+/* --- Choosing and loading a picture ------------------------------------- */
+
+static void
+show_image_error (AvatarWindow *self,
+                  const GError *error)
+{
+  gboolean can_retry;
+  const char *message = describe_error (error, &can_retry);
+
+  hide_banner (self);
+  g_clear_object (&self->image);
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  avatar_crop_area_set_picture (self->crop_area, NULL, 0, 0);
+
+  set_message (self, message);
+  adw_status_page_set_icon_name (self->error_page, "image-missing-symbolic");
+  adw_status_page_set_title (self->error_page, _("This Picture Cannot Be Used"));
+  adw_status_page_set_description (self->error_page, message);
+  gtk_button_set_label (self->error_button, _("_Choose Another Picture…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.open");
+  set_page (self, "error");
+}
+
+static const char *
+content_type_name (const char *content_type)
+{
+  static const struct {
+    const char *content_type;
+    const char *name;
+  } names[] = {
+    { "image/jpeg", "JPEG" },
+    { "image/png", "PNG" },
+    { "image/gif", "GIF" },
+    { "image/webp", "WebP" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (content_type, names[i].content_type) == 0)
+      return names[i].name;
+
+  return content_type;
+}
+
+static void
+show_prepared (AvatarWindow *self)
+{
+  const AvatarPrepared *prepared = self->prepared;
+  g_autofree char *size = NULL;
+  g_autofree char *summary = NULL;
+  g_auto (GStrv) changes = NULL;
+  g_autofree char *changes_text = NULL;
+
+  if (prepared == NULL)
+    return;
+
+  size = g_format_size (g_bytes_get_size (prepared->bytes));
+
+  /* Translators: what will be uploaded: a type such as "JPEG", width and height in pixels, and bytes. */
+  summary = g_strdup_printf (_("Sends a %s of %d × %d pixels, %s"),
+                             content_type_name (prepared->content_type), prepared->width, prepared->height, size);
+  gtk_label_set_label (self->prepared_label, summary);
+
+  if (prepared->passthrough)
+    {
+      gtk_label_set_label (self->changes_label, _("The file is sent exactly as it is."));
+      return;
+    }
+
+  changes = avatar_prepared_describe_changes (prepared);
+  changes_text = g_strjoinv ("\n", changes);
+  gtk_label_set_label (self->changes_label, changes_text);
+}
+
+static AvatarPrepareFlags
+get_prepare_flags (AvatarWindow *self)
+{
+  return g_settings_get_boolean (self->settings, "keep-metadata")
+           ? AVATAR_PREPARE_KEEP_METADATA : AVATAR_PREPARE_NONE;
+}
+
+static void
+prepared_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AvatarPrepared) prepared = NULL;
+  gboolean can_retry;
+
+  prepared = avatar_image_prepare_finish (AVATAR_IMAGE (object), result, &error);
+  if (is_cancelled (error) || is_gone (self) || AVATAR_IMAGE (object) != self->image)
+    return;
+
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+
+  if (prepared == NULL)
+    {
+      const char *message = describe_error (error, &can_retry);
+
+      self->prepare_failed = TRUE;
+      set_message (self, message);
+      gtk_label_set_label (self->prepared_label, _("This picture cannot be uploaded"));
+      gtk_label_set_label (self->changes_label, message);
+    }
+  else
+    {
+      self->prepare_failed = FALSE;
+      self->prepared = g_steal_pointer (&prepared);
+      show_prepared (self);
+    }
+
+  update_actions (self);
+}
+
+static gboolean
+prepare_now (gpointer user_data)
+{
+  AvatarWindow *self = user_data;
+  GCancellable *cancellable;
+  AvatarCrop crop;
+
+  self->prepare_source = 0;
+
+  if (self->image == NULL)
+    return G_SOURCE_REMOVE;
+
+  cancellable = restart_cancellable (&self->prepare_cancellable);
+  avatar_crop_area_get_crop (self->crop_area, &crop);
+  avatar_image_prepare_async (self->image, &crop, get_prepare_flags (self), cancellable,
+                              prepared_cb, g_object_ref (self));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+crop_changed_cb (AvatarWindow *self)
+{
+  if (self->image == NULL)
+    return;
+
+  g_clear_handle_id (&self->prepare_source, g_source_remove);
+  self->prepare_source = g_timeout_add (PREPARE_DELAY_MS, prepare_now, self);
+}
+
+static void
+set_image (AvatarWindow *self,
+           AvatarImage  *image)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+
+  hide_banner (self);
+  g_set_object (&self->image, image);
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  self->prepare_failed = FALSE;
+  g_clear_object (&self->flow);
+
+  texture = gdk_texture_new_for_pixbuf (avatar_image_get_preview (image));
+  gtk_label_set_label (self->prepared_label, _("Checking the picture…"));
+  gtk_label_set_label (self->changes_label, "");
+  avatar_crop_area_set_picture (self->crop_area, texture,
+                                avatar_image_get_width (image), avatar_image_get_height (image));
+
+  g_clear_handle_id (&self->prepare_source, g_source_remove);
+  prepare_now (self);
+
+  set_page (self, "crop");
+  gtk_widget_grab_focus (GTK_WIDGET (self->crop_area));
+}
+
+static void
+image_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AvatarImage) image = NULL;
+
+  /* Both loaders finish the same way. */
+  if (g_async_result_is_tagged (result, avatar_image_load_bytes_async))
+    image = avatar_image_load_bytes_finish (result, &error);
+  else
+    image = avatar_image_load_file_finish (result, &error);
+
+  if (is_cancelled (error) || is_gone (self))
+    return;
+
+  if (image == NULL)
+    show_image_error (self, error);
+  else
+    set_image (self, image);
+}
+
+static void
+show_loading_picture (AvatarWindow *self,
+                      const char   *display_name)
+{
+  g_autofree char *label = NULL;
+
+  /* Translators: %s is a file name. */
+  label = g_strdup_printf (_("Opening “%s”…"), display_name);
+  gtk_label_set_label (self->loading_label, label);
+  set_page (self, "loading");
+}
+
+void
+avatar_window_open_file (AvatarWindow *self,
+                         GFile        *file)
+{
+  g_autoptr (GFile) parent = NULL;
+  g_autofree char *name = NULL;
+  GCancellable *cancellable;
+
+  g_return_if_fail (AVATAR_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (is_flow_running (self))
+    return;
+
+  parent = g_file_get_parent (file);
+  if (parent != NULL && g_file_is_native (parent))
+    {
+      g_autofree char *folder = g_file_get_path (parent);
+
+      g_settings_set_string (self->settings, "last-folder", folder);
+    }
+
+  name = g_file_get_basename (file);
+  show_loading_picture (self, name);
+
+  cancellable = restart_cancellable (&self->load_cancellable);
+  avatar_image_load_file_async (file, cancellable, image_loaded_cb, g_object_ref (self));
+}
+
+void
+avatar_window_open_bytes (AvatarWindow *self,
+                          GBytes       *bytes,
+                          const char   *display_name)
+{
+  GCancellable *cancellable;
+
+  g_return_if_fail (AVATAR_IS_WINDOW (self));
+  g_return_if_fail (bytes != NULL);
+
+  if (is_flow_running (self))
+    return;
+
+  show_loading_picture (self, display_name);
+
+  cancellable = restart_cancellable (&self->load_cancellable);
+  avatar_image_load_bytes_async (bytes, display_name, cancellable, image_loaded_cb, g_object_ref (self));
+}
+
+static GListStore *
+create_filters (GtkFileFilter **all_supported)
+{
+  static const struct {
+    const char *name;
+    const char *mime_type;
+    const char *pattern;
+  } formats[] = {
+    { N_("JPEG"), "image/jpeg", "*.jp*g" },
+    { N_("PNG"), "image/png", "*.png" },
+    { N_("GIF"), "image/gif", "*.gif" },
+    { N_("WebP"), "image/webp", "*.webp" },
+  };
+  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  GtkFileFilter *all = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (all, _("All supported images"));
+  gtk_file_filter_add_pixbuf_formats (all);
+  g_list_store_append (filters, all);
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _(formats[i].name));
+      gtk_file_filter_add_mime_type (filter, formats[i].mime_type);
+      gtk_file_filter_add_suffix (filter, formats[i].pattern + strlen ("*."));
+      g_list_store_append (filters, filter);
+    }
+
+  *all_supported = all;
+
+  return filters;
+}
+
+static GFile *
+get_start_folder (AvatarWindow *self)
+{
+  g_autofree char *last_folder = g_settings_get_string (self->settings, "last-folder");
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+
+  if (last_folder[0] != '\0' && g_file_test (last_folder, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (last_folder);
+  if (pictures != NULL)
+    return g_file_new_for_path (pictures);
+
+  return NULL;
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+file_dialog_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, &error);
+
+  /* Dismissing the dialog is a choice, not an error. */
+  if (file != NULL)
+    avatar_window_open_file (self, file);
+}
+
+static void
+choose_file (AvatarWindow *self)
+{
+  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr (GtkFileFilter) all = NULL;
+  g_autoptr (GListStore) filters = create_filters (&all);
+  g_autoptr (GFile) folder = get_start_folder (self);
+
+  gtk_file_dialog_set_title (dialog, _("Choose a Picture"));
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, all);
+  if (folder != NULL)
+    gtk_file_dialog_set_initial_folder (dialog, folder);
+
+  gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
+                        file_dialog_done_cb, g_object_ref (self));
+}
+#else
+static void
+file_chooser_response_cb (AvatarWindow         *self,
+                          int                   response,
+                          GtkFileChooserNative *chooser)
+{
+  /* Dismissing the dialog is a choice, not an error. */
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        avatar_window_open_file (self, file);
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_object_unref (chooser);
+}
+
+static void
+choose_file (AvatarWindow *self)
+{
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) all = NULL;
+  g_autoptr (GListStore) filters = create_filters (&all);
+  g_autoptr (GFile) folder = get_start_folder (self);
+
+  chooser = gtk_file_chooser_native_new (_("Choose a Picture"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (filters)); i++)
+    {
+      g_autoptr (GtkFileFilter) filter = g_list_model_get_item (G_LIST_MODEL (filters), i);
+
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
+  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (chooser), all);
+  if (folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+
+  /* The chooser holds a reference to itself until it answers. */
+  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+#endif
+
+/* --- Drop and paste ------------------------------------------------------- */
+
+static gboolean
+drop_cb (AvatarWindow  *self,
+         const GValue  *value,
+         double         x,
+         double         y,
+         GtkDropTarget *target)
+{
+  GSList *files;
+
+  if (is_flow_running (self) || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+
+  avatar_window_open_file (self, files->data);
+  g_slist_free (files);
+
+  return TRUE;
+}
+
+static void
+pasted_bytes_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  GOutputStream *memory = G_OUTPUT_STREAM (object);
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (g_output_stream_splice_finish (memory, result, &error) < 0 || is_gone (self))
+    {
+      if (error != NULL && !is_cancelled (error) && !is_gone (self))
+        show_toast (self, _("The pasted picture could not be read."), FALSE);
+      return;
+    }
+
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+  avatar_window_open_bytes (self, bytes, _("Pasted Picture"));
+}
+
+static void
+pasted_stream_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) stream = NULL;
+  g_autoptr (GOutputStream) memory = NULL;
+
+  stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, NULL, &error);
+  if (stream == NULL || is_gone (self))
+    {
+      if (error != NULL && !is_cancelled (error) && !is_gone (self))
+        show_toast (self, _("The pasted picture could not be read."), FALSE);
+      return;
+    }
+
+  memory = g_memory_output_stream_new_resizable ();
+  g_output_stream_splice_async (memory, stream,
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, self->cancellable,
+                                pasted_bytes_cb, g_object_ref (self));
+}
+
+static void
+pasted_files_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  const GValue *value;
+  GSList *files;
+
+  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
+  if (value == NULL || is_gone (self))
+    {
+      if (error != NULL && !is_cancelled (error) && !is_gone (self))
+        show_toast (self, _("The pasted file could not be read."), FALSE);
+      return;
+    }
+
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files != NULL)
+    avatar_window_open_file (self, files->data);
+  g_slist_free (files);
+}
+
+static void
+paste (AvatarWindow *self)
+{
+  static const char *image_types[] = {
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", NULL
+  };
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    {
+      gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
+                                      self->cancellable, pasted_files_cb, g_object_ref (self));
+      return;
+    }
+
+  for (guint i = 0; image_types[i] != NULL; i++)
+    if (gdk_content_formats_contain_mime_type (formats, image_types[i]))
+      {
+        /* The raw bytes: decoding happens in libavatar's worker thread. */
+        gdk_clipboard_read_async (clipboard, image_types, G_PRIORITY_DEFAULT,
+                                  self->cancellable, pasted_stream_cb, g_object_ref (self));
+        return;
+      }
+
+  show_toast (self, _("The clipboard holds no picture. Copy a picture or an image file first."), FALSE);
+}
+
+/* --- Upload ---------------------------------------------------------------- */
+
+static void
+update_progress (AvatarWindow *self)
+{
+  AvatarFlowState state;
+  const char *stage = "";
+  g_autofree char *details = NULL;
+
+  if (self->flow == NULL)
+    return;
+
+  state = avatar_flow_get_state (self->flow);
+
+  switch (state)
+    {
+    case AVATAR_FLOW_STATE_IDLE:
+    case AVATAR_FLOW_STATE_PREPARING:
+      stage = _("Preparing the Picture…");
+      break;
+    case AVATAR_FLOW_STATE_REQUESTING:
+      stage = _("Asking Where to Upload…");
+      break;
+    case AVATAR_FLOW_STATE_UPLOADING:
+      stage = _("Uploading…");
+      break;
+    case AVATAR_FLOW_STATE_PROCESSING:
+      stage = _("Waiting for the Service to Process It…");
+      break;
+    case AVATAR_FLOW_STATE_FETCHING:
+      stage = _("Downloading the New Sizes…");
+      break;
+    case AVATAR_FLOW_STATE_DONE:
+      stage = _("Done");
+      break;
+    case AVATAR_FLOW_STATE_FAILED:
+    case AVATAR_FLOW_STATE_CANCELLED:
+    default:
+      break;
+    }
+
+  gtk_label_set_label (self->stage_label, stage);
+
+  if (state == AVATAR_FLOW_STATE_UPLOADING || state == AVATAR_FLOW_STATE_PROCESSING)
+    {
+      double fraction = avatar_flow_get_fraction (self->flow);
+      g_autofree char *sent = g_format_size (avatar_flow_get_bytes_sent (self->flow));
+      g_autofree char *total = g_format_size (avatar_flow_get_bytes_total (self->flow));
+
+      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+      /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB (35 %)". */
+      details = g_strdup_printf (_("%s of %s (%d %%)"), sent, total, (int) (fraction * 100 + 0.5));
+      gtk_label_set_label (self->progress_label, details);
+    }
+  else if (state == AVATAR_FLOW_STATE_FETCHING || state == AVATAR_FLOW_STATE_DONE)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      gtk_label_set_label (self->progress_label, "");
+    }
+  else
+    {
+      gtk_progress_bar_pulse (self->progress_bar);
+      gtk_label_set_label (self->progress_label, "");
+    }
+
+  update_actions (self);
+}
+
+static void
+variant_texture_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  AvatarVariantRow *row = user_data;
+  AvatarWindow *self = AVATAR_WINDOW (object);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = decode_texture_finish (result, &error);
+
+  if (texture == NULL)
+    {
+      if (!is_cancelled (error))
+        g_debug ("A size of the new avatar cannot be shown: %s", error->message);
+      return;
+    }
+
+  if (is_gone (self))
+    return;
+
+  avatar_variant_row_set_texture (row, texture);
+
+  switch (avatar_variant_row_get_kind (row))
+    {
+    case AVATAR_VARIANT_ORIGINAL:
+      gtk_picture_set_paintable (self->original_picture, GDK_PAINTABLE (texture));
+      adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
+      break;
+    case AVATAR_VARIANT_RAW:
+      gtk_picture_set_paintable (self->raw_picture, GDK_PAINTABLE (texture));
+      break;
+    case AVATAR_VARIANT_44:
+    case AVATAR_VARIANT_48:
+    case AVATAR_VARIANT_60:
+    case AVATAR_N_VARIANTS:
+    default:
+      break;
+    }
+}
+
+static AvatarVariantRow *
+get_variant_row (AvatarWindow      *self,
+                 AvatarVariantKind  kind)
+{
+  AvatarVariantRow *rows[AVATAR_N_VARIANTS] = {
+    self->variant_44, self->variant_48, self->variant_60, self->variant_original, self->variant_raw,
+  };
+
+  g_return_val_if_fail (kind < AVATAR_N_VARIANTS, NULL);
+
+  return rows[kind];
+}
+
+static void
+notify_upload_done (AvatarWindow *self)
+{
+  g_autoptr (GNotification) notification = NULL;
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (gtk_window_is_active (GTK_WINDOW (self)) || app == NULL)
+    return;
+
+  notification = g_notification_new (_("Your Avatar Was Changed"));
+  g_notification_set_body (notification, _("The new picture is ready in every size."));
+  g_application_send_notification (app, "upload-done", notification);
+}
+
+static void
+show_result (AvatarWindow *self)
+{
+  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
+    {
+      AvatarVariantRow *row = get_variant_row (self, kind);
+      const AvatarVariant *variant = avatar_flow_get_variant (self->flow, kind);
+
+      avatar_variant_row_set_variant (row, variant);
+      if (variant != NULL && variant->bytes != NULL)
+        decode_texture_async (self, variant->bytes, self->flow_cancellable, variant_texture_cb, row);
+    }
+
+  gtk_picture_set_paintable (self->original_picture, NULL);
+  gtk_picture_set_paintable (self->raw_picture, NULL);
+
+  if (self->profile != NULL)
+    {
+      g_free (self->profile->avatar_url);
+      self->profile->avatar_url = g_strdup (avatar_flow_get_avatar_url (self->flow));
+    }
+
+  set_page (self, "result");
+  notify_upload_done (self);
+}
+
+static void
+flow_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  AvatarFlow *flow = AVATAR_FLOW (object);
+  g_autoptr (GError) error = NULL;
+  gboolean can_retry;
+
+  if (avatar_flow_run_finish (flow, result, &error))
+    {
+      if (flow == self->flow && !is_gone (self))
+        show_result (self);
+      return;
+    }
+
+  if (flow != self->flow || is_gone (self))
+    return;
+
+  /* The picture and its crop stay, so that Retry sends them again. */
+  set_page (self, "crop");
+
+  if (is_cancelled (error))
+    {
+      show_toast (self, _("Upload cancelled"), FALSE);
+      return;
+    }
+
+  g_debug ("The upload failed: %s", error->message);
+  show_banner (self, describe_error (error, &can_retry), can_retry);
+
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+    open_account_dialog (self);
+}
+
+static void
+run_flow (AvatarWindow *self)
+{
+  GCancellable *cancellable = restart_cancellable (&self->flow_cancellable);
+
+  hide_banner (self);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  set_page (self, "progress");
+  avatar_flow_run_async (self->flow, cancellable, flow_done_cb, g_object_ref (self));
+  update_progress (self);
+}
+
+static void
+start_upload (AvatarWindow *self)
+{
+  AvatarCrop crop;
+
+  if (self->image == NULL || self->client == NULL || is_flow_running (self))
+    return;
+
+  avatar_crop_area_get_crop (self->crop_area, &crop);
+
+  if (self->flow != NULL)
+    g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+  g_clear_object (&self->flow);
+
+  self->flow = avatar_flow_new (self->client, self->image, &crop, get_prepare_flags (self));
+  g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+
+  run_flow (self);
+}
+
+/* --- Removing the avatar ---------------------------------------------------- */
+
+static void
+avatar_removed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AvatarProfile) profile = NULL;
+  gboolean can_retry;
+
+  profile = avatar_client_remove_avatar_finish (AVATAR_CLIENT (object), result, &error);
+  if (is_cancelled (error) || is_gone (self))
+    return;
+
+  if (profile == NULL)
+    {
+      show_banner (self, describe_error (error, &can_retry), FALSE);
+      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+        open_account_dialog (self);
+      return;
+    }
+
+  show_profile (self, profile);
+  set_page (self, "welcome");
+  show_toast (self, _("Your avatar was removed"), FALSE);
+}
+
+static void
+remove_avatar (AvatarWindow *self)
+{
+  if (self->client == NULL)
+    return;
+
+  avatar_client_remove_avatar_async (self->client, self->profile_cancellable,
+                                     avatar_removed_cb, g_object_ref (self));
+}
+
+#if ADW_CHECK_VERSION (1, 5, 0)
+static void
+remove_response_cb (AvatarWindow   *self,
+                    const char     *response,
+                    AdwAlertDialog *dialog)
+{
+  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
+  self->remove_dialog = NULL;
+
+  if (g_str_equal (response, "remove"))
+    remove_avatar (self);
+}
+
+static void
+confirm_remove (AvatarWindow *self)
+{
+  AdwDialog *dialog;
+
+  dialog = adw_alert_dialog_new (_("Remove Your Avatar?"),
+                                 _("People will see your initials instead of a picture."));
+  adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
+                                  "cancel", _("_Cancel"),
+                                  "remove", _("_Remove"),
+                                  NULL);
+  adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), "remove",
+                                            ADW_RESPONSE_DESTRUCTIVE);
+  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "cancel");
+  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  self->remove_dialog = GTK_WIDGET (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
+  adw_dialog_present (dialog, GTK_WIDGET (self));
+}
+#else
+static void
+remove_response_cb (AvatarWindow     *self,
+                    const char       *response,
+                    AdwMessageDialog *dialog)
+{
+  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
+  self->remove_dialog = NULL;
+
+  if (g_str_equal (response, "remove"))
+    remove_avatar (self);
+}
+
+static void
+confirm_remove (AvatarWindow *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   _("Remove Your Avatar?"),
+                                   _("People will see your initials instead of a picture."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  self->remove_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+#endif
+
+/* --- Actions ---------------------------------------------------------------- */
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  choose_file (AVATAR_WINDOW (widget));
+}
+
+static void
+paste_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  paste (AVATAR_WINDOW (widget));
+}
+
+static void
+upload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  start_upload (AVATAR_WINDOW (widget));
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+
+  if (self->flow != NULL && !is_flow_running (self))
+    run_flow (self);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+
+  if (self->flow != NULL)
+    avatar_flow_cancel (self->flow);
+}
+
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  confirm_remove (AVATAR_WINDOW (widget));
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+
+  g_cancellable_cancel (self->load_cancellable);
+  g_cancellable_cancel (self->prepare_cancellable);
+  set_page (self, self->client != NULL ? "welcome" : "signed-out");
+}
+
+static void
+account_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  open_account_dialog (AVATAR_WINDOW (widget));
+}
+
+static void
+reload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  load_profile (AVATAR_WINDOW (widget));
+}
+
+static void
+dismiss_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  hide_banner (AVATAR_WINDOW (widget));
+}
+
+static void
+url_copied_cb (AvatarWindow *self)
+{
+  show_toast (self, _("URL copied"), FALSE);
+}
+
+/* --- Window state ----------------------------------------------------------- */
+
+static void
+restore_window_state (AvatarWindow *self)
+{
+  int width = g_settings_get_int (self->settings, "window-width");
+  int height = g_settings_get_int (self->settings, "window-height");
+
+  if (width > 0 && height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+avatar_window_close_request (GtkWindow *window)
+{
+  AvatarWindow *self = AVATAR_WINDOW (window);
+  gboolean maximized = gtk_window_is_maximized (window);
+
+  /* The unmaximized size, so that unmaximizing next time gives it back. */
+  if (!maximized)
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_set_boolean (self->settings, "window-maximized", maximized);
+
+  if (self->flow != NULL)
+    avatar_flow_cancel (self->flow);
+
+  return GTK_WINDOW_CLASS (avatar_window_parent_class)->close_request (window);
+}
+
+/* GtkWindow:application is set after construction, so the window joins its
+ * application when the property changes, once. */
+static void
+application_set_cb (AvatarWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  AvatarApplication *app;
+
+  if (self->settings != NULL || !AVATAR_IS_APPLICATION (application))
+    return;
+
+  app = AVATAR_APPLICATION (application);
+  self->settings = g_object_ref (avatar_application_get_settings (app));
+  restore_window_state (self);
+
+  g_signal_connect_object (app, "notify::client", G_CALLBACK (client_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  if (!avatar_application_get_webp_supported (app))
+    show_toast (self, _("WebP pictures cannot be shown because the WebP image loader is not installed. "
+                        "Install webp-pixbuf-loader."), FALSE);
+
+  client_changed_cb (self, NULL, app);
+  if (self->client == NULL && avatar_application_get_server_url (app)[0] != '\0')
+    {
+      /* The stored tokens are still being looked up. */
+      gtk_label_set_label (self->loading_label, _("Signing In…"));
+      set_page (self, "loading");
+    }
+}
+
+static void
+avatar_window_dispose (GObject *object)
+{
+  AvatarWindow *self = AVATAR_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->profile_cancellable);
+  g_cancellable_cancel (self->load_cancellable);
+  g_cancellable_cancel (self->prepare_cancellable);
+  g_cancellable_cancel (self->flow_cancellable);
+  g_clear_handle_id (&self->prepare_source, g_source_remove);
+  if (self->flow != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+      avatar_flow_cancel (self->flow);
+    }
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), AVATAR_TYPE_WINDOW);
+
+  g_clear_object (&self->flow);
+  g_clear_object (&self->image);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  g_clear_pointer (&self->profile, avatar_profile_free);
+  g_clear_object (&self->profile_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->prepare_cancellable);
+  g_clear_object (&self->flow_cancellable);
+
+  G_OBJECT_CLASS (avatar_window_parent_class)->dispose (object);
+}
+
+static void
+avatar_window_finalize (GObject *object)
+{
+  AvatarWindow *self = AVATAR_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_free (self->message);
+
+  G_OBJECT_CLASS (avatar_window_parent_class)->finalize (object);
+}
+
+static void
+avatar_window_class_init (AvatarWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = avatar_window_dispose;
+  object_class->finalize = avatar_window_finalize;
+
+  window_class->close_request = avatar_window_close_request;
+
+  g_type_ensure (AVATAR_TYPE_CROP_AREA);
+  g_type_ensure (AVATAR_TYPE_CROP_PREVIEW);
+  g_type_ensure (AVATAR_TYPE_VARIANT_ROW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/avatar-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_retry_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, upload_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, loading_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, profile_avatar);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, username_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, error_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_area);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_44);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_48);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_60);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, prepared_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, changes_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, progress_preview);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stage_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_44);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_48);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_60);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_original);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_raw);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, original_picture);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, raw_picture);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
+  gtk_widget_class_install_action (widget_class, "win.upload", NULL, upload_action);
+  gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.account", NULL, account_action);
+  gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss", NULL, dismiss_action);
+}
+
+static void
+avatar_window_init (AvatarWindow *self)
+{
+  GtkDropTarget *drop_target;
+
+  self->cancellable = g_cancellable_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (g_str_equal (PROFILE, "development"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  avatar_crop_preview_set_crop_area (self->preview_44, self->crop_area);
+  avatar_crop_preview_set_crop_area (self->preview_48, self->crop_area);
+  avatar_crop_preview_set_crop_area (self->preview_60, self->crop_area);
+  avatar_crop_preview_set_crop_area (self->progress_preview, self->crop_area);
+  g_signal_connect_object (self->crop_area, "crop-changed", G_CALLBACK (crop_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
+    g_signal_connect_object (get_variant_row (self, kind), "url-copied", G_CALLBACK (url_copied_cb),
+                             self, G_CONNECT_SWAPPED);
+
+  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+
+  set_page (self, "signed-out");
+
+  g_signal_connect (self, "notify::application", G_CALLBACK (application_set_cb), NULL);
+}
+
+AvatarWindow *
+avatar_window_new (AvatarApplication *application)
+{
+  return g_object_new (AVATAR_TYPE_WINDOW, "application", application, NULL);
+}
+
+/* --- For the UI tests --------------------------------------------------------- */
+
+const char *
+avatar_window_get_page (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+AvatarCropArea *
+avatar_window_get_crop_area (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->crop_area;
+}
+
+AvatarImage *
+avatar_window_get_image (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->image;
+}
+
+const AvatarPrepared *
+avatar_window_get_prepared (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->prepared;
+}
+
+AvatarFlow *
+avatar_window_get_flow (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->flow;
+}
+
+const AvatarProfile *
+avatar_window_get_profile (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->profile;
+}
+
+AdwAvatar *
+avatar_window_get_profile_avatar (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->profile_avatar;
+}
+
+GdkTexture *
+avatar_window_get_variant_texture (AvatarWindow      *self,
+                                   AvatarVariantKind  kind)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (kind < AVATAR_N_VARIANTS, NULL);
+
+  return avatar_variant_row_get_texture (get_variant_row (self, kind));
+}
+
+const char *
+avatar_window_get_message (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->message;
+}
+
+GtkWidget *
+avatar_window_get_remove_dialog (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->remove_dialog;
+}
+
+GtkWidget *
+avatar_window_get_upload_button (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->upload_button);
+}
+
+GtkWidget *
+avatar_window_get_account_dialog (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
+
+  return self->account_dialog;
+}

@@ -1,0 +1,1130 @@
+/* avatar-flow.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "avatar-enums.h"
+#include "avatar-error.h"
+#include "avatar-flow.h"
+#include "avatar-retry.h"
+#include "avatar-sniff.h"
+#include "avatar-upload.h"
+
+#define DEFAULT_PROCESSING_TIMEOUT_MS 30000
+#define FIRST_POLL_DELAY_MS           100
+#define MAX_POLL_DELAY_MS             1000
+
+struct _AvatarFlow
+{
+  GObject             parent_instance;
+
+  AvatarClient       *client;
+  AvatarImage        *image;
+  AvatarCrop          crop;
+  gboolean            has_crop;
+  AvatarPrepareFlags  flags;
+  guint               processing_timeout_ms;
+
+  AvatarFlowState     state;
+  guint64             bytes_sent;
+  guint64             bytes_total;
+  GError             *error;
+  char               *avatar_url;
+  char               *asset_key;
+  AvatarPrepared     *prepared;
+  AvatarVariant       variants[AVATAR_N_VARIANTS];
+  AvatarFlowTimings   timings;
+
+  /* While a run is in progress. */
+  GTask              *task;
+  GCancellable       *cancellable;
+  GCancellable       *caller_cancellable;
+  gulong              caller_cancelled_id;
+  AvatarUpload       *upload;
+  AvatarTicket       *ticket;
+  gint64              run_started_us;
+  gint64              stage_started_us;
+  GSource            *deadline;
+  gboolean            timed_out;
+  guint               poll_delay_ms;
+  guint               fetches_pending;
+  GError             *fetch_error;
+};
+
+G_DEFINE_FINAL_TYPE (AvatarFlow, avatar_flow, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_FRACTION,
+  PROP_BYTES_SENT,
+  PROP_BYTES_TOTAL,
+  PROP_ERROR,
+  PROP_AVATAR_URL,
+  PROP_ASSET_KEY,
+  PROP_PREPARED,
+  PROP_PROCESSING_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const struct {
+  const char *file;
+  int         side;  /* 0: any size */
+} variant_specs[AVATAR_N_VARIANTS] = {
+  [AVATAR_VARIANT_44]       = { "44.webp", 44 },
+  [AVATAR_VARIANT_48]       = { "48.webp", 48 },
+  [AVATAR_VARIANT_60]       = { "60.webp", 60 },
+  [AVATAR_VARIANT_ORIGINAL] = { "original.webp", 0 },
+  [AVATAR_VARIANT_RAW]      = { "raw", 0 },
+};
+
+static void flow_request (AvatarFlow *self);
+static void flow_upload  (AvatarFlow *self);
+static void flow_process (AvatarFlow *self);
+static void flow_poll    (AvatarFlow *self);
+static void flow_fetch   (AvatarFlow *self);
+
+/* Properties ------------------------------------------------------------- */
+
+static void
+flow_set_state (AvatarFlow      *self,
+                AvatarFlowState  state)
+{
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+flow_set_bytes (AvatarFlow *self,
+                guint64     bytes_sent,
+                guint64     bytes_total)
+{
+  gboolean changed = FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (self->bytes_total != bytes_total)
+    {
+      self->bytes_total = bytes_total;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
+      changed = TRUE;
+    }
+
+  if (self->bytes_sent != bytes_sent)
+    {
+      self->bytes_sent = bytes_sent;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+      changed = TRUE;
+    }
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+flow_set_string (AvatarFlow  *self,
+                 char       **field,
+                 const char  *value,
+                 guint        prop_id)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+flow_set_error (AvatarFlow   *self,
+                const GError *error)
+{
+  if (self->error == NULL && error == NULL)
+    return;
+
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static void
+clear_variants (AvatarFlow *self)
+{
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    {
+      AvatarVariant *variant = &self->variants[i];
+
+      g_clear_pointer (&variant->url, g_free);
+      g_clear_pointer (&variant->content_type, g_free);
+      g_clear_pointer (&variant->bytes, g_bytes_unref);
+      variant->kind = i;
+      variant->width = 0;
+      variant->height = 0;
+      variant->byte_size = 0;
+    }
+}
+
+static gint64
+stage_elapsed_ms (AvatarFlow *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 elapsed = (now - self->stage_started_us) / 1000;
+
+  self->stage_started_us = now;
+  return elapsed;
+}
+
+/* Ending a run ----------------------------------------------------------- */
+
+static void
+flow_clear_deadline (AvatarFlow *self)
+{
+  if (self->deadline == NULL)
+    return;
+
+  g_source_destroy (self->deadline);
+  g_clear_pointer (&self->deadline, g_source_unref);
+}
+
+static void
+flow_upload_notify_cb (AvatarFlow   *self,
+                       GParamSpec   *pspec,
+                       AvatarUpload *upload)
+{
+  flow_set_bytes (self,
+                  avatar_upload_get_bytes_sent (upload),
+                  avatar_upload_get_bytes_total (upload));
+}
+
+static void
+flow_clear_run (AvatarFlow *self)
+{
+  flow_clear_deadline (self);
+
+  if (self->caller_cancellable != NULL)
+    {
+      /* Waits for a handler running in another thread, so it is never
+       * called on a finished run. */
+      g_cancellable_disconnect (self->caller_cancellable, self->caller_cancelled_id);
+      self->caller_cancelled_id = 0;
+      g_clear_object (&self->caller_cancellable);
+    }
+
+  if (self->upload != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->upload, flow_upload_notify_cb, self);
+      g_clear_object (&self->upload);
+    }
+
+  g_clear_pointer (&self->ticket, avatar_ticket_free);
+  g_clear_error (&self->fetch_error);
+  g_clear_object (&self->cancellable);
+}
+
+static void
+flow_finish (AvatarFlow *self,
+             GError     *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  gboolean cancelled = self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable);
+
+  g_assert (task != NULL);
+
+  /* Whatever failed last, the reason for stopping comes first: the time
+   * limit, then a cancel. */
+  if (error != NULL && self->timed_out)
+    {
+      g_clear_error (&error);
+      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT,
+                           _("The picture was uploaded, but the service did not finish processing it in time. Try again later."));
+    }
+  else if (error != NULL && cancelled)
+    {
+      g_clear_error (&error);
+      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+    }
+
+  self->timings.total_ms = (g_get_monotonic_time () - self->run_started_us) / 1000;
+  flow_clear_run (self);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (error != NULL)
+    {
+      flow_set_error (self, error);
+      flow_set_state (self, g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED)
+                              ? AVATAR_FLOW_STATE_CANCELLED
+                              : AVATAR_FLOW_STATE_FAILED);
+    }
+  else
+    {
+      flow_set_state (self, AVATAR_FLOW_STATE_DONE);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* After an asynchronous step: FALSE, with the run ended, when it failed or
+ * the run was cancelled meanwhile. Takes @error. */
+static gboolean
+flow_step_ok (AvatarFlow *self,
+              GError     *error)
+{
+  if (error == NULL && g_cancellable_is_cancelled (self->cancellable))
+    error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+
+  if (error == NULL)
+    return TRUE;
+
+  flow_finish (self, error);
+  return FALSE;
+}
+
+/* Preparing -------------------------------------------------------------- */
+
+static void
+prepared_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  GError *error = NULL;
+  AvatarPrepared *prepared;
+
+  prepared = avatar_image_prepare_finish (AVATAR_IMAGE (source), result, &error);
+  self->timings.prepare_ms = stage_elapsed_ms (self);
+
+  if (!flow_step_ok (self, error))
+    {
+      g_clear_pointer (&prepared, avatar_prepared_free);
+      return;
+    }
+
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  self->prepared = prepared;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREPARED]);
+
+  flow_request (self);
+}
+
+static void
+flow_prepare (AvatarFlow *self)
+{
+  AvatarCrop crop;
+
+  flow_set_state (self, AVATAR_FLOW_STATE_PREPARING);
+
+  if (self->has_crop)
+    crop = self->crop;
+  else
+    avatar_image_get_default_crop (self->image, &crop);
+
+  avatar_image_prepare_async (self->image, &crop, self->flags, self->cancellable,
+                              prepared_cb, g_object_ref (self));
+}
+
+/* Requesting an upload URL ----------------------------------------------- */
+
+static void
+requested_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  GError *error = NULL;
+  AvatarTicket *ticket;
+
+  ticket = avatar_client_request_upload_finish (AVATAR_CLIENT (source), result, &error);
+  self->timings.request_ms = stage_elapsed_ms (self);
+
+  if (!flow_step_ok (self, error))
+    {
+      g_clear_pointer (&ticket, avatar_ticket_free);
+      return;
+    }
+
+  g_clear_pointer (&self->ticket, avatar_ticket_free);
+  self->ticket = ticket;
+  flow_set_string (self, &self->asset_key, ticket->asset_key, PROP_ASSET_KEY);
+
+  flow_upload (self);
+}
+
+static void
+flow_request (AvatarFlow *self)
+{
+  flow_set_state (self, AVATAR_FLOW_STATE_REQUESTING);
+  flow_set_bytes (self, 0, g_bytes_get_size (self->prepared->bytes));
+
+  avatar_client_request_upload_async (self->client, self->prepared->content_type,
+                                      self->cancellable, requested_cb, g_object_ref (self));
+}
+
+/* Uploading -------------------------------------------------------------- */
+
+static void
+uploaded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  GError *error = NULL;
+  AvatarTicket *ticket;
+
+  ticket = avatar_upload_run_finish (AVATAR_UPLOAD (source), result, &error);
+  self->timings.upload_ms = stage_elapsed_ms (self);
+
+  if (!flow_step_ok (self, error))
+    {
+      g_clear_pointer (&ticket, avatar_ticket_free);
+      return;
+    }
+
+  /* An expired URL was replaced by a fresh one, with its own asset. */
+  g_clear_pointer (&self->ticket, avatar_ticket_free);
+  self->ticket = ticket;
+  flow_set_string (self, &self->asset_key, ticket->asset_key, PROP_ASSET_KEY);
+
+  flow_process (self);
+}
+
+static void
+flow_upload (AvatarFlow *self)
+{
+  flow_set_state (self, AVATAR_FLOW_STATE_UPLOADING);
+
+  self->upload = avatar_upload_new (self->client, self->prepared->bytes, self->prepared->content_type);
+  g_signal_connect_object (self->upload, "notify::bytes-sent",
+                           G_CALLBACK (flow_upload_notify_cb), self, G_CONNECT_SWAPPED);
+
+  avatar_upload_run_async (self->upload, self->ticket, self->cancellable,
+                           uploaded_cb, g_object_ref (self));
+}
+
+/* Waiting for processing ------------------------------------------------- */
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  AvatarFlow *self = user_data;
+
+  g_debug ("Processing took longer than %u ms", self->processing_timeout_ms);
+
+  /* Stops the poll or pause in progress; its callback ends the run. */
+  self->timed_out = TRUE;
+  g_clear_pointer (&self->deadline, g_source_unref);
+  g_cancellable_cancel (self->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+poll_pause_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  GError *error = NULL;
+
+  avatar_retry_sleep_finish (result, &error);
+  if (!flow_step_ok (self, error))
+    return;
+
+  flow_poll (self);
+}
+
+static void
+polled_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  g_autoptr(AvatarProfile) profile = NULL;
+  GError *error = NULL;
+  guint delay_ms;
+
+  profile = avatar_client_get_profile_finish (AVATAR_CLIENT (source), result, &error);
+  if (!flow_step_ok (self, error))
+    return;
+
+  /* The previous avatar is not null either: only the new URL will do. */
+  if (g_strcmp0 (profile->avatar_url, self->ticket->cdn_url) == 0)
+    {
+      flow_clear_deadline (self);
+      self->timings.processing_ms = stage_elapsed_ms (self);
+      flow_set_string (self, &self->avatar_url, profile->avatar_url, PROP_AVATAR_URL);
+      flow_fetch (self);
+      return;
+    }
+
+  delay_ms = self->poll_delay_ms;
+  self->poll_delay_ms = MIN (MAX_POLL_DELAY_MS, self->poll_delay_ms * 3 / 2);
+
+  avatar_retry_sleep_async (delay_ms, self->cancellable, poll_pause_cb, g_object_ref (self));
+}
+
+static void
+flow_poll (AvatarFlow *self)
+{
+  avatar_client_get_profile_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
+}
+
+static void
+flow_process (AvatarFlow *self)
+{
+  flow_set_state (self, AVATAR_FLOW_STATE_PROCESSING);
+
+  self->poll_delay_ms = FIRST_POLL_DELAY_MS;
+  self->timed_out = FALSE;
+
+  self->deadline = g_timeout_source_new (self->processing_timeout_ms);
+  g_source_set_static_name (self->deadline, "[avatar] processing deadline");
+  /* The source is destroyed before the flow can go away. */
+  g_source_set_callback (self->deadline, deadline_cb, self, NULL);
+  g_source_attach (self->deadline, g_task_get_context (self->task));
+
+  flow_poll (self);
+}
+
+/* Fetching the variants -------------------------------------------------- */
+
+typedef struct
+{
+  GBytes *bytes[AVATAR_N_VARIANTS];
+  int     width[AVATAR_N_VARIANTS];
+  int     height[AVATAR_N_VARIANTS];
+} Decode;
+
+static void
+decode_free (Decode *decode)
+{
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    g_clear_pointer (&decode->bytes[i], g_bytes_unref);
+  g_free (decode);
+}
+
+static void
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gboolean        *too_big)
+{
+  if (width > AVATAR_IMAGE_MAX_SIDE || height > AVATAR_IMAGE_MAX_SIDE ||
+      (gint64) width * height > AVATAR_IMAGE_MAX_PIXELS)
+    {
+      /* Asks the loader for the smallest image instead of a huge one. */
+      *too_big = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 1, 1);
+    }
+}
+
+static gboolean
+decode_variant (AvatarVariantKind   kind,
+                GBytes             *bytes,
+                int                *width,
+                int                *height,
+                GError            **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  const AvatarSniffedType *type;
+  GdkPixbufAnimation *animation;
+  gboolean too_big = FALSE;
+  guint32 declared_width, declared_height;
+  const guint8 *data;
+  gsize size;
+
+  data = g_bytes_get_data (bytes, &size);
+  type = avatar_sniff_type (data, size);
+
+  if (type != NULL &&
+      avatar_sniff_dimensions (type, data, size, &declared_width, &declared_height) &&
+      (declared_width > AVATAR_IMAGE_MAX_SIDE || declared_height > AVATAR_IMAGE_MAX_SIDE ||
+       (guint64) declared_width * declared_height > AVATAR_IMAGE_MAX_PIXELS))
+    too_big = TRUE;
+
+  if (!too_big)
+    {
+      g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &too_big);
+
+      if (!gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) ||
+          !gdk_pixbuf_loader_close (loader, NULL))
+        {
+          g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                       _("The service sent a “%s” picture that cannot be decoded."),
+                       variant_specs[kind].file);
+          return FALSE;
+        }
+    }
+
+  if (too_big)
+    {
+      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                   _("The service sent a “%s” picture with too many pixels."),
+                   variant_specs[kind].file);
+      return FALSE;
+    }
+
+  animation = gdk_pixbuf_loader_get_animation (loader);
+  if (animation == NULL)
+    {
+      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                   _("The service sent a “%s” picture that cannot be decoded."),
+                   variant_specs[kind].file);
+      return FALSE;
+    }
+
+  *width = gdk_pixbuf_animation_get_width (animation);
+  *height = gdk_pixbuf_animation_get_height (animation);
+
+  if (variant_specs[kind].side != 0 &&
+      (*width != variant_specs[kind].side || *height != variant_specs[kind].side))
+    {
+      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                   _("The service sent a “%s” picture of %d × %d pixels instead of %d × %d."),
+                   variant_specs[kind].file, *width, *height,
+                   variant_specs[kind].side, variant_specs[kind].side);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+decode_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Decode *decode = task_data;
+
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    {
+      GError *error = NULL;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
+                                   _("The upload was cancelled."));
+          return;
+        }
+
+      if (!decode_variant (i, decode->bytes[i], &decode->width[i], &decode->height[i], &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+decoded_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  Decode *decode = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  g_task_propagate_boolean (G_TASK (result), &error);
+  self->timings.variants_ms = stage_elapsed_ms (self);
+
+  if (!flow_step_ok (self, error))
+    return;
+
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    {
+      self->variants[i].width = decode->width[i];
+      self->variants[i].height = decode->height[i];
+    }
+
+  flow_finish (self, NULL);
+}
+
+static void
+flow_decode_variants (AvatarFlow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  Decode *decode;
+
+  decode = g_new0 (Decode, 1);
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    decode->bytes[i] = g_bytes_ref (self->variants[i].bytes);
+
+  /* Not the task's source object: the worker thread drops its reference
+   * on the task after the result is in, and the flow must not wait for it. */
+  task = g_task_new (NULL, self->cancellable, decoded_cb, g_object_ref (self));
+  g_task_set_source_tag (task, flow_decode_variants);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, decode, (GDestroyNotify) decode_free);
+  g_task_run_in_thread (task, decode_thread);
+}
+
+typedef struct
+{
+  AvatarFlow        *flow;
+  AvatarVariantKind  kind;
+} Fetch;
+
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Fetch *fetch = user_data;
+  g_autoptr(AvatarFlow) self = fetch->flow;
+  AvatarVariant *variant = &self->variants[fetch->kind];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *content_type = NULL;
+  GBytes *bytes;
+
+  bytes = avatar_client_fetch_finish (AVATAR_CLIENT (source), result, &content_type, &error);
+  g_free (fetch);
+
+  if (bytes != NULL)
+    {
+      variant->bytes = bytes;
+      variant->byte_size = g_bytes_get_size (bytes);
+      variant->content_type = g_steal_pointer (&content_type);
+    }
+  else if (self->fetch_error == NULL)
+    {
+      self->fetch_error = g_steal_pointer (&error);
+    }
+
+  /* Nothing may still run when the flow reports the end. */
+  if (--self->fetches_pending > 0)
+    return;
+
+  if (!flow_step_ok (self, g_steal_pointer (&self->fetch_error)))
+    return;
+
+  flow_decode_variants (self);
+}
+
+static void
+flow_fetch (AvatarFlow *self)
+{
+  flow_set_state (self, AVATAR_FLOW_STATE_FETCHING);
+
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = NULL;
+
+      /* The variants are the siblings of original.webp. */
+      url = g_uri_resolve_relative (self->ticket->cdn_url, variant_specs[i].file,
+                                    G_URI_FLAGS_ENCODED, &error);
+      if (url == NULL)
+        {
+          flow_finish (self, g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                                          _("The service gave an address for the avatar that cannot be used.")));
+          return;
+        }
+      self->variants[i].url = g_steal_pointer (&url);
+    }
+
+  self->fetches_pending = AVATAR_N_VARIANTS;
+  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+    {
+      Fetch *fetch = g_new0 (Fetch, 1);
+
+      fetch->flow = g_object_ref (self);
+      fetch->kind = i;
+      avatar_client_fetch_async (self->client, self->variants[i].url, self->cancellable,
+                                 fetched_cb, fetch);
+    }
+}
+
+/* Running ---------------------------------------------------------------- */
+
+static void
+caller_cancelled_cb (GCancellable *caller_cancellable,
+                     GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+void
+avatar_flow_run_async (AvatarFlow          *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_return_if_fail (AVATAR_IS_FLOW (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->task, avatar_flow_run_async);
+  g_task_set_check_cancellable (self->task, FALSE);
+
+  self->cancellable = g_cancellable_new ();
+  self->timed_out = FALSE;
+  self->run_started_us = g_get_monotonic_time ();
+  self->stage_started_us = self->run_started_us;
+  memset (&self->timings, 0, sizeof self->timings);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  clear_variants (self);
+  flow_set_error (self, NULL);
+  flow_set_string (self, &self->avatar_url, NULL, PROP_AVATAR_URL);
+  flow_set_string (self, &self->asset_key, NULL, PROP_ASSET_KEY);
+  flow_set_bytes (self, 0, self->prepared != NULL ? g_bytes_get_size (self->prepared->bytes) : 0);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (cancellable != NULL)
+    {
+      self->caller_cancellable = g_object_ref (cancellable);
+      self->caller_cancelled_id = g_cancellable_connect (cancellable,
+                                                         G_CALLBACK (caller_cancelled_cb),
+                                                         g_object_ref (self->cancellable),
+                                                         g_object_unref);
+    }
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      flow_finish (self, g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled.")));
+      return;
+    }
+
+  /* A second run sends the same bytes again. */
+  if (self->prepared != NULL)
+    flow_request (self);
+  else
+    flow_prepare (self);
+}
+
+gboolean
+avatar_flow_run_finish (AvatarFlow    *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+avatar_flow_cancel (AvatarFlow *self)
+{
+  g_return_if_fail (AVATAR_IS_FLOW (self));
+
+  /* The step in progress notices, and the run ends once it has stopped. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+/* The object ------------------------------------------------------------- */
+
+static void
+avatar_flow_dispose (GObject *object)
+{
+  AvatarFlow *self = (AvatarFlow *)object;
+
+  /* Every step holds a reference, so no run can be in progress here. */
+  g_assert (self->task == NULL);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->image);
+
+  G_OBJECT_CLASS (avatar_flow_parent_class)->dispose (object);
+}
+
+static void
+avatar_flow_finalize (GObject *object)
+{
+  AvatarFlow *self = (AvatarFlow *)object;
+
+  clear_variants (self);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->avatar_url, g_free);
+  g_clear_pointer (&self->asset_key, g_free);
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+
+  G_OBJECT_CLASS (avatar_flow_parent_class)->finalize (object);
+}
+
+static void
+avatar_flow_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  AvatarFlow *self = AVATAR_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    case PROP_FRACTION:
+      g_value_set_double (value, avatar_flow_get_fraction (self));
+      break;
+
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+
+    case PROP_AVATAR_URL:
+      g_value_set_string (value, self->avatar_url);
+      break;
+
+    case PROP_ASSET_KEY:
+      g_value_set_string (value, self->asset_key);
+      break;
+
+    case PROP_PREPARED:
+      g_value_set_boxed (value, self->prepared);
+      break;
+
+    case PROP_PROCESSING_TIMEOUT:
+      g_value_set_uint (value, self->processing_timeout_ms);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+avatar_flow_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  AvatarFlow *self = AVATAR_FLOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROCESSING_TIMEOUT:
+      avatar_flow_set_processing_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+avatar_flow_class_init (AvatarFlowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = avatar_flow_dispose;
+  object_class->finalize = avatar_flow_finalize;
+  object_class->get_property = avatar_flow_get_property;
+  object_class->set_property = avatar_flow_set_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       AVATAR_TYPE_FLOW_STATE, AVATAR_FLOW_STATE_IDLE,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_BYTES_TOTAL] =
+    g_param_spec_uint64 ("bytes-total", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ERROR] =
+    g_param_spec_boxed ("error", NULL, NULL,
+                        G_TYPE_ERROR,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_AVATAR_URL] =
+    g_param_spec_string ("avatar-url", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_ASSET_KEY] =
+    g_param_spec_string ("asset-key", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PREPARED] =
+    g_param_spec_boxed ("prepared", NULL, NULL,
+                        avatar_prepared_get_type (),
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PROCESSING_TIMEOUT] =
+    g_param_spec_uint ("processing-timeout", NULL, NULL,
+                       1, G_MAXUINT, DEFAULT_PROCESSING_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+avatar_flow_init (AvatarFlow *self)
+{
+  self->processing_timeout_ms = DEFAULT_PROCESSING_TIMEOUT_MS;
+  self->state = AVATAR_FLOW_STATE_IDLE;
+  clear_variants (self);
+}
+
+AvatarFlow *
+avatar_flow_new (AvatarClient       *client,
+                 AvatarImage        *image,
+                 const AvatarCrop   *crop,
+                 AvatarPrepareFlags  flags)
+{
+  AvatarFlow *self;
+
+  g_return_val_if_fail (AVATAR_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (AVATAR_IS_IMAGE (image), NULL);
+
+  self = g_object_new (AVATAR_TYPE_FLOW, NULL);
+  self->client = g_object_ref (client);
+  self->image = g_object_ref (image);
+  self->flags = flags;
+  if (crop != NULL)
+    {
+      self->crop = *crop;
+      self->has_crop = TRUE;
+    }
+
+  return self;
+}
+
+AvatarFlowState
+avatar_flow_get_state (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), AVATAR_FLOW_STATE_IDLE);
+
+  return self->state;
+}
+
+double
+avatar_flow_get_fraction (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0.0);
+
+  if (self->bytes_total == 0)
+    return 0.0;
+
+  return (double) self->bytes_sent / (double) self->bytes_total;
+}
+
+guint64
+avatar_flow_get_bytes_sent (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0);
+
+  return self->bytes_sent;
+}
+
+guint64
+avatar_flow_get_bytes_total (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0);
+
+  return self->bytes_total;
+}
+
+const GError *
+avatar_flow_get_error (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
+
+  return self->error;
+}
+
+const char *
+avatar_flow_get_avatar_url (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
+
+  return self->avatar_url;
+}
+
+const char *
+avatar_flow_get_asset_key (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
+
+  return self->asset_key;
+}
+
+const AvatarPrepared *
+avatar_flow_get_prepared (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
+
+  return self->prepared;
+}
+
+const AvatarVariant *
+avatar_flow_get_variant (AvatarFlow        *self,
+                         AvatarVariantKind  kind)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
+  g_return_val_if_fail (kind < AVATAR_N_VARIANTS, NULL);
+
+  /* Only a finished run has variants worth showing. */
+  if (self->state != AVATAR_FLOW_STATE_DONE)
+    return NULL;
+
+  return &self->variants[kind];
+}
+
+void
+avatar_flow_get_timings (AvatarFlow        *self,
+                         AvatarFlowTimings *timings)
+{
+  g_return_if_fail (AVATAR_IS_FLOW (self));
+  g_return_if_fail (timings != NULL);
+
+  *timings = self->timings;
+}
+
+void
+avatar_flow_set_processing_timeout (AvatarFlow *self,
+                                    guint       timeout_ms)
+{
+  g_return_if_fail (AVATAR_IS_FLOW (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  if (self->processing_timeout_ms == timeout_ms)
+    return;
+
+  self->processing_timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROCESSING_TIMEOUT]);
+}

@@ -1,0 +1,603 @@
+/* avatar-metadata.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "avatar-metadata.h"
+
+/* Every reader below works on untrusted bytes: each offset is checked
+ * against the size before it is read, and nothing is followed twice. */
+
+typedef struct
+{
+  const guint8 *data;
+  gsize         size;
+  gboolean      little_endian;
+} Tiff;
+
+typedef enum
+{
+  IFD_PRIMARY,
+  IFD_EXIF,
+} IfdKind;
+
+/* Tags that describe how the pixels are laid out, and nothing about the
+ * person, the place or the camera. Everything else counts as private. */
+static const guint16 layout_tags[] = {
+  0x0100, 0x0101, 0x0102, 0x0103, 0x0106, 0x010A, 0x0111, 0x0112, 0x0115,
+  0x0116, 0x0117, 0x011A, 0x011B, 0x011C, 0x0128, 0x013D, 0x013E, 0x013F,
+  0x0140, 0x0142, 0x0143, 0x0144, 0x0145, 0x0152, 0x0153, 0x0211, 0x0212,
+  0x0213, 0x0214, 0x8773,
+};
+
+static const guint16 exif_layout_tags[] = {
+  0x9000, /* ExifVersion */
+  0x9101, /* ComponentsConfiguration */
+  0xA000, /* FlashpixVersion */
+  0xA001, /* ColorSpace */
+  0xA002, /* PixelXDimension */
+  0xA003, /* PixelYDimension */
+  0xA005, /* Interoperability pointer: only says which rules the file follows */
+};
+
+#define TAG_ORIENTATION 0x0112
+#define TAG_EXIF_IFD    0x8769
+#define TAG_GPS_IFD     0x8825
+#define TAG_XMP         0x02BC
+#define TAG_IPTC        0x83BB
+#define TIFF_TYPE_SHORT 3
+#define MAX_IFD_ENTRIES 1024
+
+static guint32
+tiff_u16 (const Tiff *tiff,
+          gsize       offset)
+{
+  const guint8 *p = tiff->data + offset;
+
+  if (tiff->little_endian)
+    return p[0] | ((guint32) p[1] << 8);
+  return ((guint32) p[0] << 8) | p[1];
+}
+
+static guint32
+tiff_u32 (const Tiff *tiff,
+          gsize       offset)
+{
+  const guint8 *p = tiff->data + offset;
+
+  if (tiff->little_endian)
+    return p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static gboolean
+tag_in (guint32        tag,
+        const guint16 *tags,
+        gsize          n_tags)
+{
+  for (gsize i = 0; i < n_tags; i++)
+    if (tags[i] == tag)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+parse_ifd (AvatarMetadata *meta,
+           const Tiff     *tiff,
+           guint32         offset,
+           IfdKind         kind)
+{
+  guint32 n_entries;
+
+  if (offset < 8 || (gsize) offset + 2 > tiff->size)
+    {
+      /* A block we cannot read may hold anything. */
+      meta->has_private_exif = TRUE;
+      return;
+    }
+
+  n_entries = tiff_u16 (tiff, offset);
+  if (n_entries > MAX_IFD_ENTRIES ||
+      (gsize) offset + 2 + (gsize) n_entries * 12 > tiff->size)
+    {
+      meta->has_private_exif = TRUE;
+      n_entries = MIN (MAX_IFD_ENTRIES, (tiff->size - offset - 2) / 12);
+    }
+
+  for (guint32 i = 0; i < n_entries; i++)
+    {
+      gsize entry = (gsize) offset + 2 + (gsize) i * 12;
+      guint32 tag = tiff_u16 (tiff, entry);
+
+      if (kind == IFD_EXIF)
+        {
+          if (!tag_in (tag, exif_layout_tags, G_N_ELEMENTS (exif_layout_tags)))
+            meta->has_private_exif = TRUE;
+          continue;
+        }
+
+      switch (tag)
+        {
+        case TAG_ORIENTATION:
+          if (tiff_u16 (tiff, entry + 2) == TIFF_TYPE_SHORT && tiff_u32 (tiff, entry + 4) >= 1)
+            {
+              guint32 value = tiff_u16 (tiff, entry + 8);
+
+              if (value >= 1 && value <= 8)
+                meta->orientation = (int) value;
+            }
+          break;
+
+        case TAG_EXIF_IFD:
+          parse_ifd (meta, tiff, tiff_u32 (tiff, entry + 8), IFD_EXIF);
+          break;
+
+        case TAG_GPS_IFD:
+          meta->has_location = TRUE;
+          meta->has_private_exif = TRUE;
+          break;
+
+        case TAG_XMP:
+          meta->has_xmp = TRUE;
+          break;
+
+        case TAG_IPTC:
+          meta->has_iptc = TRUE;
+          break;
+
+        default:
+          if (!tag_in (tag, layout_tags, G_N_ELEMENTS (layout_tags)))
+            meta->has_private_exif = TRUE;
+          break;
+        }
+    }
+}
+
+void
+avatar_metadata_parse_exif (AvatarMetadata *meta,
+                            const guint8   *data,
+                            gsize           size)
+{
+  Tiff tiff = { data, size, FALSE };
+
+  g_return_if_fail (meta != NULL);
+
+  meta->has_exif = TRUE;
+
+  if (size < 8)
+    {
+      meta->has_private_exif = TRUE;
+      return;
+    }
+
+  if (memcmp (data, "II*\0", 4) == 0)
+    tiff.little_endian = TRUE;
+  else if (memcmp (data, "MM\0*", 4) != 0)
+    {
+      meta->has_private_exif = TRUE;
+      return;
+    }
+
+  parse_ifd (meta, &tiff, tiff_u32 (&tiff, 4), IFD_PRIMARY);
+}
+
+static gboolean
+has_prefix (const guint8 *data,
+            gsize         size,
+            const char   *prefix)
+{
+  gsize len = strlen (prefix);
+
+  return size >= len && memcmp (data, prefix, len) == 0;
+}
+
+/* Zero or 0xFF padding after the end is harmless; anything else is data
+ * that would travel unseen with the picture. */
+static gboolean
+has_trailing_bytes (const guint8 *data,
+                    gsize         size,
+                    gsize         end)
+{
+  for (gsize i = end; i < size; i++)
+    if (data[i] != 0x00 && data[i] != 0xFF)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+scan_jpeg_end (AvatarMetadata *meta,
+               const guint8   *data,
+               gsize           size,
+               gsize           pos)
+{
+  /* Entropy-coded data escapes 0xFF, so the first FF D9 after the scan
+   * header is the end of the image. */
+  for (; pos + 1 < size; pos++)
+    {
+      if (data[pos] == 0xFF && data[pos + 1] == 0xD9)
+        {
+          meta->has_trailing_data = has_trailing_bytes (data, size, pos + 2);
+          return;
+        }
+    }
+
+  meta->is_truncated = TRUE;
+}
+
+static void
+scan_jpeg (AvatarMetadata *meta,
+           const guint8   *data,
+           gsize           size)
+{
+  gboolean seen_exif = FALSE;
+  gsize pos = 2;
+
+  while (pos + 4 <= size)
+    {
+      guint8 marker;
+      gsize length;
+      const guint8 *segment;
+      gsize segment_size;
+
+      if (data[pos] != 0xFF)
+        return; /* not a marker: the decoder will say what is wrong */
+
+      marker = data[pos + 1];
+      if (marker == 0xFF)
+        {
+          pos++;
+          continue;
+        }
+      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))
+        {
+          pos += 2;
+          continue;
+        }
+      if (marker == 0xD9)
+        break;
+
+      length = ((gsize) data[pos + 2] << 8) | data[pos + 3];
+      if (length < 2)
+        return;
+      if (pos + 2 + length > size)
+        break;
+
+      segment = data + pos + 4;
+      segment_size = length - 2;
+
+      if (marker == 0xDA)
+        {
+          scan_jpeg_end (meta, data, size, pos + 2 + length);
+          return;
+        }
+
+      if (marker == 0xE1 && has_prefix (segment, segment_size, "Exif"))
+        {
+          AvatarMetadata exif = { .orientation = 1 };
+
+          if (segment_size >= 6)
+            avatar_metadata_parse_exif (&exif, segment + 6, segment_size - 6);
+          else
+            avatar_metadata_parse_exif (&exif, segment, 0);
+
+          /* Decoders follow the first EXIF block. */
+          if (!seen_exif)
+            meta->orientation = exif.orientation;
+          seen_exif = TRUE;
+          meta->has_exif = TRUE;
+          meta->has_private_exif |= exif.has_private_exif;
+          meta->has_location |= exif.has_location;
+          meta->has_xmp |= exif.has_xmp;
+          meta->has_iptc |= exif.has_iptc;
+        }
+      else if (marker == 0xE1 && has_prefix (segment, segment_size, "http://ns.adobe.com/"))
+        meta->has_xmp = TRUE;
+      else if (marker == 0xED && has_prefix (segment, segment_size, "Photoshop 3.0"))
+        meta->has_iptc = TRUE;
+
+      pos += 2 + length;
+    }
+
+  /* The file ended before the image data did. */
+  meta->is_truncated = TRUE;
+}
+
+static void
+scan_png_text (AvatarMetadata *meta,
+               const guint8   *chunk,
+               gsize           size)
+{
+  const char *keyword = (const char *) chunk;
+  gsize keyword_len = strnlen (keyword, MIN (size, 80));
+
+  if (keyword_len == MIN (size, 80))
+    return; /* not terminated: not a keyword */
+
+  if (strcmp (keyword, "XML:com.adobe.xmp") == 0)
+    meta->has_xmp = TRUE;
+  else if (g_str_has_prefix (keyword, "Raw profile type "))
+    {
+      const char *profile = keyword + strlen ("Raw profile type ");
+
+      /* ImageMagick keeps the original metadata blocks hex-encoded here. */
+      if (g_ascii_strcasecmp (profile, "xmp") == 0)
+        meta->has_xmp = TRUE;
+      else if (g_ascii_strcasecmp (profile, "iptc") == 0 ||
+               g_ascii_strcasecmp (profile, "8bim") == 0)
+        meta->has_iptc = TRUE;
+      else if (g_ascii_strcasecmp (profile, "exif") == 0 ||
+               g_ascii_strcasecmp (profile, "app1") == 0)
+        {
+          meta->has_exif = TRUE;
+          meta->has_private_exif = TRUE;
+        }
+    }
+}
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
+}
+
+static void
+scan_png (AvatarMetadata *meta,
+          const guint8   *data,
+          gsize           size)
+{
+  gsize pos = 8;
+
+  while (pos + 12 <= size)
+    {
+      guint32 length = be32 (data + pos);
+      const guint8 *type = data + pos + 4;
+      const guint8 *chunk = data + pos + 8;
+
+      if (length > size - pos - 12)
+        break;
+
+      if (memcmp (type, "IEND", 4) == 0)
+        {
+          meta->has_trailing_data = has_trailing_bytes (data, size, pos + 12 + length);
+          return;
+        }
+      else if (memcmp (type, "eXIf", 4) == 0)
+        avatar_metadata_parse_exif (meta, chunk, length);
+      else if (memcmp (type, "iTXt", 4) == 0 ||
+               memcmp (type, "tEXt", 4) == 0 ||
+               memcmp (type, "zTXt", 4) == 0)
+        scan_png_text (meta, chunk, length);
+      else if (memcmp (type, "acTL", 4) == 0 && length >= 4 && be32 (chunk) > 1)
+        meta->is_animated = TRUE;
+
+      pos += 12 + (gsize) length;
+    }
+
+  /* No IEND: the file was cut short. */
+  meta->is_truncated = TRUE;
+}
+
+/* Skips GIF data sub-blocks; FALSE when the file ends inside them. */
+static gboolean
+skip_gif_sub_blocks (const guint8 *data,
+                     gsize         size,
+                     gsize        *pos)
+{
+  while (*pos < size)
+    {
+      guint8 n = data[*pos];
+
+      *pos += 1;
+      if (n == 0)
+        return TRUE;
+      *pos += n;
+    }
+  return FALSE;
+}
+
+static void
+scan_gif (AvatarMetadata *meta,
+          const guint8   *data,
+          gsize           size)
+{
+  guint n_frames = 0;
+  guint32 screen_width, screen_height;
+  gsize pos = 13;
+
+  if (size < 13)
+    {
+      meta->is_truncated = TRUE;
+      return;
+    }
+
+  screen_width = data[6] | ((guint32) data[7] << 8);
+  screen_height = data[8] | ((guint32) data[9] << 8);
+
+  if (data[10] & 0x80)
+    pos += 3 * ((gsize) 1 << ((data[10] & 0x07) + 1));
+
+  for (;;)
+    {
+      if (pos >= size)
+        {
+          /* Many writers forget the trailer; complete frames still count. */
+          meta->is_truncated = n_frames == 0;
+          break;
+        }
+
+      if (data[pos] == 0x3B)
+        {
+          meta->has_trailing_data = has_trailing_bytes (data, size, pos + 1);
+          break;
+        }
+      else if (data[pos] == 0x21)
+        {
+          if (pos + 2 > size)
+            {
+              meta->is_truncated = TRUE;
+              break;
+            }
+          if (data[pos + 1] == 0xFF && pos + 14 <= size && data[pos + 2] == 11 &&
+              memcmp (data + pos + 3, "XMP DataXMP", 11) == 0)
+            meta->has_xmp = TRUE;
+
+          pos += 2;
+          if (!skip_gif_sub_blocks (data, size, &pos))
+            {
+              meta->is_truncated = TRUE;
+              break;
+            }
+        }
+      else if (data[pos] == 0x2C)
+        {
+          guint8 flags;
+
+          if (pos + 10 > size)
+            {
+              meta->is_truncated = TRUE;
+              break;
+            }
+          /* A frame without pixels, or one reaching outside the logical
+           * screen, is what gdk-pixbuf's GIF decoder trips over. */
+          {
+            guint32 left = data[pos + 1] | ((guint32) data[pos + 2] << 8);
+            guint32 top = data[pos + 3] | ((guint32) data[pos + 4] << 8);
+            guint32 width = data[pos + 5] | ((guint32) data[pos + 6] << 8);
+            guint32 height = data[pos + 7] | ((guint32) data[pos + 8] << 8);
+
+            if (width == 0 || height == 0 ||
+                left + width > screen_width || top + height > screen_height)
+              meta->is_malformed = TRUE;
+          }
+
+          flags = data[pos + 9];
+          pos += 10;
+          if (flags & 0x80)
+            pos += 3 * ((gsize) 1 << ((flags & 0x07) + 1));
+          pos += 1; /* LZW minimum code size */
+          if (!skip_gif_sub_blocks (data, size, &pos))
+            {
+              meta->is_truncated = TRUE;
+              break;
+            }
+          n_frames++;
+        }
+      else
+        {
+          /* Not a block. gdk-pixbuf would hunt for the next thing that
+           * looks like one and decode garbage as a frame. */
+          meta->is_malformed = TRUE;
+          break;
+        }
+    }
+
+  meta->is_animated = n_frames > 1;
+}
+
+static void
+scan_webp (AvatarMetadata *meta,
+           const guint8   *data,
+           gsize           size)
+{
+  guint n_frames = 0;
+  gboolean has_bitstream = FALSE;
+  gboolean says_animated = FALSE;
+  gsize end;
+  gsize pos = 12;
+
+  end = 8 + (gsize) le32 (data + 4);
+  if (end > size)
+    {
+      meta->is_truncated = TRUE;
+      end = size;
+    }
+  else
+    meta->has_trailing_data = has_trailing_bytes (data, size, end);
+
+  while (pos + 8 <= end)
+    {
+      const guint8 *fourcc = data + pos;
+      gsize length = le32 (data + pos + 4);
+      const guint8 *chunk = data + pos + 8;
+
+      if (length > end - pos - 8)
+        {
+          meta->is_truncated = TRUE;
+          break;
+        }
+
+      if (memcmp (fourcc, "VP8X", 4) == 0 && length >= 1)
+        says_animated = (chunk[0] & 0x02) != 0;
+      else if (memcmp (fourcc, "VP8 ", 4) == 0 || memcmp (fourcc, "VP8L", 4) == 0)
+        has_bitstream = TRUE;
+      else if (memcmp (fourcc, "ANMF", 4) == 0)
+        n_frames++;
+      else if (memcmp (fourcc, "EXIF", 4) == 0)
+        {
+          /* Some writers keep the JPEG "Exif\0\0" prefix. */
+          if (has_prefix (chunk, length, "Exif"))
+            avatar_metadata_parse_exif (meta, chunk + MIN (length, 6), length - MIN (length, 6));
+          else
+            avatar_metadata_parse_exif (meta, chunk, length);
+        }
+      else if (memcmp (fourcc, "XMP ", 4) == 0)
+        meta->has_xmp = TRUE;
+
+      pos += 8 + length + (length & 1);
+    }
+
+  /* An animation without frames, or a still without its bitstream, is
+   * what decoders trip over; say so before they see it. */
+  if (!meta->is_truncated &&
+      (says_animated ? n_frames == 0 : !has_bitstream))
+    meta->is_malformed = TRUE;
+
+  meta->is_animated = n_frames > 1;
+}
+
+void
+avatar_metadata_scan (AvatarMetadata *meta,
+                      const char     *mime_type,
+                      const guint8   *data,
+                      gsize           size)
+{
+  g_return_if_fail (meta != NULL);
+  g_return_if_fail (mime_type != NULL);
+
+  memset (meta, 0, sizeof *meta);
+  meta->orientation = 1;
+
+  if (strcmp (mime_type, "image/jpeg") == 0 && size >= 2)
+    scan_jpeg (meta, data, size);
+  else if (strcmp (mime_type, "image/png") == 0 && size >= 8)
+    scan_png (meta, data, size);
+  else if (strcmp (mime_type, "image/gif") == 0)
+    scan_gif (meta, data, size);
+  else if (strcmp (mime_type, "image/webp") == 0 && size >= 12)
+    scan_webp (meta, data, size);
+  else if (strcmp (mime_type, "image/tiff") == 0)
+    {
+      /* A TIFF file is itself an EXIF-style structure. */
+      avatar_metadata_parse_exif (meta, data, size);
+      meta->has_exif = FALSE;
+    }
+}
+
+gboolean
+avatar_metadata_is_private (const AvatarMetadata *meta)
+{
+  g_return_val_if_fail (meta != NULL, FALSE);
+
+  return meta->has_private_exif || meta->has_location || meta->has_xmp ||
+         meta->has_iptc || meta->has_trailing_data;
+}

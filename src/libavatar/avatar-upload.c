@@ -1,0 +1,621 @@
+/* avatar-upload.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "avatar-client-private.h"
+#include "avatar-error.h"
+#include "avatar-retry.h"
+#include "avatar-upload.h"
+
+/* About 30 progress notifications a second at most. */
+#define NOTIFY_INTERVAL_US (G_USEC_PER_SEC / 30)
+
+struct _AvatarUpload
+{
+  GObject       parent_instance;
+
+  AvatarClient *client;
+  GBytes       *bytes;
+  char         *content_type;
+
+  guint64       bytes_sent;
+  guint64       bytes_total;
+  gint64        last_notify_us;
+  gboolean      running;
+};
+
+G_DEFINE_FINAL_TYPE (AvatarUpload, avatar_upload, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_BYTES_SENT,
+  PROP_BYTES_TOTAL,
+  PROP_FRACTION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  AvatarTicket *ticket;
+  guint         failures;
+  gboolean      renewed;
+  SoupMessage  *msg;
+  gint64        started_us;
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_clear_pointer (&run->ticket, avatar_ticket_free);
+  g_clear_object (&run->msg);
+  g_free (run);
+}
+
+static void run_send (GTask *task);
+
+/* Progress --------------------------------------------------------------- */
+
+static void
+upload_set_bytes_sent (AvatarUpload *self,
+                       guint64       bytes_sent,
+                       gboolean      force_notify)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  bytes_sent = MIN (bytes_sent, self->bytes_total);
+  if (self->bytes_sent == bytes_sent)
+    return;
+
+  self->bytes_sent = bytes_sent;
+
+  /* The value is always current; only the notifications are throttled,
+   * except for the start, the end, and a step back on a retry. */
+  if (!force_notify && bytes_sent != self->bytes_total &&
+      now - self->last_notify_us < NOTIFY_INTERVAL_US)
+    return;
+
+  self->last_notify_us = now;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+}
+
+static void
+wrote_body_data_cb (SoupMessage  *msg,
+                    guint         chunk_size,
+                    AvatarUpload *self)
+{
+  upload_set_bytes_sent (self, self->bytes_sent + chunk_size, FALSE);
+}
+
+/* The body --------------------------------------------------------------- */
+
+static void
+upload_set_body (AvatarUpload *self,
+                 SoupMessage  *msg,
+                 const char   *content_type)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (self->bytes);
+
+  /* A stream with a known length goes out with Content-Length: a
+   * presigned PUT refuses chunked bodies. */
+  soup_message_set_request_body (msg, content_type, stream, (gssize) g_bytes_get_size (self->bytes));
+}
+
+static void
+restarted_cb (SoupMessage  *msg,
+              AvatarUpload *self)
+{
+  const char *content_type = soup_message_headers_get_content_type (soup_message_get_request_headers (msg), NULL);
+  g_autofree char *type = g_strdup (content_type);
+
+  /* A restarted message would otherwise go out with an empty body. */
+  upload_set_body (self, msg, type);
+  upload_set_bytes_sent (self, 0, TRUE);
+}
+
+/* S3 errors -------------------------------------------------------------- */
+
+typedef struct
+{
+  GString *text;
+  char    *code;
+  char    *message;
+  int      depth;
+} S3Error;
+
+static void
+s3_start_element (GMarkupParseContext  *context,
+                  const char           *element_name,
+                  const char          **attribute_names,
+                  const char          **attribute_values,
+                  gpointer              user_data,
+                  GError              **error)
+{
+  S3Error *parsed = user_data;
+
+  parsed->depth++;
+  g_string_truncate (parsed->text, 0);
+}
+
+static void
+s3_end_element (GMarkupParseContext  *context,
+                const char           *element_name,
+                gpointer              user_data,
+                GError              **error)
+{
+  S3Error *parsed = user_data;
+
+  /* <Error><Code>…</Code><Message>…</Message></Error> */
+  if (parsed->depth == 2)
+    {
+      if (g_str_equal (element_name, "Code") && parsed->code == NULL)
+        parsed->code = g_strstrip (g_strdup (parsed->text->str));
+      else if (g_str_equal (element_name, "Message") && parsed->message == NULL)
+        parsed->message = g_strstrip (g_strdup (parsed->text->str));
+    }
+
+  parsed->depth--;
+  g_string_truncate (parsed->text, 0);
+}
+
+static void
+s3_text (GMarkupParseContext  *context,
+         const char           *text,
+         gsize                 text_len,
+         gpointer              user_data,
+         GError              **error)
+{
+  S3Error *parsed = user_data;
+
+  if (parsed->text->len < 4096)
+    g_string_append_len (parsed->text, text, (gssize) MIN (text_len, 4096));
+}
+
+static const GMarkupParser s3_error_parser = {
+  s3_start_element,
+  s3_end_element,
+  s3_text,
+  NULL,
+  NULL,
+};
+
+/* Reads Code and Message from S3's <Error> document, when there is one. */
+static void
+parse_s3_error (GBytes  *body,
+                char   **code,
+                char   **message)
+{
+  g_autoptr(GMarkupParseContext) context = NULL;
+  S3Error parsed = { 0, };
+  const char *data;
+  gsize size;
+
+  *code = NULL;
+  *message = NULL;
+
+  data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+  if (data == NULL || size == 0)
+    return;
+
+  parsed.text = g_string_new (NULL);
+  context = g_markup_parse_context_new (&s3_error_parser, 0, &parsed, NULL);
+
+  /* A partial document still gives what it had before the damage. */
+  if (g_markup_parse_context_parse (context, data, (gssize) size, NULL))
+    g_markup_parse_context_end_parse (context, NULL);
+
+  g_string_free (parsed.text, TRUE);
+
+  if (parsed.code != NULL && *parsed.code == '\0')
+    g_clear_pointer (&parsed.code, g_free);
+  if (parsed.message != NULL && *parsed.message == '\0')
+    g_clear_pointer (&parsed.message, g_free);
+
+  *code = parsed.code;
+  *message = parsed.message;
+}
+
+static gboolean
+contains_expired (const char *text)
+{
+  g_autofree char *folded = NULL;
+
+  if (text == NULL)
+    return FALSE;
+
+  folded = g_ascii_strdown (text, -1);
+  return strstr (folded, "expired") != NULL;
+}
+
+static GError *
+rejection_error (SoupMessage *msg,
+                 const char  *code,
+                 const char  *message)
+{
+  guint status = soup_message_get_status (msg);
+  const char *reason = soup_message_get_reason_phrase (msg);
+
+  if (message != NULL && code != NULL)
+    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
+                        _("The storage refused the picture: %s (%s)."), message, code);
+  if (message != NULL || code != NULL)
+    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
+                        _("The storage refused the picture: %s."), message != NULL ? message : code);
+
+  if (reason == NULL || *reason == '\0')
+    reason = soup_status_get_phrase (status);
+
+  return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
+                      _("The storage refused the picture (%u %s)."),
+                      status, reason != NULL ? reason : "");
+}
+
+/* The run ---------------------------------------------------------------- */
+
+static void
+run_pause_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!avatar_retry_sleep_finish (result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  run_send (task);
+}
+
+/* FALSE when no further try is allowed, or the server asks for too long a pause. */
+static gboolean
+run_retry_later (GTask      *task,
+                 const char *retry_after)
+{
+  Run *run = g_task_get_task_data (task);
+  guint delay_ms;
+
+  if (run->failures + 1 >= AVATAR_RETRY_MAX_TRIES)
+    return FALSE;
+
+  run->failures++;
+  if (!avatar_retry_next_delay (run->failures, retry_after, &delay_ms))
+    return FALSE;
+
+  g_debug ("Uploading again in %u ms", delay_ms);
+  avatar_retry_sleep_async (delay_ms, g_task_get_cancellable (task),
+                            run_pause_cb, g_object_ref (task));
+
+  return TRUE;
+}
+
+static void
+run_renewed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  AvatarTicket *ticket;
+
+  ticket = avatar_client_request_upload_finish (AVATAR_CLIENT (source), result, &error);
+  if (ticket == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_debug ("Uploading again to a fresh URL");
+  avatar_ticket_free (run->ticket);
+  run->ticket = ticket;
+  run->failures = 0;
+  run_send (task);
+}
+
+static void
+run_renew (GTask *task)
+{
+  AvatarUpload *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+
+  run->renewed = TRUE;
+  avatar_client_request_upload_async (self->client, self->content_type,
+                                      g_task_get_cancellable (task),
+                                      run_renewed_cb, g_object_ref (task));
+}
+
+static void
+run_sent_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AvatarUpload *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) msg = g_steal_pointer (&run->msg);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *message = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  avatar_client_log_exchange (msg, run->started_us, error);
+
+  if (body == NULL)
+    {
+      if (avatar_retry_error_is_transient (error) && run_retry_later (task, NULL))
+        return;
+
+      error = avatar_client_wrap_error (g_steal_pointer (&error));
+      if (error->code == AVATAR_ERROR_NETWORK)
+        {
+          g_autoptr(GError) network_error = g_steal_pointer (&error);
+
+          error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
+                               _("The upload was interrupted: %s"), network_error->message);
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  status = soup_message_get_status (msg);
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      upload_set_bytes_sent (self, self->bytes_total, TRUE);
+      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
+                             (GDestroyNotify) avatar_ticket_free);
+      return;
+    }
+
+  parse_s3_error (body, &code, &message);
+  g_debug ("  storage error: %s: %s", code ? code : "-", message ? message : "-");
+
+  if (status == SOUP_STATUS_FORBIDDEN && (contains_expired (message) || contains_expired (code)))
+    {
+      if (!run->renewed)
+        {
+          run_renew (task);
+          return;
+        }
+
+      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
+                               _("The upload address expired, and so did a fresh one; check that this computer's clock is right."));
+      return;
+    }
+
+  if (avatar_retry_status_is_transient (status))
+    {
+      const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                              "Retry-After");
+
+      if (run_retry_later (task, retry_after))
+        return;
+    }
+
+  g_task_return_error (task, rejection_error (msg, code, message));
+}
+
+static void
+run_send (GTask *task)
+{
+  AvatarUpload *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+  const char *content_type;
+  g_autoptr(GUri) uri = NULL;
+
+  g_assert (run->msg == NULL);
+
+  /* Exactly the type the URL was signed for. */
+  content_type = run->ticket->content_type != NULL ? run->ticket->content_type : self->content_type;
+  uri = g_uri_parse (run->ticket->upload_url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_assert (uri != NULL);
+
+  run->msg = soup_message_new_from_uri (SOUP_METHOD_PUT, uri);
+  soup_message_add_flags (run->msg, SOUP_MESSAGE_NO_REDIRECT);
+  upload_set_body (self, run->msg, content_type);
+
+  g_signal_connect_object (run->msg, "restarted", G_CALLBACK (restarted_cb), self, 0);
+  g_signal_connect_object (run->msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self, 0);
+  /* The presigned URL is the only credential the storage gets. */
+  avatar_client_guard_message (self->client, run->msg);
+
+  upload_set_bytes_sent (self, 0, TRUE);
+
+  run->started_us = g_get_monotonic_time ();
+  soup_session_send_and_read_async (avatar_client_get_session (self->client), run->msg,
+                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    run_sent_cb, g_object_ref (task));
+}
+
+static void
+run_completed_cb (AvatarUpload *self)
+{
+  self->running = FALSE;
+}
+
+void
+avatar_upload_run_async (AvatarUpload        *self,
+                         const AvatarTicket  *ticket,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Run *run;
+
+  g_return_if_fail (AVATAR_IS_UPLOAD (self));
+  g_return_if_fail (ticket != NULL);
+  g_return_if_fail (!self->running);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, avatar_upload_run_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (!avatar_client_check_url (ticket->upload_url, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
+                               _("The operation was cancelled."));
+      return;
+    }
+
+  run = g_new0 (Run, 1);
+  run->ticket = avatar_ticket_copy (ticket);
+  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+
+  self->running = TRUE;
+  g_signal_connect_object (task, "notify::completed", G_CALLBACK (run_completed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  run_send (task);
+}
+
+AvatarTicket *
+avatar_upload_run_finish (AvatarUpload  *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (AVATAR_IS_UPLOAD (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The object ------------------------------------------------------------- */
+
+static void
+avatar_upload_finalize (GObject *object)
+{
+  AvatarUpload *self = (AvatarUpload *)object;
+
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
+  g_clear_pointer (&self->content_type, g_free);
+
+  G_OBJECT_CLASS (avatar_upload_parent_class)->finalize (object);
+}
+
+static void
+avatar_upload_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  AvatarUpload *self = AVATAR_UPLOAD (object);
+
+  switch (prop_id)
+    {
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, self->bytes_sent);
+      break;
+
+    case PROP_BYTES_TOTAL:
+      g_value_set_uint64 (value, self->bytes_total);
+      break;
+
+    case PROP_FRACTION:
+      g_value_set_double (value, avatar_upload_get_fraction (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+avatar_upload_class_init (AvatarUploadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = avatar_upload_finalize;
+  object_class->get_property = avatar_upload_get_property;
+
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_BYTES_TOTAL] =
+    g_param_spec_uint64 ("bytes-total", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL,
+                         0.0, 1.0, 0.0,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+avatar_upload_init (AvatarUpload *self)
+{
+}
+
+AvatarUpload *
+avatar_upload_new (AvatarClient *client,
+                   GBytes       *bytes,
+                   const char   *content_type)
+{
+  AvatarUpload *self;
+
+  g_return_val_if_fail (AVATAR_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (content_type != NULL, NULL);
+
+  self = g_object_new (AVATAR_TYPE_UPLOAD, NULL);
+  self->client = g_object_ref (client);
+  self->bytes = g_bytes_ref (bytes);
+  self->content_type = g_strdup (content_type);
+  self->bytes_total = g_bytes_get_size (bytes);
+
+  return self;
+}
+
+guint64
+avatar_upload_get_bytes_sent (AvatarUpload *self)
+{
+  g_return_val_if_fail (AVATAR_IS_UPLOAD (self), 0);
+
+  return self->bytes_sent;
+}
+
+guint64
+avatar_upload_get_bytes_total (AvatarUpload *self)
+{
+  g_return_val_if_fail (AVATAR_IS_UPLOAD (self), 0);
+
+  return self->bytes_total;
+}
+
+double
+avatar_upload_get_fraction (AvatarUpload *self)
+{
+  g_return_val_if_fail (AVATAR_IS_UPLOAD (self), 0.0);
+
+  if (self->bytes_total == 0)
+    return self->running ? 0.0 : 1.0;
+
+  return (double) self->bytes_sent / (double) self->bytes_total;
+}

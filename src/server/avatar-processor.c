@@ -1,0 +1,316 @@
+/* avatar-processor.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* What runs after an upload lands: check the bytes are what was signed,
+ * decode them upright, and write the WebP variants the CDN serves.  All of
+ * it happens on a worker thread; the main loop only learns the outcome. */
+
+#include "config.h"
+
+#include <string.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <webp/encode.h>
+
+#include "avatar-processor.h"
+
+#define WEBP_QUALITY 85.0f
+
+struct _AvatarProcessor
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (AvatarProcessor, avatar_processor, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char *raw_path;
+  char *content_type;
+  char *output_dir;
+  int   width;
+  int   height;
+} ProcessJob;
+
+static const int square_sizes[] = { 44, 48, 60 };
+
+static void
+process_job_free (ProcessJob *job)
+{
+  g_free (job->raw_path);
+  g_free (job->content_type);
+  g_free (job->output_dir);
+  g_free (job);
+}
+
+static void
+avatar_processor_class_init (AvatarProcessorClass *klass)
+{
+}
+
+static void
+avatar_processor_init (AvatarProcessor *self)
+{
+}
+
+AvatarProcessor *
+avatar_processor_new (void)
+{
+  return g_object_new (AVATAR_TYPE_PROCESSOR, NULL);
+}
+
+/* The image type from the magic numbers, or NULL. */
+const char *
+avatar_processor_sniff_type (const guint8 *data,
+                             gsize         len)
+{
+  if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+    return "image/jpeg";
+  if (len >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return "image/png";
+  if (len >= 6 && (memcmp (data, "GIF87a", 6) == 0 || memcmp (data, "GIF89a", 6) == 0))
+    return "image/gif";
+  if (len >= 12 && memcmp (data, "RIFF", 4) == 0 && memcmp (data + 8, "WEBP", 4) == 0)
+    return "image/webp";
+
+  return NULL;
+}
+
+static gboolean
+write_private_file (const char    *dir,
+                    const char    *name,
+                    const guint8  *data,
+                    gsize          len,
+                    GError       **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  return g_file_set_contents_full (path, (const char *) data, (gssize) len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+static gboolean
+write_webp (GdkPixbuf   *pixbuf,
+            const char  *dir,
+            const char  *name,
+            GError     **error)
+{
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  guint8 *output = NULL;
+  size_t size;
+  gboolean ok;
+
+  if (gdk_pixbuf_get_has_alpha (pixbuf))
+    size = WebPEncodeRGBA (pixels, width, height, stride, WEBP_QUALITY, &output);
+  else
+    size = WebPEncodeRGB (pixels, width, height, stride, WEBP_QUALITY, &output);
+
+  if (size == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "The image could not be encoded as WebP (%d × %d)", width, height);
+      return FALSE;
+    }
+
+  ok = write_private_file (dir, name, output, size, error);
+  WebPFree (output);
+
+  return ok;
+}
+
+/* Halving in steps before the last resize keeps every source pixel in the
+ * average, so fine detail from a large photo does not alias. */
+static GdkPixbuf *
+scale_down (GdkPixbuf *source,
+            int        size)
+{
+  g_autoptr(GdkPixbuf) current = g_object_ref (source);
+
+  while (gdk_pixbuf_get_width (current) >= size * 4)
+    {
+      int half = gdk_pixbuf_get_width (current) / 2;
+      g_autoptr(GdkPixbuf) smaller = gdk_pixbuf_scale_simple (current, half, half, GDK_INTERP_BILINEAR);
+
+      g_set_object (&current, smaller);
+    }
+
+  return gdk_pixbuf_scale_simple (current, size, size, GDK_INTERP_BILINEAR);
+}
+
+static GdkPixbuf *
+centre_square (GdkPixbuf *pixbuf)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int side = MIN (width, height);
+
+  return gdk_pixbuf_new_subpixbuf (pixbuf, (width - side) / 2, (height - side) / 2, side, side);
+}
+
+static GdkPixbuf *
+decode_upright (const guint8  *data,
+                gsize          len,
+                GError       **error)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  GdkPixbuf *first_frame;
+
+  if (!gdk_pixbuf_loader_write (loader, data, len, error) ||
+      !gdk_pixbuf_loader_close (loader, error))
+    return NULL;
+
+  /* For an animation this is the first frame. */
+  first_frame = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (first_frame == NULL)
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+                           "The image has no pixels");
+      return NULL;
+    }
+
+  return gdk_pixbuf_apply_embedded_orientation (first_frame);
+}
+
+static gboolean
+check_dimensions (const char  *raw_path,
+                  GError     **error)
+{
+  int width = 0, height = 0;
+
+  if (gdk_pixbuf_get_file_info (raw_path, &width, &height) == NULL)
+    {
+      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+                           "The uploaded bytes are not an image that can be read");
+      return FALSE;
+    }
+
+  if (width <= 0 || height <= 0 ||
+      width > AVATAR_PROCESSOR_MAX_SIDE || height > AVATAR_PROCESSOR_MAX_SIDE ||
+      (gint64) width * height > AVATAR_PROCESSOR_MAX_PIXELS)
+    {
+      g_set_error (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+                   "The image is %d × %d pixels, more than can be processed", width, height);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+process_job (ProcessJob  *job,
+             GError     **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GdkPixbuf) upright = NULL;
+  g_autoptr(GdkPixbuf) square = NULL;
+  const char *sniffed;
+  gsize len;
+
+  if (!g_file_get_contents (job->raw_path, &data, &len, error))
+    return FALSE;
+
+  sniffed = avatar_processor_sniff_type ((const guint8 *) data, len);
+  if (sniffed == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The uploaded bytes are not JPEG, PNG, GIF or WebP, but were signed as %s",
+                   job->content_type);
+      return FALSE;
+    }
+  if (g_strcmp0 (sniffed, job->content_type) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The uploaded bytes are %s, but were signed as %s", sniffed, job->content_type);
+      return FALSE;
+    }
+
+  if (!check_dimensions (job->raw_path, error))
+    return FALSE;
+
+  upright = decode_upright ((const guint8 *) data, len, error);
+  if (upright == NULL)
+    return FALSE;
+
+  job->width = gdk_pixbuf_get_width (upright);
+  job->height = gdk_pixbuf_get_height (upright);
+
+  if (!write_webp (upright, job->output_dir, "original.webp", error))
+    return FALSE;
+
+  square = centre_square (upright);
+  for (guint i = 0; i < G_N_ELEMENTS (square_sizes); i++)
+    {
+      g_autoptr(GdkPixbuf) scaled = scale_down (square, square_sizes[i]);
+      g_autofree char *name = g_strdup_printf ("%d.webp", square_sizes[i]);
+
+      if (!write_webp (scaled, job->output_dir, name, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+process_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  ProcessJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (process_job (job, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+void
+avatar_processor_process_async (AvatarProcessor     *self,
+                                const char          *raw_path,
+                                const char          *content_type,
+                                const char          *output_dir,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ProcessJob *job;
+
+  g_return_if_fail (AVATAR_IS_PROCESSOR (self));
+
+  job = g_new0 (ProcessJob, 1);
+  job->raw_path = g_strdup (raw_path);
+  job->content_type = g_strdup (content_type);
+  job->output_dir = g_strdup (output_dir);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, avatar_processor_process_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) process_job_free);
+  g_task_run_in_thread (task, process_in_thread);
+}
+
+gboolean
+avatar_processor_process_finish (AvatarProcessor  *self,
+                                 GAsyncResult     *result,
+                                 int              *width,
+                                 int              *height,
+                                 GError          **error)
+{
+  ProcessJob *job;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  job = g_task_get_task_data (G_TASK (result));
+  *width = job->width;
+  *height = job->height;
+
+  return TRUE;
+}

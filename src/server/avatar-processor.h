@@ -1,0 +1,37 @@
+/* avatar-processor.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define AVATAR_TYPE_PROCESSOR (avatar_processor_get_type ())
+
+G_DECLARE_FINAL_TYPE (AvatarProcessor, avatar_processor, AVATAR, PROCESSOR, GObject)
+
+/* Larger sources are refused before decoding; WebP cannot hold more than
+ * 16383 pixels a side anyway. */
+#define AVATAR_PROCESSOR_MAX_SIDE 16383
+#define AVATAR_PROCESSOR_MAX_PIXELS (100 * 1000 * 1000)
+
+const char      *avatar_processor_sniff_type       (const guint8         *data,
+                                                    gsize                 len);
+AvatarProcessor *avatar_processor_new              (void);
+void             avatar_processor_process_async    (AvatarProcessor      *self,
+                                                    const char           *raw_path,
+                                                    const char           *content_type,
+                                                    const char           *output_dir,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         avatar_processor_process_finish   (AvatarProcessor      *self,
+                                                    GAsyncResult         *result,
+                                                    int                  *width,
+                                                    int                  *height,
+                                                    GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,86 @@
+/* avatar-server-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+#include "avatar-faults.h"
+#include "avatar-processor.h"
+#include "avatar-server.h"
+#include "avatar-sigv4.h"
+#include "avatar-store.h"
+
+G_BEGIN_DECLS
+
+#define AVATAR_MAX_OBJECT_BYTES 5242880
+#define AVATAR_MAX_API_BODY 65536
+#define AVATAR_PRESIGN_EXPIRES_S 600
+
+struct _AvatarServer
+{
+  GObject          parent_instance;
+
+  SoupServer      *soup;
+  AvatarStore     *store;
+  AvatarProcessor *processor;
+  AvatarFaults    *faults;
+
+  char            *address;
+  guint            port;
+  char            *data_dir;
+  char            *objects_dir;
+  gboolean         remove_data_dir;
+  guint            processing_delay_ms;
+  char            *access_key;
+  char            *secret_key;
+  char            *bucket;
+  char            *region;
+  guint            token_lifetime_s;
+  gboolean         faults_enabled;
+
+  char            *base_url;
+  char            *host;
+  char            *demo_user_id;
+  char            *demo_access_token;
+  char            *demo_refresh_token;
+
+  /* asset key → GSource id of processing that waits for its delay */
+  GHashTable      *scheduled;
+  guint            in_flight;
+  GTask           *shutdown_task;
+};
+
+gboolean  avatar_server_check_name         (const char         *text);
+char     *avatar_server_dup_asset_dir      (AvatarServer       *self,
+                                            const char         *user_id,
+                                            const char         *key);
+char     *avatar_server_dup_cdn_url        (AvatarServer       *self,
+                                            const char         *user_id,
+                                            const char         *key,
+                                            const char         *variant);
+void      avatar_server_respond_later      (SoupServerMessage  *msg,
+                                            guint               delay_ms);
+void      avatar_server_s3_early_handler   (SoupServer         *server,
+                                            SoupServerMessage  *msg,
+                                            const char         *path,
+                                            GHashTable         *query,
+                                            gpointer            user_data);
+void      avatar_server_s3_handler         (SoupServer         *server,
+                                            SoupServerMessage  *msg,
+                                            const char         *path,
+                                            GHashTable         *query,
+                                            gpointer            user_data);
+void      avatar_server_cdn_handler        (SoupServer         *server,
+                                            SoupServerMessage  *msg,
+                                            const char         *path,
+                                            GHashTable         *query,
+                                            gpointer            user_data);
+GHashTable *avatar_server_new_schedule_table (void);
+void      avatar_server_flush_processing   (AvatarServer       *self);
+void      avatar_server_check_drained      (AvatarServer       *self);
+
+G_END_DECLS

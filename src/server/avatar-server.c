@@ -1,0 +1,1235 @@
+/* avatar-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The REST API of the avatar service and the server's life cycle.  The S3
+ * endpoint, processing and the CDN live in avatar-server-s3.c. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <glib/gi18n-lib.h>
+
+#include "avatar-server-private.h"
+
+#define DEMO_USERNAME "demo"
+
+G_DEFINE_FINAL_TYPE (AvatarServer, avatar_server, G_TYPE_OBJECT)
+
+static const char * const upload_types[] = {
+  "image/jpeg", "image/png", "image/gif", "image/webp", NULL
+};
+
+static gboolean
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir)
+    {
+      while ((name = g_dir_read_name (dir)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree (child);
+          else
+            g_unlink (child);
+        }
+    }
+
+  return g_rmdir (path) == 0;
+}
+
+static void
+avatar_server_dispose (GObject *object)
+{
+  AvatarServer *self = (AvatarServer *) object;
+
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+
+  if (self->scheduled)
+    g_hash_table_remove_all (self->scheduled);
+
+  if (self->store)
+    avatar_store_close (self->store);
+  g_clear_object (&self->store);
+  g_clear_object (&self->processor);
+  g_clear_object (&self->faults);
+
+  G_OBJECT_CLASS (avatar_server_parent_class)->dispose (object);
+}
+
+static void
+avatar_server_finalize (GObject *object)
+{
+  AvatarServer *self = (AvatarServer *) object;
+
+  if (self->remove_data_dir && self->data_dir)
+    remove_tree (self->data_dir);
+
+  g_clear_pointer (&self->scheduled, g_hash_table_unref);
+  g_free (self->address);
+  g_free (self->data_dir);
+  g_free (self->objects_dir);
+  g_free (self->access_key);
+  g_free (self->secret_key);
+  g_free (self->bucket);
+  g_free (self->region);
+  g_free (self->base_url);
+  g_free (self->host);
+  g_free (self->demo_user_id);
+  g_free (self->demo_access_token);
+  g_free (self->demo_refresh_token);
+
+  G_OBJECT_CLASS (avatar_server_parent_class)->finalize (object);
+}
+
+static void
+avatar_server_class_init (AvatarServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = avatar_server_dispose;
+  object_class->finalize = avatar_server_finalize;
+}
+
+static void
+avatar_server_init (AvatarServer *self)
+{
+  self->scheduled = avatar_server_new_schedule_table ();
+}
+
+/* Names of users, user ids and asset keys: 1 or more of [A-Za-z0-9_]. */
+gboolean
+avatar_server_check_name (const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+check_username (const char *username)
+{
+  gsize len = username ? strlen (username) : 0;
+
+  return len >= 3 && len <= 30 && avatar_server_check_name (username);
+}
+
+char *
+avatar_server_dup_asset_dir (AvatarServer *self,
+                             const char   *user_id,
+                             const char   *key)
+{
+  return g_build_filename (self->objects_dir, "avatars", user_id, key, NULL);
+}
+
+char *
+avatar_server_dup_cdn_url (AvatarServer *self,
+                           const char   *user_id,
+                           const char   *key,
+                           const char   *variant)
+{
+  return g_strdup_printf ("%s/cdn/avatars/%s/%s/%s", self->base_url, user_id, key, variant);
+}
+
+/* Responses */
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+  gsize len = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                     g_steal_pointer (&text), len);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *code,
+               const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  respond_json (msg, status, node);
+}
+
+static void
+respond_method_not_allowed (SoupServerMessage *msg,
+                            const char        *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                 _("This address does not accept that method."));
+}
+
+static void
+respond_not_found (SoupServerMessage *msg)
+{
+  respond_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("There is nothing at this address."));
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint              timeout_id;
+  gulong             finished_id;
+} LaterResponse;
+
+static gboolean
+later_response_send (gpointer data)
+{
+  LaterResponse *later = data;
+
+  later->timeout_id = 0;
+  g_signal_handler_disconnect (later->msg, later->finished_id);
+  soup_server_message_unpause (later->msg);
+  g_object_unref (later->msg);
+  g_free (later);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+later_response_abandoned (SoupServerMessage *msg,
+                          LaterResponse     *later)
+{
+  g_clear_handle_id (&later->timeout_id, g_source_remove);
+  g_signal_handler_disconnect (later->msg, later->finished_id);
+  g_object_unref (later->msg);
+  g_free (later);
+}
+
+/* Holds back an already prepared response for @delay_ms. */
+void
+avatar_server_respond_later (SoupServerMessage *msg,
+                             guint              delay_ms)
+{
+  LaterResponse *later;
+
+  if (delay_ms == 0)
+    return;
+
+  later = g_new0 (LaterResponse, 1);
+  later->msg = g_object_ref (msg);
+  later->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (later_response_abandoned), later);
+  later->timeout_id = g_timeout_add (delay_ms, later_response_send, later);
+  soup_server_message_pause (msg);
+}
+
+/* Applies the fault rules of @route.  Returns TRUE when a response is already
+ * set and the request must not be handled. */
+static gboolean
+apply_api_fault (AvatarServer      *self,
+                 SoupServerMessage *msg,
+                 const char        *route)
+{
+  AvatarFault fault;
+
+  if (!self->faults_enabled || !avatar_faults_take (self->faults, route, &fault))
+    return FALSE;
+
+  avatar_server_respond_later (msg, fault.delay_ms);
+
+  if (fault.status == 0)
+    return FALSE;
+
+  if (fault.retry_after_s >= 0)
+    {
+      g_autofree char *value = g_strdup_printf ("%d", fault.retry_after_s);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", value);
+    }
+  respond_error (msg, fault.status, "unavailable",
+                 _("The service cannot answer right now. Try again in a moment."));
+
+  return TRUE;
+}
+
+/* Requests */
+
+static JsonObject *
+read_json_object (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  JsonNode *root;
+
+  /* A body of unknown length that grew too large was not kept. */
+  if (GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "avatar-body-size")) > AVATAR_MAX_API_BODY ||
+      (bytes = soup_message_body_flatten (body)) == NULL ||
+      g_bytes_get_size (bytes) > AVATAR_MAX_API_BODY)
+    {
+      respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                     _("The request body is larger than 64 KiB."));
+      return NULL;
+    }
+
+  if (!g_utf8_validate (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
+      (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("The request body must be a JSON object."));
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+
+  return NULL;
+}
+
+static gboolean
+check_app_id (SoupServerMessage *msg)
+{
+  const char *app_id = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "x-app-id");
+
+  if (g_strcmp0 (app_id, BASE_APP_ID) == 0 || g_strcmp0 (app_id, APP_ID) == 0)
+    return TRUE;
+
+  respond_error (msg, SOUP_STATUS_FORBIDDEN, "unknown_app",
+                 _("This application is not registered with the service. Send a known x-app-id header."));
+
+  return FALSE;
+}
+
+/* Returns the id of the signed-in user, or NULL with the response set. */
+static char *
+authenticate (AvatarServer      *self,
+              SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *user_id = NULL;
+  AvatarTokenStatus status;
+
+  if (!check_app_id (msg))
+    return NULL;
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0 ||
+      authorization[7] == '\0')
+    {
+      soup_message_headers_replace (response_headers, "WWW-Authenticate", "Bearer");
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                     _("You are not signed in. Sign in and try again."));
+      return NULL;
+    }
+
+  status = avatar_store_check_access_token (self->store, authorization + 7, &user_id);
+  if (status == AVATAR_TOKEN_EXPIRED)
+    {
+      soup_message_headers_replace (response_headers, "WWW-Authenticate",
+                                    "Bearer error=\"invalid_token\", error_description=\"expired\"");
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "token_expired",
+                     _("Your session has expired. Refresh the access token and try again."));
+      return NULL;
+    }
+  if (status != AVATAR_TOKEN_VALID)
+    {
+      soup_message_headers_replace (response_headers, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                     _("Your sign-in is not valid. Sign in again."));
+      return NULL;
+    }
+
+  return g_steal_pointer (&user_id);
+}
+
+static void
+respond_internal_error (SoupServerMessage *msg,
+                        GError            *error)
+{
+  g_warning ("Internal error: %s", error->message);
+  respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                 _("The service ran into a problem. Try again later."));
+}
+
+static void
+respond_tokens (SoupServerMessage *msg,
+                const char        *access_token,
+                const char        *refresh_token,
+                const char        *user_id)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "accessToken");
+  json_builder_add_string_value (builder, access_token);
+  json_builder_set_member_name (builder, "refreshToken");
+  json_builder_add_string_value (builder, refresh_token);
+  if (user_id)
+    {
+      json_builder_set_member_name (builder, "userId");
+      json_builder_add_string_value (builder, user_id);
+    }
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+respond_profile (AvatarServer      *self,
+                 SoupServerMessage *msg,
+                 const char        *user_id)
+{
+  g_autoptr(AvatarStoreUser) user = avatar_store_get_user (self->store, user_id);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  if (user == NULL)
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, user->id);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, user->username);
+  json_builder_set_member_name (builder, "avatarUrl");
+  if (user->avatar_key)
+    {
+      g_autofree char *url = avatar_server_dup_cdn_url (self, user->id, user->avatar_key, "original.webp");
+
+      json_builder_add_string_value (builder, url);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+/* POST /auth/dev-login */
+static void
+handle_dev_login (AvatarServer      *self,
+                  SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  const char *username;
+
+  if (!check_app_id (msg) || !(body = read_json_object (msg)))
+    return;
+
+  username = get_string_member (body, "username");
+  if (!check_username (username))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("A username is 3 to 30 letters, digits or underscores."));
+      return;
+    }
+
+  if (!(user_id = avatar_store_ensure_user (self->store, username, &error)) ||
+      !avatar_store_issue_tokens (self->store, user_id, self->token_lifetime_s,
+                                  &access_token, &refresh_token, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  respond_tokens (msg, access_token, refresh_token, user_id);
+}
+
+/* POST /auth/refresh */
+static void
+handle_refresh (AvatarServer      *self,
+                SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  const char *old_token;
+
+  if (apply_api_fault (self, msg, "refresh") || !check_app_id (msg) ||
+      !(body = read_json_object (msg)))
+    return;
+
+  old_token = get_string_member (body, "refreshToken");
+  if (old_token == NULL || *old_token == '\0')
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("The request needs a “refreshToken”."));
+      return;
+    }
+
+  if (!avatar_store_rotate_refresh_token (self->store, old_token, self->token_lifetime_s,
+                                          &access_token, &refresh_token, &error))
+    {
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_refresh_token",
+                     _("Your sign-in has ended. Sign in again."));
+      return;
+    }
+
+  respond_tokens (msg, access_token, refresh_token, NULL);
+}
+
+/* POST /users/me/avatar */
+static void
+handle_request_upload (AvatarServer      *self,
+                       SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *user_id = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *upload_url = NULL;
+  g_autofree char *cdn_url = NULL;
+  const char *content_type;
+  const char *signed_headers[3] = { "content-type", NULL, NULL };
+  AvatarSigv4Credentials credentials = {
+    self->access_key, self->secret_key, self->region, "s3"
+  };
+
+  if (apply_api_fault (self, msg, "request-url") ||
+      !(user_id = authenticate (self, msg)) ||
+      !(body = read_json_object (msg)))
+    return;
+
+  content_type = get_string_member (body, "contentType");
+  if (content_type == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("The request needs a “contentType”."));
+      return;
+    }
+  if (!g_strv_contains (upload_types, content_type))
+    {
+      respond_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                     _("Avatars can be JPEG, PNG, GIF or WebP images."));
+      return;
+    }
+
+  key = avatar_store_random_hex (16);
+  if (!avatar_store_add_asset (self->store, key, user_id, content_type, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  signed_headers[1] = content_type;
+  now = g_date_time_new_now_utc ();
+  path = g_strdup_printf ("/s3/%s/avatars/%s/%s", self->bucket, user_id, key);
+  upload_url = avatar_sigv4_presign_url (&credentials, "PUT", self->base_url, self->host, path,
+                                         signed_headers, now,
+                                         avatar_faults_get_presign_expires (self->faults, AVATAR_PRESIGN_EXPIRES_S));
+  cdn_url = avatar_server_dup_cdn_url (self, user_id, key, "original.webp");
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "uploadUrl");
+  json_builder_add_string_value (builder, upload_url);
+  json_builder_set_member_name (builder, "assetKey");
+  json_builder_add_string_value (builder, key);
+  json_builder_set_member_name (builder, "cdnUrl");
+  json_builder_add_string_value (builder, cdn_url);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static gboolean
+read_true_member (JsonObject *body,
+                  const char *name,
+                  gboolean   *valid)
+{
+  JsonNode *node = json_object_get_member (body, name);
+
+  if (node == NULL)
+    return FALSE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      *valid = FALSE;
+      return FALSE;
+    }
+
+  return json_node_get_boolean (node);
+}
+
+static gboolean
+confirm_avatar (AvatarServer      *self,
+                SoupServerMessage *msg,
+                const char        *user_id)
+{
+  g_autoptr(AvatarStoreAsset) newest = avatar_store_get_newest_upload (self->store, user_id);
+  g_autoptr(AvatarStoreUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (newest == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "no_upload",
+                     _("There is no uploaded picture to confirm. Upload one first."));
+      return FALSE;
+    }
+
+  switch (newest->state)
+    {
+    case AVATAR_ASSET_PENDING:
+    case AVATAR_ASSET_PROCESSING:
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "still_processing",
+                     _("The picture is still being processed. Try again in a moment."));
+      return FALSE;
+
+    case AVATAR_ASSET_FAILED:
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "processing_failed",
+                     _("The picture could not be processed. Upload a different picture."));
+      return FALSE;
+
+    case AVATAR_ASSET_READY:
+    default:
+      break;
+    }
+
+  /* Confirming the newest processed upload makes it the avatar even when
+   * a removal came in between. */
+  user = avatar_store_get_user (self->store, user_id);
+  if (g_strcmp0 (user->avatar_key, newest->key) != 0 &&
+      !avatar_store_set_avatar (self->store, user_id, newest->key, &error))
+    {
+      respond_internal_error (msg, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+change_username (AvatarServer      *self,
+                 SoupServerMessage *msg,
+                 const char        *user_id,
+                 JsonNode          *node)
+{
+  g_autoptr(GError) error = NULL;
+  const char *username = NULL;
+  gboolean taken = FALSE;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    username = json_node_get_string (node);
+
+  if (!check_username (username))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_username",
+                     _("A username is 3 to 30 letters, digits or underscores."));
+      return FALSE;
+    }
+
+  if (!avatar_store_set_username (self->store, user_id, username, &taken, &error))
+    {
+      if (taken)
+        respond_error (msg, SOUP_STATUS_CONFLICT, "username_taken",
+                       _("That username is taken. Choose another one."));
+      else
+        respond_internal_error (msg, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* PATCH /users/me */
+static void
+handle_patch_profile (AvatarServer      *self,
+                      SoupServerMessage *msg,
+                      const char        *user_id)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GList) members = NULL;
+  gboolean valid = TRUE;
+  gboolean remove, confirm;
+  JsonNode *username;
+
+  if (!(body = read_json_object (msg)))
+    return;
+
+  members = json_object_get_members (body);
+  for (GList *l = members; l; l = l->next)
+    if (g_strcmp0 (l->data, "removeAvatar") != 0 && g_strcmp0 (l->data, "confirmAvatar") != 0 &&
+        g_strcmp0 (l->data, "username") != 0)
+      valid = FALSE;
+
+  remove = read_true_member (body, "removeAvatar", &valid);
+  confirm = read_true_member (body, "confirmAvatar", &valid);
+  username = json_object_get_member (body, "username");
+
+  if (!valid || members == NULL || (remove && confirm))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                     _("Send one of “removeAvatar”: true, “confirmAvatar”: true or “username”."));
+      return;
+    }
+
+  if (username && !change_username (self, msg, user_id, username))
+    return;
+
+  if (remove && !avatar_store_remove_avatar (self->store, user_id, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  if (confirm && !confirm_avatar (self, msg, user_id))
+    return;
+
+  respond_profile (self, msg, user_id);
+}
+
+static void
+handle_users (AvatarServer      *self,
+              SoupServerMessage *msg,
+              const char        *path)
+{
+  const char *method = soup_server_message_get_method (msg);
+  gboolean is_get = g_strcmp0 (method, "GET") == 0;
+  gboolean is_patch = g_strcmp0 (method, "PATCH") == 0;
+  g_autofree char *user_id = NULL;
+
+  if (g_strcmp0 (path, "/users/me/avatar") == 0)
+    {
+      if (method != SOUP_METHOD_POST)
+        respond_method_not_allowed (msg, "POST");
+      else
+        handle_request_upload (self, msg);
+      return;
+    }
+
+  if (g_strcmp0 (path, "/users/me") != 0)
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  if (!is_get && !is_patch)
+    {
+      respond_method_not_allowed (msg, "GET, PATCH");
+      return;
+    }
+
+  if (apply_api_fault (self, msg, is_get ? "profile" : "patch") ||
+      !(user_id = authenticate (self, msg)))
+    return;
+
+  if (is_get)
+    respond_profile (self, msg, user_id);
+  else
+    handle_patch_profile (self, msg, user_id);
+}
+
+static void
+handle_auth (AvatarServer      *self,
+             SoupServerMessage *msg,
+             const char        *path)
+{
+  if (g_strcmp0 (path, "/auth/refresh") != 0 && g_strcmp0 (path, "/auth/dev-login") != 0)
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      respond_method_not_allowed (msg, "POST");
+      return;
+    }
+
+  if (g_strcmp0 (path, "/auth/refresh") == 0)
+    handle_refresh (self, msg);
+  else
+    handle_dev_login (self, msg);
+}
+
+/* Development routes, present only with --faults */
+
+static void
+handle_dev_faults (AvatarServer      *self,
+                   SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(JsonObject) rule = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean expire_tokens = FALSE;
+
+  if (method == SOUP_METHOD_DELETE)
+    {
+      avatar_faults_clear (self->faults);
+      soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+
+  if (method != SOUP_METHOD_POST)
+    {
+      respond_method_not_allowed (msg, "POST, DELETE");
+      return;
+    }
+
+  if (!(rule = read_json_object (msg)))
+    return;
+
+  if (!avatar_faults_add_rule (self->faults, rule, &expire_tokens, &error))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      return;
+    }
+
+  if (expire_tokens)
+    avatar_store_expire_access_tokens (self->store);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+handle_dev_asset (AvatarServer      *self,
+                  SoupServerMessage *msg,
+                  const char        *key)
+{
+  g_autoptr(AvatarStoreAsset) asset = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      respond_method_not_allowed (msg, "GET");
+      return;
+    }
+
+  if (!avatar_server_check_name (key) || !(asset = avatar_store_get_asset (self->store, key)))
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "assetKey");
+  json_builder_add_string_value (builder, asset->key);
+  json_builder_set_member_name (builder, "userId");
+  json_builder_add_string_value (builder, asset->user_id);
+  json_builder_set_member_name (builder, "contentType");
+  json_builder_add_string_value (builder, asset->content_type);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, avatar_asset_state_to_string (asset->state));
+  json_builder_set_member_name (builder, "reason");
+  if (asset->reason)
+    json_builder_add_string_value (builder, asset->reason);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, asset->size);
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, asset->width);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, asset->height);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_dev (AvatarServer      *self,
+            SoupServerMessage *msg,
+            const char        *path)
+{
+  if (!self->faults_enabled)
+    respond_not_found (msg);
+  else if (g_strcmp0 (path, "/_dev/faults") == 0)
+    handle_dev_faults (self, msg);
+  else if (g_str_has_prefix (path, "/_dev/assets/"))
+    handle_dev_asset (self, msg, path + strlen ("/_dev/assets/"));
+  else
+    respond_not_found (msg);
+}
+
+static void
+api_handler (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  AvatarServer *self = user_data;
+
+  /* An early handler may already have refused the request. */
+  if (soup_server_message_get_status (msg) != 0)
+    return;
+
+  if (g_str_has_prefix (path, "/users/"))
+    handle_users (self, msg, path);
+  else if (g_str_has_prefix (path, "/auth/"))
+    handle_auth (self, msg, path);
+  else if (g_str_has_prefix (path, "/_dev/"))
+    handle_dev (self, msg, path);
+  else
+    respond_not_found (msg);
+}
+
+/* Counts a body of unknown length and stops keeping it once it is too
+ * large; the handler then answers 413. */
+static void
+api_body_chunk (SoupServerMessage *msg,
+                GBytes            *chunk,
+                gpointer           user_data)
+{
+  gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "avatar-body-size"));
+
+  total += g_bytes_get_size (chunk);
+  g_object_set_data (G_OBJECT (msg), "avatar-body-size", GSIZE_TO_POINTER (total));
+  if (total > AVATAR_MAX_API_BODY)
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+}
+
+/* Refuses a large API body from its Content-Length, before it is read. */
+static void
+api_early_handler (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    {
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (api_body_chunk), NULL);
+      return;
+    }
+
+  if (soup_message_headers_get_content_length (headers) > AVATAR_MAX_API_BODY)
+    {
+      respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                     _("The request body is larger than 64 KiB."));
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+    }
+}
+
+static void
+fallback_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  respond_not_found (msg);
+}
+
+/* Life cycle */
+
+static gboolean
+prepare_data_dir (AvatarServer  *self,
+                  const char    *data_dir,
+                  GError       **error)
+{
+  if (data_dir)
+    {
+      self->data_dir = g_canonicalize_filename (data_dir, NULL);
+      if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot create the data directory %s: %s"),
+                       self->data_dir, g_strerror (saved_errno));
+          return FALSE;
+        }
+    }
+  else
+    {
+      self->data_dir = g_dir_make_tmp ("avatar-devserver-XXXXXX", error);
+      if (self->data_dir == NULL)
+        return FALSE;
+      self->remove_data_dir = TRUE;
+    }
+
+  self->objects_dir = g_build_filename (self->data_dir, "objects", NULL);
+  if (g_mkdir_with_parents (self->objects_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot create %s: %s"), self->objects_dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* SQLite gives its -wal and -shm files the mode of the database file, so
+ * creating that one private keeps all of them private. */
+static gboolean
+create_private_file (const char  *path,
+                     GError     **error)
+{
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot create %s: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  close (fd);
+
+  return TRUE;
+}
+
+static gboolean
+prepare_demo_account (AvatarServer  *self,
+                      GError       **error)
+{
+  self->demo_user_id = avatar_store_dup_setting (self->store, "demo-user-id");
+  if (self->demo_user_id == NULL)
+    {
+      self->demo_user_id = avatar_store_ensure_user (self->store, DEMO_USERNAME, error);
+      if (self->demo_user_id == NULL ||
+          !avatar_store_set_setting (self->store, "demo-user-id", self->demo_user_id, error))
+        return FALSE;
+    }
+
+  return avatar_store_issue_tokens (self->store, self->demo_user_id, self->token_lifetime_s,
+                                    &self->demo_access_token, &self->demo_refresh_token, error);
+}
+
+AvatarServer *
+avatar_server_new (const AvatarServerOptions  *options,
+                   GError                    **error)
+{
+  g_autoptr(AvatarServer) self = g_object_new (AVATAR_TYPE_SERVER, NULL);
+  g_autofree char *db_path = NULL;
+
+  self->address = g_strdup (options->address ? options->address : "127.0.0.1");
+  self->port = options->port;
+  self->processing_delay_ms = options->processing_delay_ms;
+  self->access_key = g_strdup (options->access_key);
+  self->secret_key = g_strdup (options->secret_key);
+  self->bucket = g_strdup (options->bucket);
+  self->region = g_strdup (options->region);
+  self->token_lifetime_s = options->token_lifetime_s;
+  self->faults_enabled = options->faults;
+  self->faults = avatar_faults_new ();
+  self->processor = avatar_processor_new ();
+
+  /* The bucket name rules of S3, so that the name works with any client. */
+  if (!g_regex_match_simple ("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", self->bucket, 0, 0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a valid bucket name."), self->bucket);
+      return NULL;
+    }
+
+  if (!prepare_data_dir (self, options->data_dir, error))
+    return NULL;
+
+  db_path = g_build_filename (self->data_dir, "avatar.db", NULL);
+  if (!create_private_file (db_path, error))
+    return NULL;
+
+  self->store = avatar_store_open (db_path, error);
+  if (self->store == NULL || !prepare_demo_account (self, error))
+    return NULL;
+
+  self->soup = soup_server_new ("server-header", "avatar-devserver", NULL);
+  soup_server_add_early_handler (self->soup, "/s3", avatar_server_s3_early_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/s3", avatar_server_s3_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/cdn", avatar_server_cdn_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/users", api_early_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/auth", api_early_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/_dev", api_early_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/users", api_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/auth", api_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/_dev", api_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, fallback_handler, self, NULL);
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+avatar_server_listen (AvatarServer  *self,
+                      GError       **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->address);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *host_text = NULL;
+  GUri *uri;
+
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address."), self->address);
+      return FALSE;
+    }
+
+  address = g_inet_socket_address_new (inet, self->port);
+  if (!soup_server_listen (self->soup, address, 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  g_return_val_if_fail (uris != NULL, FALSE);
+  uri = uris->data;
+  self->port = (guint) g_uri_get_port (uri);
+
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    host_text = g_strdup_printf ("[%s]", self->address);
+  else
+    host_text = g_strdup (self->address);
+
+  self->host = g_strdup_printf ("%s:%u", host_text, self->port);
+  self->base_url = g_strdup_printf ("http://%s", self->host);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  return TRUE;
+}
+
+char *
+avatar_server_dup_ready_line (AvatarServer *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *cdn_base = g_strdup_printf ("%s/cdn", self->base_url);
+  g_autofree char *endpoint = g_strdup_printf ("%s/s3", self->base_url);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "baseUrl");
+  json_builder_add_string_value (builder, self->base_url);
+  json_builder_set_member_name (builder, "cdnBaseUrl");
+  json_builder_add_string_value (builder, cdn_base);
+  json_builder_set_member_name (builder, "appId");
+  json_builder_add_string_value (builder, BASE_APP_ID);
+  json_builder_set_member_name (builder, "userId");
+  json_builder_add_string_value (builder, self->demo_user_id);
+  json_builder_set_member_name (builder, "accessToken");
+  json_builder_add_string_value (builder, self->demo_access_token);
+  json_builder_set_member_name (builder, "refreshToken");
+  json_builder_add_string_value (builder, self->demo_refresh_token);
+  json_builder_set_member_name (builder, "s3");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "endpoint");
+  json_builder_add_string_value (builder, endpoint);
+  json_builder_set_member_name (builder, "bucket");
+  json_builder_add_string_value (builder, self->bucket);
+  json_builder_set_member_name (builder, "region");
+  json_builder_add_string_value (builder, self->region);
+  json_builder_set_member_name (builder, "accessKey");
+  json_builder_add_string_value (builder, self->access_key);
+  json_builder_set_member_name (builder, "secretKey");
+  json_builder_add_string_value (builder, self->secret_key);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+
+  return json_to_string (node, FALSE);
+}
+
+void
+avatar_server_check_drained (AvatarServer *self)
+{
+  if (self->shutdown_task && self->in_flight == 0)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
+
+      avatar_store_close (self->store);
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* Stops accepting requests, lets processing that already started (or waits
+ * for its delay) finish, then closes the database. */
+void
+avatar_server_shutdown_async (AvatarServer        *self,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AVATAR_IS_SERVER (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, avatar_server_shutdown_async);
+
+  if (self->shutdown_task)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "The server is already shutting down");
+      return;
+    }
+
+  soup_server_disconnect (self->soup);
+  self->shutdown_task = g_steal_pointer (&task);
+  avatar_server_flush_processing (self);
+  avatar_server_check_drained (self);
+}
+
+gboolean
+avatar_server_shutdown_finish (AvatarServer  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,42 @@
+/* avatar-server.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define AVATAR_TYPE_SERVER (avatar_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (AvatarServer, avatar_server, AVATAR, SERVER, GObject)
+
+typedef struct
+{
+  const char *address;
+  guint       port;
+  const char *data_dir;
+  guint       processing_delay_ms;
+  const char *access_key;
+  const char *secret_key;
+  const char *bucket;
+  const char *region;
+  guint       token_lifetime_s;
+  gboolean    faults;
+} AvatarServerOptions;
+
+AvatarServer *avatar_server_new             (const AvatarServerOptions  *options,
+                                             GError                    **error);
+gboolean      avatar_server_listen          (AvatarServer               *self,
+                                             GError                    **error);
+char         *avatar_server_dup_ready_line  (AvatarServer               *self);
+void          avatar_server_shutdown_async  (AvatarServer               *self,
+                                             GAsyncReadyCallback         callback,
+                                             gpointer                    user_data);
+gboolean      avatar_server_shutdown_finish (AvatarServer               *self,
+                                             GAsyncResult               *result,
+                                             GError                    **error);
+
+G_END_DECLS

@@ -1,0 +1,215 @@
+/* avatar-test-http.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "avatar-test-http.h"
+
+/* Long enough for a loaded machine running with sanitizers. */
+#define WAIT_BOUND_US (90 * G_USEC_PER_SEC)
+
+struct _AvatarTestHttp
+{
+  SoupServer        *server;
+  char              *url;
+  GPtrArray         *requests;
+  AvatarTestHandler  handler;
+  gpointer           user_data;
+};
+
+static void
+request_free (AvatarTestRequest *request)
+{
+  g_free (request->method);
+  g_free (request->path);
+  g_free (request->query);
+  g_clear_pointer (&request->headers, soup_message_headers_unref);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request);
+}
+
+static void
+copy_header (const char *name,
+             const char *value,
+             gpointer    user_data)
+{
+  soup_message_headers_append (user_data, name, value);
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  AvatarTestHttp *http = user_data;
+  AvatarTestRequest *request = g_new0 (AvatarTestRequest, 1);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->path = g_strdup (path);
+  request->query = g_strdup (g_uri_get_query (uri));
+  request->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), copy_header,
+                                request->headers);
+  request->body = soup_message_body_flatten (body);
+  g_ptr_array_add (http->requests, request);
+
+  http->handler (http, msg, request, http->user_data);
+}
+
+AvatarTestHttp *
+avatar_test_http_new (AvatarTestHandler handler,
+                      gpointer          user_data)
+{
+  AvatarTestHttp *http = g_new0 (AvatarTestHttp, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  GUri *uri;
+
+  http->handler = handler;
+  http->user_data = user_data;
+  http->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
+  http->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (http->server, NULL, server_cb, http, NULL);
+  soup_server_listen_local (http->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (http->server);
+  g_assert_nonnull (uris);
+  uri = uris->data;
+  http->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  return http;
+}
+
+void
+avatar_test_http_free (AvatarTestHttp *http)
+{
+  soup_server_disconnect (http->server);
+  g_clear_object (&http->server);
+  g_ptr_array_unref (http->requests);
+  g_free (http->url);
+  g_free (http);
+}
+
+const char *
+avatar_test_http_get_url (AvatarTestHttp *http)
+{
+  return http->url;
+}
+
+GPtrArray *
+avatar_test_http_get_requests (AvatarTestHttp *http)
+{
+  return http->requests;
+}
+
+guint
+avatar_test_http_count (AvatarTestHttp *http,
+                        const char     *method,
+                        const char     *path)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < http->requests->len; i++)
+    {
+      AvatarTestRequest *request = g_ptr_array_index (http->requests, i);
+
+      if ((method == NULL || g_str_equal (method, request->method)) &&
+          (path == NULL || g_str_equal (path, request->path)))
+        count++;
+    }
+
+  return count;
+}
+
+const AvatarTestRequest *
+avatar_test_http_last (AvatarTestHttp *http,
+                       const char     *path)
+{
+  for (guint i = http->requests->len; i > 0; i--)
+    {
+      AvatarTestRequest *request = g_ptr_array_index (http->requests, i - 1);
+
+      if (g_str_equal (path, request->path))
+        return request;
+    }
+
+  return NULL;
+}
+
+void
+avatar_test_respond (SoupServerMessage *msg,
+                     guint              status,
+                     const char        *content_type,
+                     const char        *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  if (body != NULL)
+    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+void
+avatar_test_respond_json (SoupServerMessage *msg,
+                          guint              status,
+                          const char        *json)
+{
+  avatar_test_respond (msg, status, "application/json", json);
+}
+
+void
+avatar_test_store_result (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+GAsyncResult *
+avatar_test_wait_result (GAsyncResult **slot)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_BOUND_US;
+  guint wake_up = g_timeout_add (100, wake_up_cb, NULL);
+
+  while (*slot == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake_up);
+
+  return *slot;
+}
+
+void
+avatar_test_wait_flag (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_BOUND_US;
+  guint wake_up = g_timeout_add (100, wake_up_cb, NULL);
+
+  while (!*flag)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake_up);
+}

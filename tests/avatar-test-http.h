@@ -1,0 +1,69 @@
+/* avatar-test-http.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A small scripted HTTP server on a loopback port for the client's unit
+ * tests: each test answers requests with its own handler, and every
+ * request is recorded so the test can look at what the client sent.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct _AvatarTestHttp AvatarTestHttp;
+
+typedef struct
+{
+  char               *method;
+  char               *path;
+  char               *query;
+  SoupMessageHeaders *headers;
+  GBytes             *body;
+} AvatarTestRequest;
+
+typedef void (*AvatarTestHandler) (AvatarTestHttp          *http,
+                                   SoupServerMessage       *msg,
+                                   const AvatarTestRequest *request,
+                                   gpointer                 user_data);
+
+AvatarTestHttp *avatar_test_http_new          (AvatarTestHandler   handler,
+                                               gpointer            user_data);
+void            avatar_test_http_free         (AvatarTestHttp     *http);
+/* "http://127.0.0.1:<port>", without a trailing slash. */
+const char     *avatar_test_http_get_url      (AvatarTestHttp     *http);
+/* The recorded requests, in arrival order. */
+GPtrArray      *avatar_test_http_get_requests (AvatarTestHttp     *http);
+/* How many requests had this method and path (either may be NULL: any). */
+guint           avatar_test_http_count        (AvatarTestHttp     *http,
+                                               const char         *method,
+                                               const char         *path);
+/* The last request with this path, or NULL. */
+const AvatarTestRequest *avatar_test_http_last (AvatarTestHttp    *http,
+                                               const char         *path);
+
+void            avatar_test_respond           (SoupServerMessage  *msg,
+                                               guint               status,
+                                               const char         *content_type,
+                                               const char         *body);
+void            avatar_test_respond_json      (SoupServerMessage  *msg,
+                                               guint               status,
+                                               const char         *json);
+
+/* A GAsyncReadyCallback that stores a reference to the result in the
+ * GAsyncResult * that @user_data points at. */
+void            avatar_test_store_result      (GObject            *source,
+                                               GAsyncResult       *result,
+                                               gpointer            user_data);
+/* Iterates the main context until *@slot is set, failing the test after a
+ * generous bound; returns *@slot, whose reference the caller then owns. */
+GAsyncResult   *avatar_test_wait_result       (GAsyncResult      **slot);
+/* Iterates the main context until *@flag is TRUE, with the same bound. */
+void            avatar_test_wait_flag         (gboolean           *flag);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestHttp, avatar_test_http_free)
+
+G_END_DECLS

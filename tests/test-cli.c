@@ -1,0 +1,562 @@
+/* test-cli.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The avatar-upload command (its path in $AVATAR_UPLOAD_CLI): its JSON on
+ * stdout, its one-sentence errors on stderr and its exit codes, against
+ * avatar-devserver and, where the timing of a signal matters, a scripted
+ * API on a loopback port.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "avatar-test-http.h"
+#include "avatar-test-images.h"
+#include "avatar-test-server.h"
+
+typedef struct
+{
+  AvatarTestServer *server;
+  char             *dir;
+  char             *picture;
+} Fixture;
+
+typedef struct
+{
+  GSubprocess *process;
+  gboolean     done;
+  char        *out;
+  char        *err;
+  int          status;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_clear_object (&run->process);
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+  run->done = FALSE;
+  run->status = -1;
+}
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+
+  if (g_subprocess_get_if_exited (run->process))
+    run->status = g_subprocess_get_exit_status (run->process);
+  else
+    run->status = 128 + g_subprocess_get_term_sig (run->process);
+  run->done = TRUE;
+}
+
+/* Starts the command with @args; @env (NAME=VALUE, nullable) replaces any
+ * AVATAR_* variable of the test's own environment. */
+static void
+run_start (Run                *run,
+           const char * const *env,
+           const char * const *args)
+{
+  const char *cli = g_getenv ("AVATAR_UPLOAD_CLI");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (cli);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_unsetenv (launcher, "AVATAR_SERVER");
+  g_subprocess_launcher_unsetenv (launcher, "AVATAR_APP_ID");
+  g_subprocess_launcher_unsetenv (launcher, "AVATAR_TOKEN");
+  g_subprocess_launcher_unsetenv (launcher, "AVATAR_REFRESH_TOKEN");
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args != NULL && args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  run->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (run->process, NULL, NULL, communicated_cb, run);
+}
+
+static void
+run_cli (Run                *run,
+         const char * const *env,
+         const char * const *args)
+{
+  run_start (run, env, args);
+  avatar_test_wait_flag (&run->done);
+}
+
+static JsonObject *
+parse_output (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+
+  root = json_from_string (run->out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (root);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* One sentence on one line. */
+static void
+assert_one_sentence (const char *text)
+{
+  g_assert_nonnull (text);
+  g_assert_cmpuint (strlen (text), >, 2);
+  g_assert_true (g_str_has_suffix (text, ".\n"));
+  g_assert_true (strchr (text, '\n') == text + strlen (text) - 1);
+}
+
+static char **
+server_env (Fixture *fixture)
+{
+  char **env = g_new0 (char *, 5);
+
+  env[0] = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
+  env[1] = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
+  env[2] = g_strconcat ("AVATAR_TOKEN=", fixture->server->access_token, NULL);
+  env[3] = g_strconcat ("AVATAR_REFRESH_TOKEN=", fixture->server->refresh_token, NULL);
+
+  return env;
+}
+
+static char *
+write_file (Fixture    *fixture,
+            const char *name,
+            GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (fixture->dir, name, NULL);
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+
+  return path;
+}
+
+static void
+setup (Fixture       *fixture,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = avatar_test_image_new ("png", 160, 120);
+
+  fixture->server = avatar_test_server_start (NULL);
+  fixture->dir = g_dir_make_tmp ("avatar-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->picture = write_file (fixture, "picture.png", png);
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+teardown (Fixture       *fixture,
+          gconstpointer  data)
+{
+  g_clear_pointer (&fixture->server, avatar_test_server_stop);
+  remove_dir (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->picture);
+}
+
+static void
+test_upload (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *args[] = { fixture->picture, NULL };
+  static const char * const variants[] = { "44", "48", "60", "original", "raw" };
+  static const char * const timings[] = { "prepareMs", "requestMs", "uploadMs", "processingMs", "variantsMs", "totalMs" };
+  g_autoptr(JsonObject) output = NULL;
+  JsonObject *object;
+  Run run = { 0, };
+
+  run_cli (&run, (const char * const *) env, args);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+
+  output = parse_output (&run);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (output, "avatarUrl"), "/original.webp"));
+  g_assert_nonnull (strstr (json_object_get_string_member (output, "avatarUrl"),
+                            json_object_get_string_member (output, "assetKey")));
+
+  object = json_object_get_object_member (output, "variants");
+  g_assert_cmpuint (json_object_get_size (object), ==, G_N_ELEMENTS (variants));
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      JsonObject *variant = json_object_get_object_member (object, variants[i]);
+      int side = i < 3 ? atoi (variants[i]) : 120;
+
+      g_assert_nonnull (variant);
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (variant, "url"), "http://127.0.0.1:"));
+      g_assert_cmpint (json_object_get_int_member (variant, "width"), ==, side);
+      g_assert_cmpint (json_object_get_int_member (variant, "height"), ==, side);
+      g_assert_cmpint (json_object_get_int_member (variant, "bytes"), >, 0);
+    }
+
+  object = json_object_get_object_member (output, "timings");
+  for (guint i = 0; i < G_N_ELEMENTS (timings); i++)
+    {
+      g_assert_true (json_object_has_member (object, timings[i]));
+      g_assert_cmpint (json_object_get_int_member (object, timings[i]), >=, 0);
+    }
+
+  run_clear (&run);
+}
+
+static void
+test_options_over_environment (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *env[] = { "AVATAR_SERVER=https://unreachable.invalid", "AVATAR_TOKEN=wrong", NULL };
+  const char *args[] = {
+    "--server", fixture->server->base_url,
+    "--app-id", fixture->server->app_id,
+    "--token", fixture->server->access_token,
+    "--profile",
+    NULL
+  };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  run_cli (&run, env, args);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_cmpstr (json_object_get_string_member (output, "id"), ==, fixture->server->user_id);
+  g_assert_true (json_object_has_member (output, "username"));
+  g_assert_true (json_object_get_null_member (output, "avatarUrl"));
+
+  run_clear (&run);
+}
+
+static void
+test_profile_and_remove (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *upload[] = { fixture->picture, NULL };
+  const char *profile[] = { "--profile", NULL };
+  const char *remove[] = { "--remove", NULL };
+  g_autoptr(JsonObject) uploaded = NULL;
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  run_cli (&run, (const char * const *) env, upload);
+  g_assert_cmpint (run.status, ==, 0);
+  uploaded = parse_output (&run);
+  run_clear (&run);
+
+  run_cli (&run, (const char * const *) env, profile);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_cmpstr (json_object_get_string_member (output, "avatarUrl"), ==,
+                   json_object_get_string_member (uploaded, "avatarUrl"));
+  g_clear_pointer (&output, json_object_unref);
+  run_clear (&run);
+
+  run_cli (&run, (const char * const *) env, remove);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_true (json_object_get_null_member (output, "avatarUrl"));
+  run_clear (&run);
+}
+
+static void
+test_check (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const char *plain[] = { "--check", fixture->picture, NULL };
+  const char *cropped[] = { "--check", "--crop", "10,10,100", fixture->picture, NULL };
+  g_autoptr(JsonObject) output = NULL;
+  JsonArray *changes;
+  gboolean saw_cropped = FALSE;
+  Run run = { 0, };
+
+  /* No service is needed, and none is named. */
+  run_cli (&run, NULL, plain);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  output = parse_output (&run);
+  g_assert_true (json_object_get_boolean_member (output, "valid"));
+  g_assert_cmpstr (json_object_get_string_member (output, "sourceType"), ==, "image/png");
+  g_assert_cmpint (json_object_get_int_member (output, "width"), ==, 160);
+  g_assert_cmpint (json_object_get_int_member (output, "height"), ==, 120);
+  g_assert_cmpint (json_object_get_int_member (output, "bytes"), >, 0);
+  g_assert_true (g_strv_contains ((const char * const[]) { "image/jpeg", "image/png", "image/gif", "image/webp", NULL },
+                                  json_object_get_string_member (output, "uploadType")));
+  g_assert_cmpint (json_object_get_int_member (output, "uploadBytes"), >, 0);
+  g_assert_false (json_object_get_boolean_member (output, "passthrough"));
+  g_assert_nonnull (json_object_get_array_member (output, "changes"));
+  g_assert_true (json_object_get_null_member (output, "error"));
+  g_clear_pointer (&output, json_object_unref);
+  run_clear (&run);
+
+  run_cli (&run, NULL, cropped);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  changes = json_object_get_array_member (output, "changes");
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    if (g_str_equal (json_array_get_string_element (changes, i), "cropped"))
+      saw_cropped = TRUE;
+  g_assert_true (saw_cropped);
+  run_clear (&run);
+}
+
+static void
+test_check_invalid (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GBytes) text = g_bytes_new_static ("just some words, not a picture\n", 31);
+  g_autofree char *path = write_file (fixture, "words.png", text);
+  const char *args[] = { "--check", path, NULL };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  run_cli (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 2);
+  assert_one_sentence (run.err);
+  output = parse_output (&run);
+  g_assert_false (json_object_get_boolean_member (output, "valid"));
+  g_assert_true (json_object_get_null_member (output, "uploadType"));
+  g_assert_cmpstr (json_object_get_string_member (output, "error"), !=, "");
+  run_clear (&run);
+}
+
+static void
+test_upload_invalid (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  g_autoptr(GBytes) text = g_bytes_new_static ("GIF89a but nothing else", 23);
+  g_autofree char *path = write_file (fixture, "broken.gif", text);
+  const char *args[] = { path, NULL };
+  Run run = { 0, };
+
+  run_cli (&run, (const char * const *) env, args);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+static void
+test_usage (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *no_file[] = { NULL };
+  const char *two_files[] = { fixture->picture, fixture->picture, NULL };
+  const char *bad_crop[] = { "--crop", "1,2", fixture->picture, NULL };
+  const char *negative_crop[] = { "--crop", "0,0,-5", fixture->picture, NULL };
+  const char *outside_crop[] = { "--crop", "100,100,100", fixture->picture, NULL };
+  const char *two_modes[] = { "--check", "--profile", fixture->picture, NULL };
+  const char *bad_timeout[] = { "--timeout", "0", fixture->picture, NULL };
+  const char *unknown[] = { "--frobnicate", fixture->picture, NULL };
+  const char *insecure[] = { "--server", "http://example.com", "--profile", NULL };
+  const char * const *cases[] = {
+    no_file, two_files, bad_crop, negative_crop, outside_crop, two_modes, bad_timeout, unknown, insecure,
+  };
+  const char *args[] = { "--profile", NULL };
+  Run run = { 0, };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      run_cli (&run, (const char * const *) env, cases[i]);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_cmpstr (run.out, ==, "");
+      assert_one_sentence (run.err);
+      run_clear (&run);
+    }
+
+  /* Settings missing altogether. */
+  run_cli (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 1);
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+static void
+test_auth_failure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
+  g_autofree char *app_id = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
+  const char *env[] = { server, app_id, "AVATAR_TOKEN=expired", "AVATAR_REFRESH_TOKEN=revoked", NULL };
+  const char *args[] = { fixture->picture, NULL };
+  Run run = { 0, };
+
+  run_cli (&run, env, args);
+  g_assert_cmpint (run.status, ==, 4);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+static void
+test_refresh_only (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
+  g_autofree char *app_id = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
+  g_autofree char *refresh = g_strconcat ("AVATAR_REFRESH_TOKEN=", fixture->server->refresh_token, NULL);
+  const char *env[] = { server, app_id, refresh, NULL };
+  const char *args[] = { "--profile", NULL };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  /* A refresh token alone is enough: the first answer, 401, makes the
+   * command refresh. */
+  run_cli (&run, env, args);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_cmpstr (json_object_get_string_member (output, "id"), ==, fixture->server->user_id);
+  run_clear (&run);
+}
+
+static void
+test_network_failure (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(AvatarTestHttp) gone = avatar_test_http_new (NULL, NULL);
+  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (gone), NULL);
+  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+  const char *args[] = { fixture->picture, NULL };
+  Run run = { 0, };
+
+  /* Nothing listens there any more. */
+  g_clear_pointer (&gone, avatar_test_http_free);
+
+  run_cli (&run, env, args);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+static void
+test_processing_timeout (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *args[] = { "--timeout", "1", fixture->picture, NULL };
+  Run run = { 0, };
+
+  avatar_test_server_set_fault (fixture->server, "{\"processing\": \"hang\"}");
+  run_cli (&run, (const char * const *) env, args);
+  g_assert_cmpint (run.status, ==, 5);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+/* Interrupting, against a scripted API whose processing never ends -------- */
+
+static void
+endless_handler (AvatarTestHttp          *http,
+                 SoupServerMessage       *msg,
+                 const AvatarTestRequest *request,
+                 gpointer                 user_data)
+{
+  if (g_str_equal (request->path, "/users/me/avatar"))
+    {
+      g_autofree char *json = g_strdup_printf ("{\"uploadUrl\":\"%s/s3/k\",\"assetKey\":\"k\","
+                                               "\"cdnUrl\":\"%s/cdn/k/original.webp\"}",
+                                               avatar_test_http_get_url (http),
+                                               avatar_test_http_get_url (http));
+
+      avatar_test_respond_json (msg, 200, json);
+    }
+  else if (g_str_equal (request->path, "/users/me"))
+    avatar_test_respond_json (msg, 200, "{\"id\":\"u\",\"username\":\"ada\",\"avatarUrl\":null}");
+  else
+    avatar_test_respond (msg, 200, NULL, NULL);
+}
+
+static gboolean
+polling_started (gpointer data)
+{
+  return avatar_test_http_count (data, "GET", "/users/me") > 0;
+}
+
+static void
+test_interrupted (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(AvatarTestHttp) api = avatar_test_http_new (endless_handler, NULL);
+  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
+  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+  const char *args[] = { "--timeout", "600", fixture->picture, NULL };
+  Run run = { 0, };
+
+  run_start (&run, env, args);
+  g_assert_true (avatar_test_wait_until (polling_started, api, 60000));
+  g_subprocess_send_signal (run.process, SIGINT);
+  avatar_test_wait_flag (&run.done);
+
+  g_assert_cmpint (run.status, ==, 130);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  run_clear (&run);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/cli/upload", Fixture, NULL, setup, test_upload, teardown);
+  g_test_add ("/cli/options-over-environment", Fixture, NULL, setup, test_options_over_environment, teardown);
+  g_test_add ("/cli/profile-and-remove", Fixture, NULL, setup, test_profile_and_remove, teardown);
+  g_test_add ("/cli/check", Fixture, NULL, setup, test_check, teardown);
+  g_test_add ("/cli/check-invalid", Fixture, NULL, setup, test_check_invalid, teardown);
+  g_test_add ("/cli/exit/invalid-image", Fixture, NULL, setup, test_upload_invalid, teardown);
+  g_test_add ("/cli/exit/usage", Fixture, NULL, setup, test_usage, teardown);
+  g_test_add ("/cli/exit/auth", Fixture, NULL, setup, test_auth_failure, teardown);
+  g_test_add ("/cli/refresh-token-only", Fixture, NULL, setup, test_refresh_only, teardown);
+  g_test_add ("/cli/exit/network", Fixture, NULL, setup, test_network_failure, teardown);
+  g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
+  g_test_add ("/cli/exit/interrupted", Fixture, NULL, setup, test_interrupted, teardown);
+
+  return g_test_run ();
+}

@@ -1,0 +1,862 @@
+/* test-flow.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AvatarFlow end to end: against avatar-devserver on a loopback port, with
+ * its fault rules, and against a scripted API whose storage and CDN live
+ * on another origin, where every header the client sends can be seen.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "avatar-error.h"
+#include "avatar-flow.h"
+#include "avatar-test-http.h"
+#include "avatar-test-images.h"
+#include "avatar-test-server.h"
+
+#define TIMEOUT_MESSAGE "The picture was uploaded, but the service did not finish processing it in time. Try again later."
+
+/* Watching a flow -------------------------------------------------------- */
+
+typedef struct
+{
+  GArray          *states;
+  GPtrArray       *asset_keys;
+  AvatarFlowState  cancel_in;
+  gboolean         cancel_on_progress;
+} Watch;
+
+static void
+watch_state_cb (AvatarFlow *flow,
+                GParamSpec *pspec,
+                Watch      *watch)
+{
+  AvatarFlowState state = avatar_flow_get_state (flow);
+
+  g_array_append_val (watch->states, state);
+  if (watch->cancel_in != AVATAR_FLOW_STATE_IDLE && state == watch->cancel_in)
+    avatar_flow_cancel (flow);
+}
+
+static void
+watch_progress_cb (AvatarFlow *flow,
+                   GParamSpec *pspec,
+                   Watch      *watch)
+{
+  if (watch->cancel_on_progress && avatar_flow_get_bytes_sent (flow) > 0)
+    {
+      watch->cancel_on_progress = FALSE;
+      avatar_flow_cancel (flow);
+    }
+}
+
+static void
+watch_asset_key_cb (AvatarFlow *flow,
+                    GParamSpec *pspec,
+                    Watch      *watch)
+{
+  if (avatar_flow_get_asset_key (flow) != NULL)
+    g_ptr_array_add (watch->asset_keys, g_strdup (avatar_flow_get_asset_key (flow)));
+}
+
+static void
+watch_init (Watch      *watch,
+            AvatarFlow *flow)
+{
+  watch->states = g_array_new (FALSE, FALSE, sizeof (AvatarFlowState));
+  watch->asset_keys = g_ptr_array_new_with_free_func (g_free);
+  watch->cancel_in = AVATAR_FLOW_STATE_IDLE;
+  g_signal_connect (flow, "notify::state", G_CALLBACK (watch_state_cb), watch);
+  g_signal_connect (flow, "notify::bytes-sent", G_CALLBACK (watch_progress_cb), watch);
+  g_signal_connect (flow, "notify::asset-key", G_CALLBACK (watch_asset_key_cb), watch);
+}
+
+static void
+watch_clear (Watch *watch)
+{
+  g_clear_pointer (&watch->states, g_array_unref);
+  g_clear_pointer (&watch->asset_keys, g_ptr_array_unref);
+}
+
+static gboolean
+watch_saw (Watch           *watch,
+           AvatarFlowState  state)
+{
+  for (guint i = 0; i < watch->states->len; i++)
+    if (g_array_index (watch->states, AvatarFlowState, i) == state)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+run_flow (AvatarFlow  *flow,
+          GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  avatar_flow_run_async (flow, NULL, avatar_test_store_result, &result);
+
+  return avatar_flow_run_finish (flow, avatar_test_wait_result (&result), error);
+}
+
+static AvatarImage *
+image_new (GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  AvatarImage *image;
+
+  image = avatar_image_new_from_bytes (bytes, "picture", NULL, &error);
+  g_assert_no_error (error);
+
+  return image;
+}
+
+static AvatarImage *
+pattern_image_new (const char *format,
+                   int         width,
+                   int         height)
+{
+  g_autoptr(GBytes) bytes = avatar_test_image_new (format, width, height);
+
+  return image_new (bytes);
+}
+
+/* Drops the last reference and checks that nothing kept the flow alive:
+ * every step in progress holds one. */
+static void
+assert_nothing_running (AvatarFlow *flow)
+{
+  gpointer weak = flow;
+
+  g_object_add_weak_pointer (G_OBJECT (flow), &weak);
+  g_object_unref (flow);
+  g_assert_null (weak);
+}
+
+/* Against avatar-devserver ----------------------------------------------- */
+
+typedef struct
+{
+  AvatarTestServer *server;
+  AvatarClient     *client;
+  guint             tokens_changed;
+} Fixture;
+
+static void
+tokens_changed_cb (AvatarClient *client,
+                   Fixture      *fixture)
+{
+  fixture->tokens_changed++;
+}
+
+static void
+setup (Fixture       *fixture,
+       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = avatar_test_server_start (NULL);
+  fixture->client = avatar_client_new (fixture->server->base_url, fixture->server->app_id, &error);
+  g_assert_no_error (error);
+  avatar_client_set_tokens (fixture->client, fixture->server->access_token, fixture->server->refresh_token);
+  g_signal_connect (fixture->client, "tokens-changed", G_CALLBACK (tokens_changed_cb), fixture);
+}
+
+static void
+teardown (Fixture       *fixture,
+          gconstpointer  data)
+{
+  g_clear_object (&fixture->client);
+  g_clear_pointer (&fixture->server, avatar_test_server_stop);
+}
+
+static AvatarProfile *
+get_profile (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AvatarProfile *profile;
+
+  avatar_client_get_profile_async (fixture->client, NULL, avatar_test_store_result, &result);
+  profile = avatar_client_get_profile_finish (fixture->client, avatar_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  return profile;
+}
+
+static void
+assert_variants (AvatarFlow *flow,
+                 int         original_side)
+{
+  const AvatarPrepared *prepared = avatar_flow_get_prepared (flow);
+  static const int sides[] = { 44, 48, 60 };
+  g_autofree char *prefix = NULL;
+  const AvatarVariant *raw;
+
+  g_assert_nonnull (avatar_flow_get_avatar_url (flow));
+  g_assert_true (g_str_has_suffix (avatar_flow_get_avatar_url (flow), "/original.webp"));
+  prefix = g_strndup (avatar_flow_get_avatar_url (flow),
+                      strlen (avatar_flow_get_avatar_url (flow)) - strlen ("original.webp"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (sides); i++)
+    {
+      const AvatarVariant *variant = avatar_flow_get_variant (flow, i);
+      g_autofree char *url = g_strdup_printf ("%s%d.webp", prefix, sides[i]);
+
+      g_assert_cmpint (variant->kind, ==, i);
+      g_assert_cmpstr (variant->url, ==, url);
+      g_assert_cmpint (variant->width, ==, sides[i]);
+      g_assert_cmpint (variant->height, ==, sides[i]);
+      g_assert_cmpuint (variant->byte_size, ==, g_bytes_get_size (variant->bytes));
+      g_assert_cmpuint (variant->byte_size, >, 0);
+    }
+
+  g_assert_cmpint (avatar_flow_get_variant (flow, AVATAR_VARIANT_ORIGINAL)->width, ==, original_side);
+  g_assert_cmpint (avatar_flow_get_variant (flow, AVATAR_VARIANT_ORIGINAL)->height, ==, original_side);
+  g_assert_cmpstr (avatar_flow_get_variant (flow, AVATAR_VARIANT_ORIGINAL)->url, ==,
+                   avatar_flow_get_avatar_url (flow));
+
+  /* The raw variant is exactly what was sent. */
+  raw = avatar_flow_get_variant (flow, AVATAR_VARIANT_RAW);
+  g_assert_true (g_str_has_suffix (raw->url, "/raw"));
+  g_assert_true (g_bytes_equal (raw->bytes, prepared->bytes));
+  g_assert_cmpstr (raw->content_type, ==, prepared->content_type);
+}
+
+static void
+test_whole_flow (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 300, 200);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  static const AvatarFlowState expected[] = {
+    AVATAR_FLOW_STATE_PREPARING,
+    AVATAR_FLOW_STATE_REQUESTING,
+    AVATAR_FLOW_STATE_UPLOADING,
+    AVATAR_FLOW_STATE_PROCESSING,
+    AVATAR_FLOW_STATE_FETCHING,
+    AVATAR_FLOW_STATE_DONE,
+  };
+  AvatarFlowTimings timings;
+  Watch watch = { 0, };
+
+  watch_init (&watch, flow);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_IDLE);
+  g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
+
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (watch.states->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpint (g_array_index (watch.states, AvatarFlowState, i), ==, expected[i]);
+  g_assert_null (avatar_flow_get_error (flow));
+
+  profile = get_profile (fixture);
+  g_assert_cmpstr (profile->avatar_url, ==, avatar_flow_get_avatar_url (flow));
+  g_assert_nonnull (strstr (avatar_flow_get_avatar_url (flow), avatar_flow_get_asset_key (flow)));
+  assert_variants (flow, 200);
+
+  g_assert_cmpfloat (avatar_flow_get_fraction (flow), ==, 1.0);
+  g_assert_cmpuint (avatar_flow_get_bytes_sent (flow), ==, avatar_flow_get_bytes_total (flow));
+  g_assert_cmpuint (avatar_flow_get_bytes_total (flow), ==,
+                    g_bytes_get_size (avatar_flow_get_prepared (flow)->bytes));
+
+  avatar_flow_get_timings (flow, &timings);
+  g_assert_cmpint (timings.prepare_ms, >=, 0);
+  g_assert_cmpint (timings.request_ms, >=, 0);
+  g_assert_cmpint (timings.upload_ms, >=, 0);
+  g_assert_cmpint (timings.processing_ms, >=, 0);
+  g_assert_cmpint (timings.variants_ms, >=, 0);
+  g_assert_cmpint (timings.total_ms, >=,
+                   timings.prepare_ms + timings.request_ms + timings.upload_ms +
+                   timings.processing_ms + timings.variants_ms);
+
+  watch_clear (&watch);
+}
+
+static void
+test_previous_avatar (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(AvatarImage) first_image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarImage) second_image = pattern_image_new ("png", 150, 150);
+  g_autoptr(AvatarFlow) first = avatar_flow_new (fixture->client, first_image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) second = avatar_flow_new (fixture->client, second_image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  AvatarFlowTimings timings;
+
+  g_assert_true (run_flow (first, &error));
+  g_assert_no_error (error);
+
+  /* While the new picture is processed, the profile still shows the old
+   * one, which is not null: the wait must look for the new URL. */
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 700}");
+  g_assert_true (run_flow (second, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (avatar_flow_get_avatar_url (second), !=, avatar_flow_get_avatar_url (first));
+  g_assert_nonnull (strstr (avatar_flow_get_avatar_url (second), avatar_flow_get_asset_key (second)));
+  assert_variants (second, 150);
+  avatar_flow_get_timings (second, &timings);
+  g_assert_cmpint (timings.processing_ms, >=, 600);
+}
+
+static void
+run_with_faults (Fixture            *fixture,
+                 const char * const *rules,
+                 AvatarFlow         *flow)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; rules[i] != NULL; i++)
+    avatar_test_server_set_fault (fixture->server, rules[i]);
+
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_DONE);
+}
+
+static void
+test_fault_503 (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const char * const rules[] = {
+    "{\"route\": \"request-url\", \"status\": 503, \"count\": 1}",
+    "{\"route\": \"upload\", \"status\": 503, \"count\": 1}",
+    "{\"route\": \"profile\", \"status\": 503, \"count\": 2}",
+    "{\"route\": \"cdn\", \"status\": 503, \"count\": 1}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+
+  run_with_faults (fixture, rules, flow);
+  assert_variants (flow, 120);
+}
+
+static void
+test_fault_429 (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const char * const rules[] = {
+    "{\"route\": \"request-url\", \"status\": 429, \"count\": 1, \"retryAfter\": 1}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  AvatarFlowTimings timings;
+
+  run_with_faults (fixture, rules, flow);
+  avatar_flow_get_timings (flow, &timings);
+  /* The pause the server asked for, not the shorter backoff. */
+  g_assert_cmpint (timings.request_ms, >=, 950);
+}
+
+static void
+test_fault_reset (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  /* Two resets: libsoup restarts the PUT of a reused connection by itself
+   * (the body must be set again for that), then the upload's own retry
+   * sends it on a new one. The raw variant proves the whole body arrived. */
+  static const char * const rules[] = {
+    "{\"route\": \"upload\", \"resetAfterBytes\": 40000, \"count\": 2}",
+    NULL
+  };
+  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (200, FALSE, 0);
+  g_autoptr(AvatarImage) image = image_new (bytes);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+
+  g_assert_cmpuint (g_bytes_get_size (bytes), >, 80000);
+  run_with_faults (fixture, rules, flow);
+  assert_variants (flow, 200);
+}
+
+static void
+test_fault_expired_url (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  /* URLs live a second, and the first PUT is put off by two. */
+  static const char * const rules[] = {
+    "{\"presignExpiresS\": 1}",
+    "{\"route\": \"upload\", \"status\": 503, \"count\": 1, \"retryAfter\": 2}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  Watch watch = { 0, };
+
+  watch_init (&watch, flow);
+  run_with_faults (fixture, rules, flow);
+
+  /* A second ticket replaced the expired one, and its asset won. */
+  g_assert_cmpuint (watch.asset_keys->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (watch.asset_keys, 0), !=, g_ptr_array_index (watch.asset_keys, 1));
+  g_assert_cmpstr (avatar_flow_get_asset_key (flow), ==, g_ptr_array_index (watch.asset_keys, 1));
+  g_assert_nonnull (strstr (avatar_flow_get_avatar_url (flow), avatar_flow_get_asset_key (flow)));
+  assert_variants (flow, 120);
+
+  watch_clear (&watch);
+}
+
+static void
+test_fault_expired_token (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const char * const rules[] = {
+    "{\"expireAccessTokens\": true}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+
+  run_with_faults (fixture, rules, flow);
+
+  g_assert_cmpuint (fixture->tokens_changed, ==, 1);
+  access_token = avatar_client_dup_access_token (fixture->client);
+  refresh_token = avatar_client_dup_refresh_token (fixture->client);
+  g_assert_cmpstr (access_token, !=, fixture->server->access_token);
+  g_assert_cmpstr (refresh_token, !=, fixture->server->refresh_token);
+}
+
+static void
+test_fault_processing (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *mode = data;
+  g_autofree char *rule = g_strdup_printf ("{\"processing\": \"%s\"}", mode);
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+  gint64 elapsed_ms;
+
+  avatar_test_server_set_fault (fixture->server, rule);
+  avatar_flow_set_processing_timeout (flow, 1200);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (run_flow (flow, &error));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
+  g_assert_cmpstr (error->message, ==, TIMEOUT_MESSAGE);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_FAILED);
+  g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
+  g_assert_null (avatar_flow_get_avatar_url (flow));
+  g_assert_cmpint (elapsed_ms, >=, 1200);
+}
+
+static void
+test_processing_slow_poll (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  /* A poll that hangs does not stretch the limit. */
+  avatar_test_server_set_fault (fixture->server, "{\"processing\": \"hang\"}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"profile\", \"delayMs\": 20000}");
+  avatar_flow_set_processing_timeout (flow, 1000);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 15 * G_USEC_PER_SEC);
+}
+
+static void
+test_rerun_after_failure (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  const AvatarPrepared *prepared;
+  g_autoptr(GBytes) sent = NULL;
+  Watch watch = { 0, };
+
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 400}");
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_SERVER);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_FAILED);
+  g_clear_error (&error);
+
+  prepared = avatar_flow_get_prepared (flow);
+  g_assert_nonnull (prepared);
+  sent = g_bytes_ref (prepared->bytes);
+
+  avatar_test_server_clear_faults (fixture->server);
+  watch_init (&watch, flow);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_null (avatar_flow_get_error (flow));
+
+  /* The same bytes again, without preparing them anew. */
+  g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING));
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes == sent);
+  assert_variants (flow, 120);
+
+  watch_clear (&watch);
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  AvatarFlowState state = GPOINTER_TO_INT (data);
+  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (200, FALSE, 0);
+  g_autoptr(AvatarImage) image = image_new (bytes);
+  AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+  gint64 start;
+
+  watch_init (&watch, flow);
+
+  /* Slow stages, so that the cancel meets them in progress. */
+  if (state == AVATAR_FLOW_STATE_UPLOADING)
+    {
+      avatar_test_server_set_fault (fixture->server,
+                                    "{\"route\": \"upload\", \"bytesPerSecond\": 20000, \"count\": 1}");
+      watch.cancel_on_progress = TRUE;
+    }
+  else
+    {
+      watch.cancel_in = state;
+    }
+  if (state == AVATAR_FLOW_STATE_PROCESSING)
+    avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 5000}");
+  if (state == AVATAR_FLOW_STATE_FETCHING)
+    avatar_test_server_set_fault (fixture->server, "{\"route\": \"cdn\", \"delayMs\": 5000}");
+
+  start = g_get_monotonic_time ();
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
+  g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_true (watch_saw (&watch, state));
+  g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
+  /* The slow stage was stopped, not waited for. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  /* A cancelled flow runs again to the end. */
+  avatar_test_server_clear_faults (fixture->server);
+  watch.cancel_in = AVATAR_FLOW_STATE_IDLE;
+  watch.cancel_on_progress = FALSE;
+  g_array_set_size (watch.states, 0);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
+  assert_variants (flow, 200);
+
+  /* Nothing of either run is left holding the flow. */
+  assert_nothing_running (flow);
+  watch_clear (&watch);
+}
+
+static void
+test_cancel_idle (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing to cancel yet. */
+  avatar_flow_cancel (flow);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_IDLE);
+
+  /* The caller's cancellable works as well as avatar_flow_cancel(). */
+  g_cancellable_cancel (cancellable);
+  avatar_flow_run_async (flow, cancellable, avatar_test_store_result, &result);
+  g_assert_false (avatar_flow_run_finish (flow, avatar_test_wait_result (&result), &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
+
+  /* The result holds the flow as its source. */
+  g_clear_object (&result);
+  assert_nothing_running (flow);
+}
+
+/* Against a scripted API, with storage and CDN on another origin ---------- */
+
+typedef struct
+{
+  AvatarTestHttp *api;
+  AvatarTestHttp *cdn;
+  AvatarClient   *client;
+  char           *old_url;
+  gboolean        uploaded;
+  gint64          uploaded_us;
+  guint           polls_before_ready;
+  GArray         *poll_times;
+  const char     *bad_variant;
+  GBytes         *bad_bytes;
+} Fake;
+
+static char *
+fake_cdn_url (Fake *fake)
+{
+  return g_strconcat (avatar_test_http_get_url (fake->cdn), "/cdn/u1/k1/original.webp", NULL);
+}
+
+static void
+fake_api_handler (AvatarTestHttp          *http,
+                  SoupServerMessage       *msg,
+                  const AvatarTestRequest *request,
+                  gpointer                 user_data)
+{
+  Fake *fake = user_data;
+
+  if (g_str_equal (request->path, "/users/me/avatar"))
+    {
+      g_autofree char *cdn_url = fake_cdn_url (fake);
+      g_autofree char *json = g_strdup_printf ("{\"uploadUrl\":\"%s/s3/b/avatars/u1/k1?X-Amz-Signature=f00\","
+                                               "\"assetKey\":\"k1\",\"cdnUrl\":\"%s\"}",
+                                               avatar_test_http_get_url (fake->cdn), cdn_url);
+
+      avatar_test_respond_json (msg, 200, json);
+    }
+  else if (g_str_equal (request->path, "/users/me"))
+    {
+      g_autofree char *cdn_url = fake_cdn_url (fake);
+      g_autofree char *json = NULL;
+      gboolean ready = FALSE;
+
+      if (fake->uploaded)
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          g_array_append_val (fake->poll_times, now);
+          ready = fake->poll_times->len > fake->polls_before_ready;
+        }
+
+      json = g_strdup_printf ("{\"id\":\"u1\",\"username\":\"ada\",\"avatarUrl\":\"%s\"}",
+                              ready ? cdn_url : fake->old_url);
+      avatar_test_respond_json (msg, 200, json);
+    }
+  else
+    {
+      avatar_test_respond (msg, 404, NULL, NULL);
+    }
+}
+
+static void
+fake_cdn_handler (AvatarTestHttp          *http,
+                  SoupServerMessage       *msg,
+                  const AvatarTestRequest *request,
+                  gpointer                 user_data)
+{
+  Fake *fake = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *name = g_path_get_basename (request->path);
+  const char *content_type = "image/webp";
+
+  if (g_str_equal (request->method, "PUT"))
+    {
+      fake->uploaded = TRUE;
+      fake->uploaded_us = g_get_monotonic_time ();
+      avatar_test_respond (msg, 200, NULL, NULL);
+      return;
+    }
+
+  if (g_strcmp0 (name, fake->bad_variant) == 0)
+    bytes = g_bytes_ref (fake->bad_bytes);
+  else if (g_str_equal (name, "raw"))
+    {
+      const AvatarTestRequest *put = avatar_test_http_last (fake->cdn, "/s3/b/avatars/u1/k1");
+
+      bytes = g_bytes_ref (put->body);
+      content_type = soup_message_headers_get_one (put->headers, "Content-Type");
+    }
+  else
+    {
+      int side = g_str_equal (name, "original.webp") ? 100 : atoi (name);
+      g_autoptr(GdkPixbuf) pixbuf = avatar_test_pattern_new (side, side, FALSE);
+
+      bytes = avatar_test_encode (pixbuf, "webp");
+    }
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static void
+fake_setup (Fake          *fake,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fake->api = avatar_test_http_new (fake_api_handler, fake);
+  fake->cdn = avatar_test_http_new (fake_cdn_handler, fake);
+  fake->old_url = g_strconcat (avatar_test_http_get_url (fake->cdn), "/cdn/u1/k0/original.webp", NULL);
+  fake->poll_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  fake->client = avatar_client_new (avatar_test_http_get_url (fake->api), "test-app", &error);
+  g_assert_no_error (error);
+  avatar_client_set_tokens (fake->client, "secret-access", "secret-refresh");
+}
+
+static void
+fake_teardown (Fake          *fake,
+               gconstpointer  data)
+{
+  g_clear_object (&fake->client);
+  g_clear_pointer (&fake->api, avatar_test_http_free);
+  g_clear_pointer (&fake->cdn, avatar_test_http_free);
+  g_clear_pointer (&fake->poll_times, g_array_unref);
+  g_clear_pointer (&fake->bad_bytes, g_bytes_unref);
+  g_free (fake->old_url);
+}
+
+static void
+test_credentials_stay_home (Fake          *fake,
+                            gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *requests;
+
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  /* The storage and the CDN got the PUT and the five GETs, and never the
+   * API's headers. */
+  requests = avatar_test_http_get_requests (fake->cdn);
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "PUT", NULL), ==, 1);
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "GET", NULL), ==, AVATAR_N_VARIANTS);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const AvatarTestRequest *request = g_ptr_array_index (requests, i);
+
+      g_assert_null (soup_message_headers_get_one (request->headers, "Authorization"));
+      g_assert_null (soup_message_headers_get_one (request->headers, "x-app-id"));
+    }
+
+  /* The API got them every time. */
+  requests = avatar_test_http_get_requests (fake->api);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      const AvatarTestRequest *request = g_ptr_array_index (requests, i);
+
+      g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==, "Bearer secret-access");
+      g_assert_cmpstr (soup_message_headers_get_one (request->headers, "x-app-id"), ==, "test-app");
+    }
+
+  assert_variants (flow, 100);
+}
+
+static void
+test_poll_schedule (Fake          *fake,
+                    gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  /* The pauses before each poll after the first, in ms. */
+  static const gint64 pauses[] = { 100, 150, 225, 337, 505, 757, 1000, 1000 };
+
+  fake->polls_before_ready = G_N_ELEMENTS (pauses);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (avatar_flow_get_avatar_url (flow), !=, fake->old_url);
+
+  /* The first poll right after the PUT, then growing pauses up to a
+   * second. Only lower bounds: a loaded machine may be slower. */
+  g_assert_cmpuint (fake->poll_times->len, ==, G_N_ELEMENTS (pauses) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (pauses); i++)
+    {
+      gint64 previous = g_array_index (fake->poll_times, gint64, i);
+      gint64 current = g_array_index (fake->poll_times, gint64, i + 1);
+
+      g_assert_cmpint (current - previous, >=, (pauses[i] - 5) * 1000);
+    }
+  g_assert_cmpint (g_array_index (fake->poll_times, gint64, 0) - fake->uploaded_us, <, 2 * G_USEC_PER_SEC);
+}
+
+static void
+test_bad_variant (Fake          *fake,
+                  gconstpointer  data)
+{
+  const char *name = data;
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+
+  fake->bad_variant = name;
+  if (g_str_equal (name, "48.webp"))
+    {
+      /* Decodes, but not at its size. */
+      g_autoptr(GdkPixbuf) pixbuf = avatar_test_pattern_new (48, 47, FALSE);
+
+      fake->bad_bytes = avatar_test_encode (pixbuf, "webp");
+    }
+  else
+    {
+      fake->bad_bytes = g_bytes_new_static ("RIFF\x10\0\0\0WEBPVP8 garbage", 24);
+    }
+
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, name));
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_FAILED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const struct {
+    const char      *name;
+    AvatarFlowState  state;
+  } cancels[] = {
+    { "preparing", AVATAR_FLOW_STATE_PREPARING },
+    { "requesting", AVATAR_FLOW_STATE_REQUESTING },
+    { "uploading", AVATAR_FLOW_STATE_UPLOADING },
+    { "processing", AVATAR_FLOW_STATE_PROCESSING },
+    { "fetching", AVATAR_FLOW_STATE_FETCHING },
+  };
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/flow/whole", Fixture, NULL, setup, test_whole_flow, teardown);
+  g_test_add ("/flow/previous-avatar", Fixture, NULL, setup, test_previous_avatar, teardown);
+  g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
+  g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);
+  g_test_add ("/flow/fault/reset-mid-upload", Fixture, NULL, setup, test_fault_reset, teardown);
+  g_test_add ("/flow/fault/expired-url", Fixture, NULL, setup, test_fault_expired_url, teardown);
+  g_test_add ("/flow/fault/expired-token", Fixture, NULL, setup, test_fault_expired_token, teardown);
+  g_test_add ("/flow/fault/processing-fail", Fixture, "fail", setup, test_fault_processing, teardown);
+  g_test_add ("/flow/fault/processing-hang", Fixture, "hang", setup, test_fault_processing, teardown);
+  g_test_add ("/flow/fault/processing-slow-poll", Fixture, NULL, setup, test_processing_slow_poll, teardown);
+  g_test_add ("/flow/rerun-after-failure", Fixture, NULL, setup, test_rerun_after_failure, teardown);
+  g_test_add ("/flow/cancel/idle", Fixture, NULL, setup, test_cancel_idle, teardown);
+  for (guint i = 0; i < G_N_ELEMENTS (cancels); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/flow/cancel/%s", cancels[i].name);
+
+      g_test_add (path, Fixture, GINT_TO_POINTER (cancels[i].state), setup, test_cancel, teardown);
+    }
+
+  g_test_add ("/flow/credentials-stay-home", Fake, NULL, fake_setup, test_credentials_stay_home, fake_teardown);
+  g_test_add ("/flow/poll-schedule", Fake, NULL, fake_setup, test_poll_schedule, fake_teardown);
+  g_test_add ("/flow/bad-variant/wrong-size", Fake, "48.webp", fake_setup, test_bad_variant, fake_teardown);
+  g_test_add ("/flow/bad-variant/undecodable", Fake, "60.webp", fake_setup, test_bad_variant, fake_teardown);
+
+  return g_test_run ();
+}

@@ -1,0 +1,190 @@
+/* test-ui-app.c
+ *
+ * The application as started from the command line: options for the
+ * session, a file to open, the account dialog and the shortcuts window.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "avatar-account-dialog.h"
+#include "avatar-application.h"
+#include "avatar-test-broadway.h"
+#include "avatar-test-images.h"
+#include "avatar-test-server.h"
+#include "avatar-window.h"
+#include "avatar-window-private.h"
+
+#define WAIT_MS 90000
+
+typedef struct
+{
+  AvatarApplication *app;
+  AvatarTestServer  *server;
+  char              *username;
+  gboolean           finished;
+} Scenario;
+
+static AvatarWindow *
+get_window (Scenario *scenario)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (scenario->app));
+
+  return AVATAR_IS_WINDOW (window) ? AVATAR_WINDOW (window) : NULL;
+}
+
+static gboolean
+crop_view_shown (gpointer data)
+{
+  Scenario *scenario = data;
+  AvatarWindow *window = get_window (scenario);
+
+  return window != NULL &&
+         g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
+         avatar_window_get_profile (window) != NULL &&
+         avatar_window_get_prepared (window) != NULL;
+}
+
+static gboolean
+account_dialog_shown (gpointer data)
+{
+  AvatarWindow *window = data;
+  GtkWidget *dialog = avatar_window_get_account_dialog (window);
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static GtkWindow *
+find_shortcuts_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+shortcuts_window_shown (gpointer data)
+{
+  return find_shortcuts_window () != NULL;
+}
+
+/* The whole scenario, once the application runs its main loop. */
+static gboolean
+run_scenario (gpointer data)
+{
+  Scenario *scenario = data;
+  AvatarWindow *window;
+  GtkWidget *dialog;
+  AvatarClient *client;
+  g_autofree char *access_token = NULL;
+
+  g_assert_true (avatar_test_ui_wait_until (crop_view_shown, scenario, WAIT_MS));
+  window = get_window (scenario);
+
+  /* Signed in with the options, and the file opened from the command line. */
+  client = avatar_application_get_client (scenario->app);
+  g_assert_nonnull (client);
+  g_assert_cmpstr (avatar_client_get_base_url (client), ==, scenario->server->base_url);
+  g_assert_cmpstr (avatar_window_get_profile (window)->username, ==, scenario->username);
+  g_assert_cmpint (avatar_image_get_width (avatar_window_get_image (window)), ==, 640);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (window), "app-command-line");
+
+  /* The account dialog shows the session's account, and that it is kept
+   * for this session only, since the tests have no Secret Service. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.account", NULL));
+  g_assert_true (avatar_test_ui_wait_until (account_dialog_shown, window, WAIT_MS));
+  dialog = avatar_window_get_account_dialog (window);
+  g_assert_false (avatar_secrets_get_available (avatar_application_get_secrets (scenario->app)));
+  avatar_test_ui_save_screenshot (dialog, "app-account-dialog");
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  access_token = avatar_client_dup_access_token (client);
+  g_assert_nonnull (access_token);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  g_assert_true (avatar_test_ui_wait_until (shortcuts_window_shown, NULL, WAIT_MS));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (find_shortcuts_window ()), "app-shortcuts");
+  gtk_window_close (find_shortcuts_window ());
+
+  scenario->finished = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_command_line (void)
+{
+  g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 640, 480);
+  g_autoptr (GFileIOStream) stream = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *path = NULL;
+  Scenario scenario = { 0 };
+  int status;
+
+  scenario.server = avatar_test_server_start (NULL);
+  scenario.username = g_strdup ("command_line");
+  avatar_test_server_login (scenario.server, scenario.username, &access_token, &refresh_token, NULL);
+
+  file = g_file_new_tmp ("avatar-app-XXXXXX.jpg", &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
+                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
+  path = g_file_get_path (file);
+
+  {
+    char *argv[] = {
+      (char *) "avatar-uploader",
+      (char *) "--server", scenario.server->base_url,
+      (char *) "--app-id", scenario.server->app_id,
+      (char *) "--token", access_token,
+      (char *) "--refresh-token", refresh_token,
+      path,
+      NULL
+    };
+
+    scenario.app = avatar_application_new ();
+    /* No bus in the tests: the application must not need one. */
+    g_application_set_flags (G_APPLICATION (scenario.app),
+                             g_application_get_flags (G_APPLICATION (scenario.app)) | G_APPLICATION_NON_UNIQUE);
+    g_idle_add (run_scenario, &scenario);
+    status = g_application_run (G_APPLICATION (scenario.app), G_N_ELEMENTS (argv) - 1, argv);
+  }
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (scenario.finished);
+
+  g_file_delete (file, NULL, NULL);
+  g_clear_object (&scenario.app);
+  avatar_test_server_stop (scenario.server);
+  g_free (scenario.username);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  /* No Secret Service here: the tokens must stay for the session only. */
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  gtk_test_init (&argc, &argv, NULL);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add_func ("/ui-app/command-line", test_command_line);
+
+  return g_test_run ();
+}

@@ -1,0 +1,574 @@
+/* test-ui.c
+ *
+ * The application window, driven as a person would, against avatar-devserver.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "avatar-application.h"
+#include "avatar-test-broadway.h"
+#include "avatar-test-images.h"
+#include "avatar-test-server.h"
+#include "avatar-window.h"
+#include "avatar-window-private.h"
+
+/* Generous, for a loaded machine running with sanitizers. */
+#define WAIT_MS 90000
+
+typedef struct
+{
+  AvatarTestServer  *server;
+  AvatarApplication *app;
+  AvatarWindow      *window;
+  char              *username;
+  char              *access_token;
+  char              *refresh_token;
+  GFile             *file;
+} Fixture;
+
+static gboolean
+is_on_page (Fixture    *fixture,
+            const char *page)
+{
+  return g_strcmp0 (avatar_window_get_page (fixture->window), page) == 0;
+}
+
+#define WAIT_FOR(fixture, condition)                                          \
+  G_STMT_START {                                                              \
+    gint64 _deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;     \
+    while (!(condition))                                                      \
+      {                                                                       \
+        if (g_get_monotonic_time () > _deadline)                              \
+          g_error ("Timed out waiting for %s (page %s, message %s)",          \
+                   #condition, avatar_window_get_page ((fixture)->window),    \
+                   avatar_window_get_message ((fixture)->window));            \
+        if (!g_main_context_iteration (NULL, FALSE))                          \
+          g_usleep (1000);                                                    \
+      }                                                                       \
+  } G_STMT_END
+
+static void
+setup (Fixture       *fixture,
+       gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *test_name = data;
+
+  fixture->server = avatar_test_server_start (NULL);
+  fixture->username = g_strdelimit (g_strdup (test_name), "-", '_');
+  avatar_test_server_login (fixture->server, fixture->username,
+                            &fixture->access_token, &fixture->refresh_token, NULL);
+
+  fixture->app = avatar_application_new ();
+  /* No bus in the tests: the application must not need one. */
+  g_application_set_flags (G_APPLICATION (fixture->app),
+                           g_application_get_flags (G_APPLICATION (fixture->app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (fixture->app), NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (avatar_application_set_account (fixture->app,
+                                                 fixture->server->base_url,
+                                                 fixture->server->app_id,
+                                                 fixture->access_token,
+                                                 fixture->refresh_token,
+                                                 FALSE, &error));
+  g_assert_no_error (error);
+
+  fixture->window = avatar_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 600, 720);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, fixture->username);
+}
+
+static void
+teardown (Fixture       *fixture,
+          gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  /* Let the cancelled work wind down before the objects go. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+
+  if (fixture->file != NULL)
+    {
+      g_file_delete (fixture->file, NULL, NULL);
+      g_object_unref (fixture->file);
+    }
+
+  g_object_unref (fixture->app);
+  avatar_test_server_stop (fixture->server);
+  g_free (fixture->username);
+  g_free (fixture->access_token);
+  g_free (fixture->refresh_token);
+}
+
+static void
+open_bytes_as_file (Fixture    *fixture,
+                    GBytes     *bytes,
+                    const char *suffix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFileIOStream) stream = NULL;
+  g_autofree char *template = g_strconcat ("avatar-ui-XXXXXX", suffix, NULL);
+
+  fixture->file = g_file_new_tmp (template, &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (fixture->file,
+                                          g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  avatar_window_open_file (fixture->window, fixture->file);
+}
+
+static gboolean
+can_upload (Fixture *fixture)
+{
+  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
+
+  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
+}
+
+static void
+open_image_ready_to_upload (Fixture    *fixture,
+                            const char *format,
+                            int         width,
+                            int         height)
+{
+  g_autoptr (GBytes) bytes = avatar_test_image_new (format, width, height);
+
+  open_bytes_as_file (fixture, bytes, g_str_equal (format, "jpeg") ? ".jpg" : ".png");
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
+}
+
+static void
+activate (Fixture    *fixture,
+          const char *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL));
+}
+
+static char *
+dup_server_avatar_url (Fixture *fixture)
+{
+  g_autoptr (JsonNode) body = NULL;
+  JsonObject *object;
+
+  g_assert_cmpuint (avatar_test_server_call_as (fixture->server, fixture->access_token, "GET",
+                                                "/users/me", NULL, &body), ==, 200);
+  object = json_node_get_object (body);
+  if (json_object_get_null_member (object, "avatarUrl"))
+    return NULL;
+
+  return g_strdup (json_object_get_string_member (object, "avatarUrl"));
+}
+
+static gboolean
+all_variants_shown (Fixture *fixture)
+{
+  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
+    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+assert_result_shown (Fixture *fixture,
+                     int      expected_side)
+{
+  static const int list_sizes[] = { 44, 48, 60 };
+  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  g_autofree char *server_url = NULL;
+  GdkTexture *original;
+
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+
+  for (guint i = 0; i < G_N_ELEMENTS (list_sizes); i++)
+    {
+      GdkTexture *texture = avatar_window_get_variant_texture (fixture->window, i);
+
+      g_assert_cmpint (gdk_texture_get_width (texture), ==, list_sizes[i]);
+      g_assert_cmpint (gdk_texture_get_height (texture), ==, list_sizes[i]);
+    }
+
+  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  g_assert_cmpint (gdk_texture_get_width (original), ==, expected_side);
+  g_assert_cmpint (gdk_texture_get_height (original), ==, expected_side);
+
+  /* The profile shows the new avatar, here and on the server. */
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_nonnull (server_url);
+  g_assert_cmpstr (server_url, ==, avatar_flow_get_avatar_url (flow));
+  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
+  g_assert_nonnull (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+}
+
+static void
+test_happy_path (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  AvatarCropArea *crop_area;
+  AvatarCrop crop;
+
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-welcome");
+
+  open_image_ready_to_upload (fixture, "jpeg", 800, 600);
+  crop_area = avatar_window_get_crop_area (fixture->window);
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (crop_area)));
+
+  /* Smaller, then to the left, with the keyboard. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_minus, 0));
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_Left, GDK_SHIFT_MASK));
+  avatar_crop_area_get_crop (crop_area, &crop);
+  g_assert_cmpint (crop.size, ==, 540);
+  g_assert_cmpint (crop.x, ==, 70);
+  g_assert_cmpint (crop.y, ==, 30);
+
+  /* The preview follows the crop before the upload. */
+  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
+                     avatar_window_get_prepared (fixture->window)->width == 540 &&
+                     can_upload (fixture));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-crop");
+
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 540);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result");
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+test_broken_file (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr (GBytes) good = avatar_test_image_new ("png", 300, 300);
+  g_autoptr (GBytes) broken = avatar_test_truncate (good, g_bytes_get_size (good) / 3);
+
+  open_bytes_as_file (fixture, broken, ".png");
+  WAIT_FOR (fixture, is_on_page (fixture, "error"));
+
+  g_assert_nonnull (avatar_window_get_message (fixture->window));
+  g_assert_cmpstr (avatar_window_get_message (fixture->window), !=, "");
+  g_assert_false (can_upload (fixture));
+  g_assert_false (gtk_widget_is_sensitive (avatar_window_get_upload_button (fixture->window)));
+  g_assert_null (avatar_window_get_image (fixture->window));
+  g_assert_null (avatar_window_get_flow (fixture->window));
+
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-broken-file");
+}
+
+static void
+test_unsupported_type (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *server_url = NULL;
+
+  open_image_ready_to_upload (fixture, "jpeg", 400, 400);
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 415, \"count\": 1}");
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+
+  /* Back to the crop, with the picture, and a message in words. */
+  g_assert_true (is_on_page (fixture, "crop"));
+  g_assert_nonnull (avatar_window_get_image (fixture->window));
+  g_assert_nonnull (avatar_window_get_message (fixture->window));
+  g_assert_null (strstr (avatar_window_get_message (fixture->window), "415"));
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_null (server_url);
+
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-unsupported");
+}
+
+/* The narrowest window the layout is made for, 360 pixels wide. */
+static void
+test_narrow (Fixture       *fixture,
+             gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = avatar_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-welcome");
+
+  open_image_ready_to_upload (fixture, "jpeg", 500, 700);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-crop");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 380);
+
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 500);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-result");
+}
+
+static void
+test_server_error_then_retry (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  open_image_ready_to_upload (fixture, "png", 320, 320);
+  /* More failures than the client's own retries. */
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 3}");
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  g_assert_true (is_on_page (fixture, "crop"));
+  g_assert_nonnull (avatar_window_get_message (fixture->window));
+  g_assert_null (strstr (avatar_window_get_message (fixture->window), "503"));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error");
+
+  /* Retry sends the same picture again, and this time it goes through. */
+  avatar_test_server_clear_faults (fixture->server);
+  activate (fixture, "win.retry");
+  assert_result_shown (fixture, 320);
+}
+
+static gboolean
+is_uploading (Fixture *fixture)
+{
+  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+
+  return flow != NULL &&
+         avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_UPLOADING &&
+         avatar_flow_get_bytes_sent (flow) > 0;
+}
+
+static void
+test_cancel_upload (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr (GBytes) noise = avatar_test_noise_png_new (700, FALSE, 0);
+  g_autofree char *server_url = NULL;
+  AvatarFlow *flow;
+
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"bytesPerSecond\": 20000}");
+  open_bytes_as_file (fixture, noise, ".png");
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, is_uploading (fixture));
+  g_assert_true (is_on_page (fixture, "progress"));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-progress");
+
+  activate (fixture, "win.cancel");
+  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED && is_on_page (fixture, "crop"));
+
+  /* The picture stays, and nothing reached the profile. */
+  g_assert_nonnull (avatar_window_get_image (fixture->window));
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_null (server_url);
+  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+}
+
+static void
+test_expired_token (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  AvatarClient *client = avatar_application_get_client (fixture->app);
+  g_autofree char *token_before = avatar_client_dup_access_token (client);
+  g_autofree char *token_after = NULL;
+
+  open_image_ready_to_upload (fixture, "jpeg", 256, 256);
+  avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+
+  /* Refreshed without a word to the user. */
+  g_assert_null (avatar_window_get_message (fixture->window));
+  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  token_after = avatar_client_dup_access_token (client);
+  g_assert_cmpstr (token_after, !=, token_before);
+
+  g_free (fixture->access_token);
+  fixture->access_token = g_steal_pointer (&token_after);
+  assert_result_shown (fixture, 256);
+}
+
+static gboolean
+picture_is_open (Fixture *fixture,
+                 int      width,
+                 int      height)
+{
+  AvatarImage *image = avatar_window_get_image (fixture->window);
+
+  return is_on_page (fixture, "crop") && image != NULL &&
+         avatar_image_get_width (image) == width && avatar_image_get_height (image) == height;
+}
+
+static void
+test_paste (Fixture       *fixture,
+            gconstpointer  data)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  g_autoptr (GBytes) png = avatar_test_image_new ("png", 300, 200);
+  g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 150, 250);
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFileIOStream) stream = NULL;
+  GSList *files;
+
+  /* A picture on the clipboard. */
+  texture = gdk_texture_new_from_bytes (png, &error);
+  g_assert_no_error (error);
+  gdk_clipboard_set_texture (clipboard, texture);
+  activate (fixture, "win.paste");
+  WAIT_FOR (fixture, picture_is_open (fixture, 300, 200));
+
+  /* A file on the clipboard. */
+  fixture->file = g_file_new_tmp ("avatar-ui-XXXXXX.jpg", &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
+                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
+  files = g_slist_append (NULL, fixture->file);
+  gdk_clipboard_set (clipboard, GDK_TYPE_FILE_LIST, gdk_file_list_new_from_list (files));
+  g_slist_free (files);
+  activate (fixture, "win.paste");
+  WAIT_FOR (fixture, picture_is_open (fixture, 150, 250));
+
+  /* Text is not a picture. */
+  gdk_clipboard_set_text (clipboard, "not a picture");
+  activate (fixture, "win.paste");
+  WAIT_FOR (fixture, avatar_window_get_message (fixture->window) != NULL);
+  g_assert_true (picture_is_open (fixture, 150, 250));
+}
+
+static void
+test_remove (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *server_url = NULL;
+  GtkWidget *dialog;
+
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 200);
+
+  activate (fixture, "win.back");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-welcome-avatar");
+
+  activate (fixture, "win.remove");
+  dialog = avatar_window_get_remove_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  avatar_test_ui_save_screenshot (dialog, "ui-remove-dialog");
+  /* As if the destructive button was pressed, whichever dialog type it is. */
+  g_signal_emit_by_name (dialog, "response", "remove");
+
+  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_null (server_url);
+  g_assert_null (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+
+  /* With no avatar there is nothing to remove. */
+  g_assert_true (is_on_page (fixture, "welcome"));
+  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-removed");
+}
+
+static GtkWidget *
+find_entry_row (GtkWidget  *widget,
+                const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_entry_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+fill_in (GtkWidget  *dialog,
+         const char *title,
+         const char *text)
+{
+  GtkWidget *row = find_entry_row (dialog, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static void
+test_account (Fixture       *fixture,
+              gconstpointer  data)
+{
+  GtkWidget *dialog;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+
+  /* Signing out forgets the tokens and asks to sign in. */
+  activate (fixture, "win.account");
+  dialog = avatar_window_get_account_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_widget_activate_action (dialog, "account.sign-out", NULL));
+  WAIT_FOR (fixture, is_on_page (fixture, "signed-out"));
+  g_assert_null (avatar_application_get_client (fixture->app));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-signed-out");
+
+  /* An unencrypted address off this machine is refused, in words. */
+  activate (fixture, "win.account");
+  WAIT_FOR (fixture, avatar_window_get_account_dialog (fixture->window) != NULL);
+  dialog = avatar_window_get_account_dialog (fixture->window);
+  fill_in (dialog, "Server Address", "http://avatars.example.com");
+  g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
+  g_assert_true (avatar_window_get_account_dialog (fixture->window) == dialog);
+  g_assert_null (avatar_application_get_client (fixture->app));
+
+  /* Signing in again, as another user, shows that user's profile. */
+  avatar_test_server_login (fixture->server, "second_user", &access_token, &refresh_token, NULL);
+  fill_in (dialog, "Server Address", fixture->server->base_url);
+  fill_in (dialog, "Application ID", fixture->server->app_id);
+  fill_in (dialog, "Access Token", access_token);
+  fill_in (dialog, "Refresh Token", refresh_token);
+  avatar_test_ui_save_screenshot (dialog, "ui-account-dialog");
+  g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
+
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome") && avatar_window_get_profile (fixture->window) != NULL);
+  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, "second_user");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* Screenshots show the page itself, not a transition into it. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add ("/ui/happy-path", Fixture, "happy-path", setup, test_happy_path, teardown);
+  g_test_add ("/ui/broken-file", Fixture, "broken-file", setup, test_broken_file, teardown);
+  g_test_add ("/ui/unsupported-type", Fixture, "unsupported-type", setup, test_unsupported_type, teardown);
+  g_test_add ("/ui/server-error-retry", Fixture, "server-error", setup, test_server_error_then_retry, teardown);
+  g_test_add ("/ui/cancel-upload", Fixture, "cancel-upload", setup, test_cancel_upload, teardown);
+  g_test_add ("/ui/expired-token", Fixture, "expired-token", setup, test_expired_token, teardown);
+  g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);
+  g_test_add ("/ui/narrow", Fixture, "narrow", setup, test_narrow, teardown);
+  g_test_add ("/ui/paste", Fixture, "paste", setup, test_paste, teardown);
+  g_test_add ("/ui/remove", Fixture, "remove-avatar", setup, test_remove, teardown);
+
+  return g_test_run ();
+}

@@ -473,12 +473,9 @@ avatar_test_exif_new (int      orientation,
 }
 
 GBytes *
-avatar_test_jpeg_with_exif_new (GdkPixbuf *stored,
-                                int        orientation,
-                                gboolean   with_gps)
+avatar_test_jpeg_insert_exif (GBytes *jpeg,
+                              GBytes *exif)
 {
-  g_autoptr(GBytes) jpeg = avatar_test_encode (stored, "jpeg");
-  g_autoptr(GBytes) exif = avatar_test_exif_new (orientation, with_gps);
   GByteArray *out = g_byte_array_new ();
   const guint8 *data;
   gsize size;
@@ -496,6 +493,17 @@ avatar_test_jpeg_with_exif_new (GdkPixbuf *stored,
   g_byte_array_append (out, data + 2, size - 2);
 
   return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+avatar_test_jpeg_with_exif_new (GdkPixbuf *stored,
+                                int        orientation,
+                                gboolean   with_gps)
+{
+  g_autoptr(GBytes) jpeg = avatar_test_encode (stored, "jpeg");
+  g_autoptr(GBytes) exif = avatar_test_exif_new (orientation, with_gps);
+
+  return avatar_test_jpeg_insert_exif (jpeg, exif);
 }
 
 static void

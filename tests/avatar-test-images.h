@@ -57,6 +57,9 @@ GdkPixbuf *avatar_test_unorient             (GdkPixbuf    *upright,
  * 1-8 (none for 0) and, with @with_gps, a camera make and a GPS position. */
 GBytes    *avatar_test_exif_new             (int           orientation,
                                              gboolean      with_gps);
+/* @jpeg with @exif in an APP1 segment right after SOI. */
+GBytes    *avatar_test_jpeg_insert_exif     (GBytes       *jpeg,
+                                             GBytes       *exif);
 /* A JPEG of @stored with an EXIF APP1 segment right after SOI. */
 GBytes    *avatar_test_jpeg_with_exif_new   (GdkPixbuf    *stored,
                                              int           orientation,

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "avatar-client.h"
+#include "avatar-client-private.h"
 #include "avatar-error.h"
 #include "avatar-redact.h"
 #include "avatar-retry.h"
@@ -920,6 +921,64 @@ test_fetch_without_credentials (Fixture       *fixture,
 }
 
 static void
+test_guard_strips_credentials (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (avatar_test_http_get_url (fixture->other), "/elsewhere", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  const AvatarTestRequest *request;
+
+  /* Whatever code builds a message for another origin, the guard keeps
+   * the API's headers off it. */
+  soup_message_headers_replace (headers, "Authorization", "Bearer access-0");
+  soup_message_headers_replace (headers, "x-app-id", "test-app");
+  avatar_client_guard_message (fixture->client, msg);
+
+  soup_session_send_and_read_async (avatar_client_get_session (fixture->client), msg,
+                                    G_PRIORITY_DEFAULT, NULL, avatar_test_store_result, &result);
+  body = soup_session_send_and_read_finish (avatar_client_get_session (fixture->client),
+                                            avatar_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  request = avatar_test_http_last (fixture->other, "/elsewhere");
+  g_assert_nonnull (request);
+  g_assert_null (soup_message_headers_get_one (request->headers, "Authorization"));
+  g_assert_null (soup_message_headers_get_one (request->headers, "x-app-id"));
+}
+
+static void
+test_origin (void)
+{
+  static const struct {
+    const char *url;
+    gboolean same;
+  } cases[] = {
+    { "https://api.example.com/users/me", TRUE },
+    { "https://API.Example.COM:443/x", TRUE },
+    { "https://api.example.com:8443/x", FALSE },
+    { "http://api.example.com/x", FALSE },
+    { "https://cdn.example.com/x", FALSE },
+    { "https://api.example.com.evil.example/x", FALSE },
+  };
+  g_autoptr(AvatarClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = avatar_client_new ("https://api.example.com/v1", "app", &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (cases[i].url, SOUP_HTTP_URI_FLAGS, NULL);
+
+      g_assert_cmpint (avatar_client_is_api_origin (client, uri), ==, cases[i].same);
+    }
+}
+
+static void
 test_fetch_insecure (Fixture       *fixture,
                      gconstpointer  data)
 {
@@ -952,6 +1011,7 @@ main (int   argc,
   g_test_add_func ("/retry/sleep-cancel", test_retry_sleep_cancel);
   g_test_add_func ("/client/check-url", test_check_url);
   g_test_add_func ("/client/new", test_new);
+  g_test_add_func ("/client/origin", test_origin);
 
   add_test ("/client/profile-headers", test_profile_headers);
   add_test ("/client/patch-bodies", test_patch_bodies);
@@ -978,6 +1038,7 @@ main (int   argc,
   add_test ("/client/redirect/same-origin", test_redirect_same_origin);
   add_test ("/client/fetch/no-credentials", test_fetch_without_credentials);
   add_test ("/client/fetch/insecure", test_fetch_insecure);
+  add_test ("/client/guard-strips-credentials", test_guard_strips_credentials);
 
   return g_test_run ();
 }

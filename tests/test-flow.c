@@ -132,6 +132,9 @@ assert_nothing_running (AvatarFlow *flow)
 {
   gpointer weak = flow;
 
+  /* No timer of the flow is left on the main context... */
+  g_assert_null (g_main_context_find_source_by_user_data (NULL, flow));
+
   g_object_add_weak_pointer (G_OBJECT (flow), &weak);
   g_object_unref (flow);
   g_assert_null (weak);

@@ -408,6 +408,35 @@ test_metadata_orientation_only (void)
   g_assert_true (g_bytes_equal (prepared->bytes, jpeg));
 }
 
+/* An EXIF thumbnail may still show what the picture no longer does. */
+static void
+test_metadata_exif_thumbnail (void)
+{
+  g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 64, 64);
+  g_autoptr(GBytes) plain_exif = avatar_test_exif_new (1, FALSE);
+  g_autoptr(GByteArray) exif = g_byte_array_new ();
+  g_autoptr(GBytes) exif_bytes = NULL;
+  g_autoptr(GBytes) with_thumbnail = NULL;
+  g_autoptr(AvatarImage) image = NULL;
+  static const guint8 empty_ifd[6] = { 0 };
+  guint32 next;
+
+  g_byte_array_append (exif, g_bytes_get_data (plain_exif, NULL), g_bytes_get_size (plain_exif));
+  /* The last four bytes point at the next directory; add one there. */
+  next = exif->len;
+  exif->data[exif->len - 4] = next >> 24;
+  exif->data[exif->len - 3] = (next >> 16) & 0xFF;
+  exif->data[exif->len - 2] = (next >> 8) & 0xFF;
+  exif->data[exif->len - 1] = next & 0xFF;
+  g_byte_array_append (exif, empty_ifd, sizeof empty_ifd);
+
+  exif_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&exif));
+  with_thumbnail = avatar_test_jpeg_insert_exif (jpeg, exif_bytes);
+  image = load_ok (with_thumbnail, "thumbnail.jpg");
+  g_assert_true (avatar_image_get_has_metadata (image));
+  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
+}
+
 static void
 test_metadata_other_formats (void)
 {
@@ -941,6 +970,52 @@ test_async (void)
   g_rmdir (dir);
 }
 
+/* Several pictures opened and prepared at once, each in its own worker. */
+static void
+test_async_parallel (void)
+{
+  const char *formats[] = { "png", "jpeg", "webp", "gif", "bmp", "tiff" };
+  GAsyncResult *loaded[G_N_ELEMENTS (formats)] = { NULL, };
+  GAsyncResult *prepared[G_N_ELEMENTS (formats)] = { NULL, };
+  AvatarImage *images[G_N_ELEMENTS (formats)] = { NULL, };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 120, 80);
+
+      avatar_image_load_bytes_async (bytes, formats[i], NULL, store_result, &loaded[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      wait_for (&loaded[i]);
+      images[i] = avatar_image_load_bytes_finish (loaded[i], &error);
+      g_assert_no_error (error);
+      avatar_image_prepare_async (images[i], NULL, AVATAR_PREPARE_NONE, NULL, store_result, &prepared[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AvatarPrepared) result = NULL;
+      g_autoptr(GdkPixbuf) output = NULL;
+
+      wait_for (&prepared[i]);
+      result = avatar_image_prepare_finish (images[i], prepared[i], &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (result->width, ==, 80);
+      output = decode_prepared (result);
+      /* The centred square starts in the middle column of cells. */
+      g_assert_true (avatar_test_color_near (output, 40, 60, avatar_test_pattern_color (1, 1), 60));
+
+      g_object_unref (loaded[i]);
+      g_object_unref (prepared[i]);
+      g_object_unref (images[i]);
+    }
+}
+
 static void
 test_async_cancelled (void)
 {
@@ -1117,6 +1192,7 @@ main (int   argc,
 
   g_test_add_func ("/image/metadata/gps-jpeg", test_metadata_gps_jpeg);
   g_test_add_func ("/image/metadata/orientation-only", test_metadata_orientation_only);
+  g_test_add_func ("/image/metadata/exif-thumbnail", test_metadata_exif_thumbnail);
   g_test_add_func ("/image/metadata/other-formats", test_metadata_other_formats);
   g_test_add_func ("/image/metadata/png-orientation", test_metadata_png_orientation);
 
@@ -1136,6 +1212,7 @@ main (int   argc,
   g_test_add_func ("/image/crop/clamp", test_crop_clamp);
 
   g_test_add_func ("/image/async/load-and-prepare", test_async);
+  g_test_add_func ("/image/async/parallel", test_async_parallel);
   g_test_add_func ("/image/async/cancelled", test_async_cancelled);
   g_test_add_func ("/image/describe-changes", test_describe_changes);
   g_test_add_func ("/image/fuzz/structure", test_fuzz_structure);

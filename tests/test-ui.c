@@ -311,6 +311,23 @@ test_narrow (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-result");
 }
 
+/* A wide window puts the previews beside the crop. */
+static void
+test_wide (Fixture       *fixture,
+           gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = avatar_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 640);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+
+  open_image_ready_to_upload (fixture, "jpeg", 1200, 800);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-wide-crop");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), <, 900);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), >, 500);
+}
+
 static void
 test_server_error_then_retry (Fixture       *fixture,
                               gconstpointer  data)
@@ -567,6 +584,7 @@ main (int   argc,
   g_test_add ("/ui/expired-token", Fixture, "expired-token", setup, test_expired_token, teardown);
   g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);
   g_test_add ("/ui/narrow", Fixture, "narrow", setup, test_narrow, teardown);
+  g_test_add ("/ui/wide", Fixture, "wide", setup, test_wide, teardown);
   g_test_add ("/ui/paste", Fixture, "paste", setup, test_paste, teardown);
   g_test_add ("/ui/remove", Fixture, "remove-avatar", setup, test_remove, teardown);
 

@@ -208,6 +208,13 @@ avatar_account_dialog_class_init (AvatarAccountDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
+/* An error is about what was typed, and goes once it is edited. */
+static void
+entry_changed_cb (AvatarAccountDialog *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+}
+
 static void
 entry_activated_cb (AvatarAccountDialog *self)
 {
@@ -227,8 +234,12 @@ avatar_account_dialog_init (AvatarAccountDialog *self)
   rows[2] = self->access_row;
   rows[3] = self->refresh_row;
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    g_signal_connect_object (rows[i], "entry-activated", G_CALLBACK (entry_activated_cb), self,
-                             G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (rows[i], "entry-activated", G_CALLBACK (entry_activated_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (rows[i], "changed", G_CALLBACK (entry_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
 }
 
 AvatarAccountDialog *

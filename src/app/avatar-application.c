@@ -22,6 +22,8 @@ struct _AvatarApplication
   char           *app_id;
   /* Whether the current tokens came from, and go back to, the Secret Service. */
   gboolean        remember;
+  /* Stored tokens are being looked up. */
+  gboolean        signing_in;
   /* Bumped on every account change, so a late lookup does not undo a newer choice. */
   guint           account_generation;
   GCancellable   *cancellable;
@@ -101,6 +103,7 @@ replace_client (AvatarApplication *self,
   g_free (self->app_id);
   self->app_id = g_strdup (app_id);
   self->remember = remember;
+  self->signing_in = FALSE;
   self->account_generation++;
 
   if (client != NULL)
@@ -168,6 +171,7 @@ stored_tokens_cb (GObject      *object,
 
   if (data->server_url[0] == '\0')
     {
+      self->signing_in = FALSE;
       lookup_data_free (data);
       return;
     }
@@ -201,6 +205,8 @@ load_stored_account (AvatarApplication *self)
 
   /* Even with no server to sign in to, the lookup tells whether there is a
    * Secret Service, which the account dialog mentions. */
+  self->signing_in = server_url[0] != '\0';
+
   data = g_new0 (LookupData, 1);
   data->self = g_object_ref (self);
   data->generation = self->account_generation;
@@ -554,6 +560,14 @@ avatar_application_sign_out (AvatarApplication *self)
     avatar_secrets_store (self->secrets, server_url, NULL, NULL);
 
   replace_client (self, NULL, server_url, app_id, TRUE);
+}
+
+gboolean
+avatar_application_get_signing_in (AvatarApplication *self)
+{
+  g_return_val_if_fail (AVATAR_IS_APPLICATION (self), FALSE);
+
+  return self->signing_in;
 }
 
 gboolean

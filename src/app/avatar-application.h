@@ -34,6 +34,8 @@ gboolean           avatar_application_set_account         (AvatarApplication  *s
                                                            GError            **error);
 /* Forgets the tokens of the current server, here and in the Secret Service. */
 void               avatar_application_sign_out            (AvatarApplication  *self);
+/* TRUE while the stored tokens of the saved server are looked up. */
+gboolean           avatar_application_get_signing_in      (AvatarApplication  *self);
 /* Whether gdk-pixbuf has a WebP loader, which the service's sizes need. */
 gboolean           avatar_application_get_webp_supported  (AvatarApplication  *self);
 

@@ -16,6 +16,9 @@
 #include "avatar-window.h"
 #include "avatar-window-private.h"
 
+#define WIDE_LAYOUT_MIN_WIDTH 860
+#define WIDE_PANEL_WIDTH 300
+
 /* How long the crop must rest before the picture is prepared again. */
 #define PREPARE_DELAY_MS 250
 
@@ -38,6 +41,8 @@ struct _AvatarWindow
   GtkButton            *remove_button;
   AdwStatusPage        *error_page;
   GtkButton            *error_button;
+  GtkBox               *crop_box;
+  AdwClamp             *crop_panel;
   AvatarCropArea       *crop_area;
   AvatarCropPreview    *preview_44;
   AvatarCropPreview    *preview_48;
@@ -62,6 +67,7 @@ struct _AvatarWindow
   AvatarImage          *image;
   AvatarPrepared       *prepared;
   gboolean              prepare_failed;
+  gboolean              loading_picture;
   AvatarFlow           *flow;
   char                 *message;
   GtkWidget            *remove_dialog;
@@ -423,7 +429,7 @@ profile_loaded_cb (GObject      *object,
       adw_status_page_set_description (self->error_page, message);
       gtk_button_set_label (self->error_button, _("_Try Again"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.reload");
-      if (!page_is (self, "crop") && !page_is (self, "progress"))
+      if (!self->loading_picture && !page_is (self, "crop") && !page_is (self, "progress"))
         set_page (self, "error");
       if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
         open_account_dialog (self);
@@ -431,7 +437,9 @@ profile_loaded_cb (GObject      *object,
     }
 
   show_profile (self, profile);
-  if (page_is (self, "loading") || page_is (self, "signed-out") || page_is (self, "error"))
+  /* A picture being opened keeps its page; it shows the crop view next. */
+  if (!self->loading_picture &&
+      (page_is (self, "loading") || page_is (self, "signed-out") || page_is (self, "error")))
     set_page (self, "welcome");
 }
 
@@ -443,7 +451,8 @@ load_profile (AvatarWindow *self)
   if (self->client == NULL)
     return;
 
-  if (!page_is (self, "crop") && !page_is (self, "progress") && !page_is (self, "result"))
+  if (!self->loading_picture && !page_is (self, "crop") && !page_is (self, "progress") &&
+      !page_is (self, "result"))
     {
       gtk_label_set_label (self->loading_label, _("Signing In…"));
       set_page (self, "loading");
@@ -459,23 +468,34 @@ client_changed_cb (AvatarWindow      *self,
 {
   AvatarClient *client = avatar_application_get_client (app);
 
-  if (client == self->client)
-    return;
+  if (client != self->client)
+    {
+      /* A job of the old account must not go on under the new one. */
+      if (self->flow != NULL)
+        avatar_flow_cancel (self->flow);
+      g_clear_object (&self->flow);
 
-  /* A job of the old account must not go on under the new one. */
-  if (self->flow != NULL)
-    avatar_flow_cancel (self->flow);
-  g_clear_object (&self->flow);
-
-  g_set_object (&self->client, client);
-  g_clear_pointer (&self->profile, avatar_profile_free);
-  show_profile (self, NULL);
+      g_set_object (&self->client, client);
+      g_clear_pointer (&self->profile, avatar_profile_free);
+      show_profile (self, NULL);
+    }
+  else if (client != NULL)
+    {
+      return;
+    }
 
   if (client == NULL)
     {
       restart_cancellable (&self->profile_cancellable);
-      if (!page_is (self, "crop"))
-        set_page (self, "signed-out");
+      if (avatar_application_get_signing_in (app))
+        {
+          gtk_label_set_label (self->loading_label, _("Signing In…"));
+          set_page (self, "loading");
+        }
+      else if (!page_is (self, "crop") && !self->loading_picture)
+        {
+          set_page (self, "signed-out");
+        }
       update_actions (self);
       return;
     }
@@ -671,6 +691,7 @@ image_loaded_cb (GObject      *object,
   if (is_cancelled (error) || is_gone (self))
     return;
 
+  self->loading_picture = FALSE;
   if (image == NULL)
     show_image_error (self, error);
   else
@@ -686,6 +707,7 @@ show_loading_picture (AvatarWindow *self,
   /* Translators: %s is a file name. */
   label = g_strdup_printf (_("Opening “%s”…"), display_name);
   gtk_label_set_label (self->loading_label, label);
+  self->loading_picture = TRUE;
   set_page (self, "loading");
 }
 
@@ -1397,6 +1419,7 @@ back_action (GtkWidget  *widget,
 
   g_cancellable_cancel (self->load_cancellable);
   g_cancellable_cancel (self->prepare_cancellable);
+  self->loading_picture = FALSE;
   set_page (self, self->client != NULL ? "welcome" : "signed-out");
 }
 
@@ -1444,6 +1467,29 @@ restore_window_state (AvatarWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+/* libadwaita 1.2 has no breakpoints: a wide window puts the previews beside
+ * the crop instead of below it. The threshold is wide enough that the
+ * panel's own width cannot make the layout flip back and forth. */
+static void
+avatar_window_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+  gboolean wide = width >= WIDE_LAYOUT_MIN_WIDTH && width > height;
+  GtkOrientation orientation = wide ? GTK_ORIENTATION_HORIZONTAL : GTK_ORIENTATION_VERTICAL;
+
+  if (self->crop_box != NULL && gtk_orientable_get_orientation (GTK_ORIENTABLE (self->crop_box)) != orientation)
+    {
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->crop_box), orientation);
+      gtk_widget_set_valign (GTK_WIDGET (self->crop_panel), wide ? GTK_ALIGN_CENTER : GTK_ALIGN_FILL);
+      gtk_widget_set_size_request (GTK_WIDGET (self->crop_panel), wide ? WIDE_PANEL_WIDTH : -1, -1);
+    }
+
+  GTK_WIDGET_CLASS (avatar_window_parent_class)->size_allocate (widget, width, height, baseline);
+}
+
 static gboolean
 avatar_window_close_request (GtkWindow *window)
 {
@@ -1486,16 +1532,10 @@ application_set_cb (AvatarWindow *self)
                            G_CONNECT_SWAPPED);
 
   if (!avatar_application_get_webp_supported (app))
-    show_toast (self, _("WebP pictures cannot be shown because the WebP image loader is not installed. "
-                        "Install webp-pixbuf-loader."), FALSE);
+    show_banner (self, _("WebP pictures cannot be opened or shown because the WebP image loader "
+                         "is not installed. Install webp-pixbuf-loader."), FALSE);
 
   client_changed_cb (self, NULL, app);
-  if (self->client == NULL && avatar_application_get_server_url (app)[0] != '\0')
-    {
-      /* The stored tokens are still being looked up. */
-      gtk_label_set_label (self->loading_label, _("Signing In…"));
-      set_page (self, "loading");
-    }
 }
 
 static void
@@ -1553,6 +1593,7 @@ avatar_window_class_init (AvatarWindowClass *klass)
   object_class->finalize = avatar_window_finalize;
 
   window_class->close_request = avatar_window_close_request;
+  widget_class->size_allocate = avatar_window_size_allocate;
 
   g_type_ensure (AVATAR_TYPE_CROP_AREA);
   g_type_ensure (AVATAR_TYPE_CROP_PREVIEW);
@@ -1573,6 +1614,8 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, error_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_box);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_panel);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_area);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_44);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_48);

@@ -266,10 +266,21 @@ on_size_prepared (GdkPixbufLoader *loader,
     }
 }
 
+/* gdk-pixbuf reads its list of loaders on first use; loads in two worker
+ * threads at once must not both start that. */
+static GSList *
+get_pixbuf_formats (void)
+{
+  static GMutex mutex;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&mutex);
+
+  return gdk_pixbuf_get_formats ();
+}
+
 static char *
 find_loader_name (const char *mime_type)
 {
-  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
+  g_autoptr(GSList) formats = get_pixbuf_formats ();
   /* libheif's loader names HEIC pictures by their container. */
   const char *alias = g_str_equal (mime_type, "image/heic") ? "image/heif" : NULL;
 

@@ -92,6 +92,7 @@ parse_ifd (AvatarMetadata *meta,
            IfdKind         kind)
 {
   guint32 n_entries;
+  gsize next;
 
   if (offset < 8 || (gsize) offset + 2 > tiff->size)
     {
@@ -155,6 +156,12 @@ parse_ifd (AvatarMetadata *meta,
           break;
         }
     }
+
+  /* A second directory in EXIF holds a thumbnail, which editors often
+   * leave as it was: it may show what was cropped or painted away. */
+  next = (gsize) offset + 2 + (gsize) n_entries * 12;
+  if (kind == IFD_PRIMARY && next + 4 <= tiff->size && tiff_u32 (tiff, next) != 0)
+    meta->has_private_exif = TRUE;
 }
 
 void

@@ -12,16 +12,16 @@ G_BEGIN_DECLS
 /* What a quick walk over a file's structure found, without decoding pixels. */
 typedef struct
 {
-  int      orientation;     /* EXIF orientation 1-8; 1 when the file says nothing */
-  gboolean has_exif;        /* any EXIF block at all */
-  gboolean has_private_exif; /* EXIF beyond layout tags: camera, date, location… */
-  gboolean has_location;    /* an EXIF GPS block */
+  int      orientation;       /* EXIF orientation 1-8; 1 when the file says nothing */
+  gboolean has_exif;          /* any EXIF block at all */
+  gboolean has_private_exif;  /* EXIF beyond layout tags: camera, date, thumbnail… */
+  gboolean has_location;      /* an EXIF GPS block */
   gboolean has_xmp;
   gboolean has_iptc;
   gboolean has_trailing_data; /* bytes after the end of the image */
   gboolean is_animated;
-  gboolean is_truncated;    /* the structure ends before the image does */
-  gboolean is_malformed;    /* the structure contradicts itself */
+  gboolean is_truncated;      /* the structure ends before the image does */
+  gboolean is_malformed;      /* the structure contradicts itself */
 } AvatarMetadata;
 
 void     avatar_metadata_scan        (AvatarMetadata *meta,

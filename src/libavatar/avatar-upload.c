@@ -615,7 +615,7 @@ avatar_upload_get_fraction (AvatarUpload *self)
   g_return_val_if_fail (AVATAR_IS_UPLOAD (self), 0.0);
 
   if (self->bytes_total == 0)
-    return self->running ? 0.0 : 1.0;
+    return 0.0;
 
   return (double) self->bytes_sent / (double) self->bytes_total;
 }

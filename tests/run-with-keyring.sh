@@ -21,4 +21,4 @@ HOME="$home" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" \
 XDG_CACHE_HOME="$home/cache" XDG_RUNTIME_DIR="$home" \
   dbus-run-session -- sh -c '
     printf "test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1
-    exec "$@"' keyring "$@" 2>&1
+    exec "$@"' keyring "$@"

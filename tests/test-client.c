@@ -991,6 +991,164 @@ test_fetch_insecure (Fixture       *fixture,
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_INSECURE_URL);
 }
 
+/* Oversized answers ------------------------------------------------------ */
+
+/* The client's limit on a fetched file, which the tests check from both
+ * sides. */
+#define FETCH_LIMIT       (16 * 1024 * 1024)
+#define STREAM_CHUNK_SIZE (256 * 1024)
+
+typedef struct
+{
+  /* Sent as Content-Length when TRUE; otherwise the body is chunked. */
+  gboolean announce_length;
+  /* How much the server is willing to send. */
+  gsize    total;
+  /* How much it handed to the connection before the client stopped it. */
+  gsize    queued;
+} Streamer;
+
+static const guint8 stream_chunk[STREAM_CHUNK_SIZE];
+
+static void
+streamer_queue_next (SoupServerMessage *msg,
+                     Streamer          *streamer)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize size = MIN (STREAM_CHUNK_SIZE, streamer->total - streamer->queued);
+
+  if (size == 0)
+    {
+      soup_message_body_complete (body);
+      return;
+    }
+
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, stream_chunk, size);
+  streamer->queued += size;
+}
+
+/* One chunk at a time, so that what was queued is about what the client
+ * read, and the server never holds the whole body. */
+static void
+streamer_wrote_chunk_cb (SoupServerMessage *msg,
+                         Streamer          *streamer)
+{
+  streamer_queue_next (msg, streamer);
+}
+
+static void
+streaming_handler (AvatarTestHttp          *http,
+                   SoupServerMessage       *msg,
+                   const AvatarTestRequest *request,
+                   gpointer                 user_data)
+{
+  Streamer *streamer = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "image/webp", NULL);
+  if (streamer->announce_length)
+    soup_message_headers_set_content_length (headers, (goffset) streamer->total);
+  else
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (streamer_wrote_chunk_cb), streamer);
+  streamer_queue_next (msg, streamer);
+}
+
+static GBytes *
+fetch_streamed (Fixture   *fixture,
+                Streamer  *streamer,
+                GError   **error)
+{
+  g_autoptr(AvatarTestHttp) cdn = avatar_test_http_new (streaming_handler, streamer);
+  g_autofree char *url = g_strconcat (avatar_test_http_get_url (cdn), "/cdn/original.webp", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  GBytes *bytes;
+
+  avatar_client_fetch_async (fixture->client, url, NULL, avatar_test_store_result, &result);
+  bytes = avatar_client_fetch_finish (fixture->client, avatar_test_wait_result (&result), NULL, error);
+
+  /* Refused, never repeated. */
+  g_assert_cmpuint (avatar_test_http_count (cdn, "GET", "/cdn/original.webp"), ==, 1);
+
+  return bytes;
+}
+
+static void
+test_fetch_at_limit (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  Streamer streamer = { .announce_length = GPOINTER_TO_INT (data), .total = FETCH_LIMIT };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  bytes = fetch_streamed (fixture, &streamer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, FETCH_LIMIT);
+}
+
+static void
+test_fetch_length_over_limit (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  Streamer streamer = { .announce_length = TRUE, .total = FETCH_LIMIT + 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  bytes = fetch_streamed (fixture, &streamer, &error);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
+  g_assert_null (bytes);
+  g_assert_nonnull (strstr (error->message, "16"));
+
+  /* Refused from the header: far less than the body was read. */
+  g_assert_cmpuint (streamer.queued, <, FETCH_LIMIT / 2);
+}
+
+static void
+test_fetch_endless_body (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  /* Chunked, so nothing tells the size in advance; eight times the
+   * limit stands in for an endless body. */
+  Streamer streamer = { .announce_length = FALSE, .total = 8 * (gsize) FETCH_LIMIT };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  bytes = fetch_streamed (fixture, &streamer, &error);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
+  g_assert_null (bytes);
+
+  /* The client stopped at the limit, well before the end of the body:
+   * the server queued the limit plus what the sockets' buffers hold. */
+  g_assert_cmpuint (streamer.queued, >, FETCH_LIMIT);
+  g_assert_cmpuint (streamer.queued, <, 3 * (gsize) FETCH_LIMIT);
+}
+
+static void
+test_api_answer_over_limit (void)
+{
+  /* An API answer is a small JSON document; 64 MiB is far beyond one. */
+  Streamer streamer = { .announce_length = FALSE, .total = 64 * 1024 * 1024 };
+  g_autoptr(AvatarTestHttp) api = avatar_test_http_new (streaming_handler, &streamer);
+  g_autoptr(AvatarClient) client = NULL;
+  g_autoptr(AvatarProfile) profile = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = avatar_client_new (avatar_test_http_get_url (api), "test-app", &error);
+  g_assert_no_error (error);
+  avatar_client_set_tokens (client, "access-0", "refresh-0");
+
+  avatar_client_get_profile_async (client, NULL, avatar_test_store_result, &result);
+  profile = avatar_client_get_profile_finish (client, avatar_test_wait_result (&result), &error);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
+  g_assert_null (profile);
+  g_assert_cmpuint (avatar_test_http_count (api, "GET", "/users/me"), ==, 1);
+  g_assert_cmpuint (streamer.queued, <, streamer.total);
+}
+
 static void
 add_test (const char *path,
           void      (*test) (Fixture *, gconstpointer))
@@ -1012,6 +1170,7 @@ main (int   argc,
   g_test_add_func ("/client/check-url", test_check_url);
   g_test_add_func ("/client/new", test_new);
   g_test_add_func ("/client/origin", test_origin);
+  g_test_add_func ("/client/api-answer-over-limit", test_api_answer_over_limit);
 
   add_test ("/client/profile-headers", test_profile_headers);
   add_test ("/client/patch-bodies", test_patch_bodies);
@@ -1038,6 +1197,12 @@ main (int   argc,
   add_test ("/client/redirect/same-origin", test_redirect_same_origin);
   add_test ("/client/fetch/no-credentials", test_fetch_without_credentials);
   add_test ("/client/fetch/insecure", test_fetch_insecure);
+  g_test_add ("/client/fetch/at-limit-chunked", Fixture, GINT_TO_POINTER (FALSE),
+              setup, test_fetch_at_limit, teardown);
+  g_test_add ("/client/fetch/at-limit-with-length", Fixture, GINT_TO_POINTER (TRUE),
+              setup, test_fetch_at_limit, teardown);
+  add_test ("/client/fetch/length-over-limit", test_fetch_length_over_limit);
+  add_test ("/client/fetch/endless-body", test_fetch_endless_body);
   add_test ("/client/guard-strips-credentials", test_guard_strips_credentials);
 
   return g_test_run ();

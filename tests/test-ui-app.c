@@ -112,6 +112,30 @@ run_scenario (gpointer data)
   access_token = avatar_client_dup_access_token (client);
   g_assert_nonnull (access_token);
 
+  /* The shortcuts that the shortcuts window shows. */
+  {
+    static const struct {
+      const char *action;
+      const char *accel;
+    } shortcuts[] = {
+      { "win.open", "<Control>o" },
+      { "win.paste", "<Control>v" },
+      { "win.upload", "<Control>Return" },
+      { "win.cancel", "Escape" },
+      { "window.close", "<Control>w" },
+      { "app.quit", "<Control>q" },
+      { "win.show-help-overlay", "<Control>question" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+      {
+        g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (scenario->app),
+                                                                        shortcuts[i].action);
+
+        g_assert_true (g_strv_contains ((const char * const *) accels, shortcuts[i].accel));
+      }
+  }
+
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
   g_assert_true (avatar_test_ui_wait_until (shortcuts_window_shown, NULL, WAIT_MS));
   avatar_test_ui_save_screenshot (GTK_WIDGET (find_shortcuts_window ()), "app-shortcuts");

@@ -174,64 +174,98 @@ profile_done (gpointer data)
   return ((ProfileWait *) data)->done;
 }
 
+/* A second start of the application, in a process of its own as in real
+ * life; the first one left the server and app ID in the settings and the
+ * tokens in the keyring. */
 static void
-test_application_account (void)
+test_application_restart (void)
 {
-  g_autoptr (AvatarTestServer) server = avatar_test_server_start (NULL);
-  g_autoptr (AvatarApplication) first = start_application ();
-  g_autoptr (AvatarApplication) second = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
+  g_autoptr (AvatarApplication) app = start_application ();
+  const char *server_url = g_getenv ("AVATAR_TEST_SERVER_URL");
+  const char *access_token = g_getenv ("AVATAR_TEST_ACCESS_TOKEN");
+  g_autofree char *restored = NULL;
+  g_autofree char *refreshed = NULL;
   g_autofree char *stored_access = NULL;
   g_autofree char *stored_refresh = NULL;
-  g_autofree char *refreshed = NULL;
   AvatarClient *client;
   ProfileWait wait = { 0 };
 
-  avatar_test_server_login (server, "keyring_user", &access_token, &refresh_token, NULL);
+  /* It signs in with what was stored. */
+  g_assert_true (avatar_test_ui_wait_until (has_client, app, WAIT_MS));
+  client = avatar_application_get_client (app);
+  g_assert_cmpstr (avatar_client_get_base_url (client), ==, server_url);
+  restored = avatar_client_dup_access_token (client);
+  g_assert_cmpstr (restored, ==, access_token);
 
-  /* Signing in with "remember" stores the pair under the server's address. */
-  g_assert_true (avatar_application_set_account (first, server->base_url, server->app_id,
-                                                 access_token, refresh_token, TRUE, &error));
-  g_assert_no_error (error);
-  wait_until_stored (server->base_url, access_token);
-  g_clear_object (&first);
-
-  /* The next start signs in with them. */
-  second = start_application ();
-  g_assert_true (avatar_test_ui_wait_until (has_client, second, WAIT_MS));
-  client = avatar_application_get_client (second);
-  g_assert_cmpstr (avatar_client_get_base_url (client), ==, server->base_url);
-  stored_access = avatar_client_dup_access_token (client);
-  g_assert_cmpstr (stored_access, ==, access_token);
-
-  /* An expired token is refreshed, and the new pair replaces the old one. */
-  avatar_test_server_set_fault (server, "{\"expireAccessTokens\": true}");
+  /* The server expired that token: it is refreshed, and the new pair
+   * replaces the old one in the keyring. */
   wait.client = client;
   avatar_client_get_profile_async (client, NULL, profile_cb, &wait);
   g_assert_true (avatar_test_ui_wait_until (profile_done, &wait, WAIT_MS));
   g_assert_true (wait.ok);
   refreshed = avatar_client_dup_access_token (client);
   g_assert_cmpstr (refreshed, !=, access_token);
-  wait_until_stored (server->base_url, refreshed);
+  wait_until_stored (server_url, refreshed);
 
   /* Signing out forgets them. */
-  avatar_application_sign_out (second);
-  g_assert_null (avatar_application_get_client (second));
-  wait_until_stored (server->base_url, NULL);
-  lookup_stored (server->base_url, &stored_access, &stored_refresh);
+  avatar_application_sign_out (app);
+  g_assert_null (avatar_application_get_client (app));
+  wait_until_stored (server_url, NULL);
+  lookup_stored (server_url, &stored_access, &stored_refresh);
   g_assert_null (stored_refresh);
+}
+
+static void
+test_application_account (void)
+{
+  g_autoptr (AvatarTestServer) server = NULL;
+  g_autoptr (AvatarApplication) app = NULL;
+  g_autoptr (GSettings) settings = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+
+  if (g_test_subprocess ())
+    {
+      test_application_restart ();
+      return;
+    }
+
+  server = avatar_test_server_start (NULL);
+  app = start_application ();
+  avatar_test_server_login (server, "keyring_user", &access_token, &refresh_token, NULL);
+
+  /* Signing in with "remember" keeps the server and app ID in the settings
+   * and the pair in the keyring, under the server's address. */
+  g_assert_true (avatar_application_set_account (app, server->base_url, server->app_id,
+                                                 access_token, refresh_token, TRUE, &error));
+  g_assert_no_error (error);
+  wait_until_stored (server->base_url, access_token);
+  settings = g_settings_new (BASE_APP_ID);
+  g_assert_cmpstr (g_settings_get_string (settings, "server-url"), ==, server->base_url);
+  g_settings_sync ();
+
+  avatar_test_server_set_fault (server, "{\"expireAccessTokens\": true}");
+
+  g_setenv ("AVATAR_TEST_SERVER_URL", server->base_url, TRUE);
+  g_setenv ("AVATAR_TEST_ACCESS_TOKEN", access_token, TRUE);
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  /* Settings on disk, in the private home of run-with-keyring.sh, so that
+   * a second process sees what the first one saved. */
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
   gtk_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/secrets/store-and-lookup", test_store_and_lookup);
   g_test_add_func ("/secrets/application-account", test_application_account);
+
 
   return g_test_run ();
 }

@@ -334,7 +334,7 @@ test_server_error_then_retry (Fixture       *fixture,
 {
   open_image_ready_to_upload (fixture, "png", 320, 320);
   /* More failures than the client's own retries. */
-  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 3}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 20}");
 
   activate (fixture, "win.upload");
   WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
@@ -343,6 +343,9 @@ test_server_error_then_retry (Fixture       *fixture,
   g_assert_nonnull (avatar_window_get_message (fixture->window));
   g_assert_null (strstr (avatar_window_get_message (fixture->window), "503"));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* Retry sends the same picture again, and this time it goes through. */
   avatar_test_server_clear_faults (fixture->server);
@@ -411,6 +414,40 @@ test_expired_token (Fixture       *fixture,
   g_free (fixture->access_token);
   fixture->access_token = g_steal_pointer (&token_after);
   assert_result_shown (fixture, 256);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-expired-token");
+}
+
+static gboolean
+is_prepared_with (Fixture  *fixture,
+                  gboolean  passthrough)
+{
+  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+
+  return prepared != NULL && prepared->passthrough == passthrough;
+}
+
+static void
+test_keep_metadata (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr (GdkPixbuf) pattern = avatar_test_pattern_new (300, 300, FALSE);
+  g_autoptr (GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, TRUE);
+  GActionGroup *actions = G_ACTION_GROUP (fixture->window);
+  g_autoptr (GVariant) state = NULL;
+
+  /* By default, camera and location data does not leave the machine. */
+  open_bytes_as_file (fixture, jpeg, ".jpg");
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && is_prepared_with (fixture, FALSE));
+  g_assert_true (avatar_window_get_prepared (fixture->window)->changes & AVATAR_CHANGE_METADATA_REMOVED);
+
+  /* The menu's toggle lets the file go as it is, and back. */
+  state = g_action_group_get_action_state (actions, "keep-metadata");
+  g_assert_false (g_variant_get_boolean (state));
+  g_action_group_activate_action (actions, "keep-metadata", NULL);
+  WAIT_FOR (fixture, is_prepared_with (fixture, TRUE));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-keep-metadata");
+  g_action_group_activate_action (actions, "keep-metadata", NULL);
+  WAIT_FOR (fixture, is_prepared_with (fixture, FALSE));
 }
 
 static gboolean
@@ -459,6 +496,60 @@ test_paste (Fixture       *fixture,
   activate (fixture, "win.paste");
   WAIT_FOR (fixture, avatar_window_get_message (fixture->window) != NULL);
   g_assert_true (picture_is_open (fixture, 150, 250));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-paste");
+}
+
+static gboolean
+drop_value (Fixture      *fixture,
+            const GValue *value)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (fixture->window));
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        g_signal_emit_by_name (controller, "drop", value, 10.0, 10.0, &handled);
+    }
+
+  return handled;
+}
+
+static void
+test_drop (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 210, 140);
+  g_autoptr (GBytes) png = avatar_test_image_new ("png", 90, 120);
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFileIOStream) stream = NULL;
+  g_auto (GValue) files_value = G_VALUE_INIT;
+  g_auto (GValue) texture_value = G_VALUE_INIT;
+  GSList *files;
+
+  /* A file from a file manager. */
+  fixture->file = g_file_new_tmp ("avatar-ui-XXXXXX.jpg", &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
+                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
+  files = g_slist_append (NULL, fixture->file);
+  g_value_init (&files_value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&files_value, gdk_file_list_new_from_list (files));
+  g_slist_free (files);
+  g_assert_true (drop_value (fixture, &files_value));
+  WAIT_FOR (fixture, picture_is_open (fixture, 210, 140));
+
+  /* A picture from another app. */
+  texture = gdk_texture_new_from_bytes (png, &error);
+  g_assert_no_error (error);
+  g_value_init (&texture_value, GDK_TYPE_TEXTURE);
+  g_value_set_object (&texture_value, texture);
+  g_assert_true (drop_value (fixture, &texture_value));
+  WAIT_FOR (fixture, picture_is_open (fixture, 90, 120));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-drop");
 }
 
 static void
@@ -585,6 +676,8 @@ main (int   argc,
   g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);
   g_test_add ("/ui/narrow", Fixture, "narrow", setup, test_narrow, teardown);
   g_test_add ("/ui/wide", Fixture, "wide", setup, test_wide, teardown);
+  g_test_add ("/ui/keep-metadata", Fixture, "keep-metadata", setup, test_keep_metadata, teardown);
+  g_test_add ("/ui/drop", Fixture, "drop", setup, test_drop, teardown);
   g_test_add ("/ui/paste", Fixture, "paste", setup, test_paste, teardown);
   g_test_add ("/ui/remove", Fixture, "remove-avatar", setup, test_remove, teardown);
 

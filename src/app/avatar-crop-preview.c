@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "avatar-crop-preview.h"
 
 struct _AvatarCropPreview
@@ -25,6 +27,18 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void
+update_accessible_label (AvatarCropPreview *self)
+{
+  g_autofree char *label = NULL;
+
+  /* Translators: an image that previews the avatar at a size in pixels. */
+  label = g_strdup_printf (_("Preview at %d pixels"), self->size);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+}
 
 static void
 avatar_crop_preview_snapshot (GtkWidget   *widget,
@@ -157,6 +171,7 @@ avatar_crop_preview_set_property (GObject      *object,
       if (self->size != g_value_get_int (value))
         {
           self->size = g_value_get_int (value);
+          update_accessible_label (self);
           gtk_widget_queue_resize (GTK_WIDGET (self));
           g_object_notify_by_pspec (object, pspec);
         }
@@ -200,6 +215,7 @@ static void
 avatar_crop_preview_init (AvatarCropPreview *self)
 {
   self->size = 48;
+  update_accessible_label (self);
   gtk_widget_set_halign (GTK_WIDGET (self), GTK_ALIGN_CENTER);
   gtk_widget_set_valign (GTK_WIDGET (self), GTK_ALIGN_CENTER);
 }

@@ -1,6 +1,7 @@
 /* avatar-window-private.h
  *
- * What the window shows, for the UI tests that drive it.
+ * What the parts of the window share, and what it shows, for the UI tests
+ * that drive it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,6 +14,22 @@
 
 G_BEGIN_DECLS
 
+/* avatar-window.c, for avatar-window-open.c */
+gboolean             avatar_window_is_busy             (AvatarWindow      *self);
+/* TRUE once the window was closed and its widgets are gone. */
+gboolean             avatar_window_is_closed           (AvatarWindow      *self);
+void                 avatar_window_show_toast          (AvatarWindow      *self,
+                                                        const char        *title);
+GSettings           *avatar_window_get_settings        (AvatarWindow      *self);
+/* Cancelled when the window closes. */
+GCancellable        *avatar_window_get_cancellable     (AvatarWindow      *self);
+
+/* avatar-window-open.c */
+void                 avatar_window_choose_file         (AvatarWindow      *self);
+void                 avatar_window_paste               (AvatarWindow      *self);
+GtkEventController  *avatar_window_create_drop_target  (AvatarWindow      *self);
+
+/* For the UI tests */
 /* "loading", "signed-out", "welcome", "error", "crop", "progress" or "result" */
 const char          *avatar_window_get_page            (AvatarWindow      *self);
 AvatarCropArea      *avatar_window_get_crop_area       (AvatarWindow      *self);

@@ -165,23 +165,13 @@ set_message (AvatarWindow *self,
   self->message = g_strdup (message);
 }
 
+/* Passing news; errors go to the banner, which stays. */
 static void
 show_toast (AvatarWindow *self,
-            const char   *title,
-            gboolean      offer_retry)
+            const char   *title)
 {
-  AdwToast *toast = adw_toast_new (title);
-
-  if (offer_retry)
-    {
-      adw_toast_set_button_label (toast, _("_Retry"));
-      adw_toast_set_action_name (toast, "win.retry");
-      adw_toast_set_timeout (toast, 0);
-      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-    }
-
   set_message (self, title);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
 }
 
 /* Errors stay in view until dismissed or overtaken, in full sentences that a
@@ -759,257 +749,6 @@ avatar_window_open_bytes (AvatarWindow *self,
   avatar_image_load_bytes_async (bytes, display_name, cancellable, image_loaded_cb, g_object_ref (self));
 }
 
-static GListStore *
-create_filters (GtkFileFilter **all_supported)
-{
-  static const struct {
-    const char *name;
-    const char *mime_type;
-    const char *pattern;
-  } formats[] = {
-    { N_("JPEG"), "image/jpeg", "*.jp*g" },
-    { N_("PNG"), "image/png", "*.png" },
-    { N_("GIF"), "image/gif", "*.gif" },
-    { N_("WebP"), "image/webp", "*.webp" },
-  };
-  GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
-  GtkFileFilter *all = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (all, _("All supported images"));
-  gtk_file_filter_add_pixbuf_formats (all);
-  g_list_store_append (filters, all);
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
-
-      gtk_file_filter_set_name (filter, _(formats[i].name));
-      gtk_file_filter_add_mime_type (filter, formats[i].mime_type);
-      gtk_file_filter_add_suffix (filter, formats[i].pattern + strlen ("*."));
-      g_list_store_append (filters, filter);
-    }
-
-  *all_supported = all;
-
-  return filters;
-}
-
-static GFile *
-get_start_folder (AvatarWindow *self)
-{
-  g_autofree char *last_folder = g_settings_get_string (self->settings, "last-folder");
-  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
-
-  if (last_folder[0] != '\0' && g_file_test (last_folder, G_FILE_TEST_IS_DIR))
-    return g_file_new_for_path (last_folder);
-  if (pictures != NULL)
-    return g_file_new_for_path (pictures);
-
-  return NULL;
-}
-
-#if GTK_CHECK_VERSION (4, 10, 0)
-static void
-file_dialog_done_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr (AvatarWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, &error);
-
-  /* Dismissing the dialog is a choice, not an error. */
-  if (file != NULL)
-    avatar_window_open_file (self, file);
-}
-
-static void
-choose_file (AvatarWindow *self)
-{
-  g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
-  g_autoptr (GtkFileFilter) all = NULL;
-  g_autoptr (GListStore) filters = create_filters (&all);
-  g_autoptr (GFile) folder = get_start_folder (self);
-
-  gtk_file_dialog_set_title (dialog, _("Choose a Picture"));
-  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
-  gtk_file_dialog_set_default_filter (dialog, all);
-  if (folder != NULL)
-    gtk_file_dialog_set_initial_folder (dialog, folder);
-
-  gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
-                        file_dialog_done_cb, g_object_ref (self));
-}
-#else
-static void
-file_chooser_response_cb (AvatarWindow         *self,
-                          int                   response,
-                          GtkFileChooserNative *chooser)
-{
-  /* Dismissing the dialog is a choice, not an error. */
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        avatar_window_open_file (self, file);
-    }
-
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
-  g_object_unref (chooser);
-}
-
-static void
-choose_file (AvatarWindow *self)
-{
-  GtkFileChooserNative *chooser;
-  g_autoptr (GtkFileFilter) all = NULL;
-  g_autoptr (GListStore) filters = create_filters (&all);
-  g_autoptr (GFile) folder = get_start_folder (self);
-
-  chooser = gtk_file_chooser_native_new (_("Choose a Picture"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (filters)); i++)
-    {
-      g_autoptr (GtkFileFilter) filter = g_list_model_get_item (G_LIST_MODEL (filters), i);
-
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-    }
-  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (chooser), all);
-  if (folder != NULL)
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-
-  /* The chooser holds a reference to itself until it answers. */
-  g_signal_connect_object (chooser, "response", G_CALLBACK (file_chooser_response_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-#endif
-
-/* --- Drop and paste ------------------------------------------------------- */
-
-static gboolean
-drop_cb (AvatarWindow  *self,
-         const GValue  *value,
-         double         x,
-         double         y,
-         GtkDropTarget *target)
-{
-  GSList *files;
-
-  if (is_flow_running (self) || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-
-  files = gdk_file_list_get_files (g_value_get_boxed (value));
-  if (files == NULL)
-    return FALSE;
-
-  avatar_window_open_file (self, files->data);
-  g_slist_free (files);
-
-  return TRUE;
-}
-
-static void
-pasted_bytes_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr (AvatarWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  GOutputStream *memory = G_OUTPUT_STREAM (object);
-  g_autoptr (GBytes) bytes = NULL;
-
-  if (g_output_stream_splice_finish (memory, result, &error) < 0 || is_gone (self))
-    {
-      if (error != NULL && !is_cancelled (error) && !is_gone (self))
-        show_toast (self, _("The pasted picture could not be read."), FALSE);
-      return;
-    }
-
-  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
-  avatar_window_open_bytes (self, bytes, _("Pasted Picture"));
-}
-
-static void
-pasted_stream_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr (AvatarWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) stream = NULL;
-  g_autoptr (GOutputStream) memory = NULL;
-
-  stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, NULL, &error);
-  if (stream == NULL || is_gone (self))
-    {
-      if (error != NULL && !is_cancelled (error) && !is_gone (self))
-        show_toast (self, _("The pasted picture could not be read."), FALSE);
-      return;
-    }
-
-  memory = g_memory_output_stream_new_resizable ();
-  g_output_stream_splice_async (memory, stream,
-                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, self->cancellable,
-                                pasted_bytes_cb, g_object_ref (self));
-}
-
-static void
-pasted_files_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr (AvatarWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  const GValue *value;
-  GSList *files;
-
-  value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
-  if (value == NULL || is_gone (self))
-    {
-      if (error != NULL && !is_cancelled (error) && !is_gone (self))
-        show_toast (self, _("The pasted file could not be read."), FALSE);
-      return;
-    }
-
-  files = gdk_file_list_get_files (g_value_get_boxed (value));
-  if (files != NULL)
-    avatar_window_open_file (self, files->data);
-  g_slist_free (files);
-}
-
-static void
-paste (AvatarWindow *self)
-{
-  static const char *image_types[] = {
-    "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", NULL
-  };
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
-  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
-
-  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
-    {
-      gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
-                                      self->cancellable, pasted_files_cb, g_object_ref (self));
-      return;
-    }
-
-  for (guint i = 0; image_types[i] != NULL; i++)
-    if (gdk_content_formats_contain_mime_type (formats, image_types[i]))
-      {
-        /* The raw bytes: decoding happens in libavatar's worker thread. */
-        gdk_clipboard_read_async (clipboard, image_types, G_PRIORITY_DEFAULT,
-                                  self->cancellable, pasted_stream_cb, g_object_ref (self));
-        return;
-      }
-
-  show_toast (self, _("The clipboard holds no picture. Copy a picture or an image file first."), FALSE);
-}
-
 /* --- Upload ---------------------------------------------------------------- */
 
 static void
@@ -1196,7 +935,7 @@ flow_done_cb (GObject      *object,
 
   if (is_cancelled (error))
     {
-      show_toast (self, _("Upload cancelled"), FALSE);
+      show_toast (self, _("Upload cancelled"));
       return;
     }
 
@@ -1268,7 +1007,7 @@ avatar_removed_cb (GObject      *object,
 
   show_profile (self, profile);
   set_page (self, "welcome");
-  show_toast (self, _("Your avatar was removed"), FALSE);
+  show_toast (self, _("Your avatar was removed"));
 }
 
 static void
@@ -1361,7 +1100,7 @@ open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  choose_file (AVATAR_WINDOW (widget));
+  avatar_window_choose_file (AVATAR_WINDOW (widget));
 }
 
 static void
@@ -1369,7 +1108,7 @@ paste_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  paste (AVATAR_WINDOW (widget));
+  avatar_window_paste (AVATAR_WINDOW (widget));
 }
 
 static void
@@ -1450,7 +1189,7 @@ dismiss_action (GtkWidget  *widget,
 static void
 url_copied_cb (AvatarWindow *self)
 {
-  show_toast (self, _("URL copied"), FALSE);
+  show_toast (self, _("URL copied"));
 }
 
 /* --- Window state ----------------------------------------------------------- */
@@ -1519,6 +1258,7 @@ static void
 application_set_cb (AvatarWindow *self)
 {
   GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr (GAction) keep_metadata = NULL;
   AvatarApplication *app;
 
   if (self->settings != NULL || !AVATAR_IS_APPLICATION (application))
@@ -1527,6 +1267,13 @@ application_set_cb (AvatarWindow *self)
   app = AVATAR_APPLICATION (application);
   self->settings = g_object_ref (avatar_application_get_settings (app));
   restore_window_state (self);
+
+  /* Whether a file that passes through unchanged may keep its metadata;
+   * what will be sent is worked out again when it changes. */
+  keep_metadata = g_settings_create_action (self->settings, "keep-metadata");
+  g_action_map_add_action (G_ACTION_MAP (self), keep_metadata);
+  g_signal_connect_object (self->settings, "changed::keep-metadata", G_CALLBACK (crop_changed_cb),
+                           self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (app, "notify::client", G_CALLBACK (client_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -1649,8 +1396,6 @@ avatar_window_class_init (AvatarWindowClass *klass)
 static void
 avatar_window_init (AvatarWindow *self)
 {
-  GtkDropTarget *drop_target;
-
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1669,9 +1414,7 @@ avatar_window_init (AvatarWindow *self)
     g_signal_connect_object (get_variant_row (self, kind), "url-copied", G_CALLBACK (url_copied_cb),
                              self, G_CONNECT_SWAPPED);
 
-  drop_target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect_object (drop_target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
+  gtk_widget_add_controller (GTK_WIDGET (self), avatar_window_create_drop_target (self));
 
   set_page (self, "signed-out");
 
@@ -1682,6 +1425,39 @@ AvatarWindow *
 avatar_window_new (AvatarApplication *application)
 {
   return g_object_new (AVATAR_TYPE_WINDOW, "application", application, NULL);
+}
+
+/* --- For the other parts of the window ------------------------------------------ */
+
+gboolean
+avatar_window_is_busy (AvatarWindow *self)
+{
+  return is_flow_running (self);
+}
+
+gboolean
+avatar_window_is_closed (AvatarWindow *self)
+{
+  return is_gone (self);
+}
+
+void
+avatar_window_show_toast (AvatarWindow *self,
+                          const char   *title)
+{
+  show_toast (self, title);
+}
+
+GSettings *
+avatar_window_get_settings (AvatarWindow *self)
+{
+  return self->settings;
+}
+
+GCancellable *
+avatar_window_get_cancellable (AvatarWindow *self)
+{
+  return self->cancellable;
 }
 
 /* --- For the UI tests --------------------------------------------------------- */

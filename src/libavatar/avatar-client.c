@@ -19,6 +19,15 @@
 #define IDLE_TIMEOUT_S           60
 #define MAX_REDIRECTS            5
 #define MAX_LOGGED_BODY          512
+#define READ_CHUNK_SIZE          (64 * 1024)
+/* The API answers with small JSON documents; a body this large is not one. */
+#define API_MAX_BODY             (1024 * 1024)
+/* The largest file the CDN can rightly serve. "raw" is the upload itself,
+ * at most 5 MiB, but "original.webp" is the upload re-encoded at its full
+ * dimensions, and a well-compressed 5 MiB JPEG or GIF can grow well beyond
+ * 5 MiB as WebP. 16 MiB leaves room for that while a broken or hostile
+ * server cannot make the client hold more than that in memory. */
+#define FETCH_MAX_BODY           (16 * 1024 * 1024)
 
 struct _AvatarClient
 {
@@ -437,6 +446,16 @@ typedef struct
   char         *sent_token;
   SoupMessage  *msg;
   gint64        started_us;
+  gsize         max_body;
+  /* The body of the current answer, read in chunks up to max_body. */
+  GInputStream *stream;
+  GByteArray   *received;
+  /* Cancelled to drop an answer that is too large, or when the caller's
+   * cancellable is: cancelling the exchange closes its connection at once,
+   * where closing the stream would first read the rest of the body. */
+  GCancellable *cancellable;
+  GCancellable *caller_cancellable;
+  gulong        caller_cancelled_id;
 } Request;
 
 typedef struct
@@ -454,6 +473,12 @@ request_free (Request *request)
   g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request->sent_token);
   g_clear_object (&request->msg);
+  g_clear_object (&request->stream);
+  g_clear_pointer (&request->received, g_byte_array_unref);
+  if (request->caller_cancellable != NULL)
+    g_cancellable_disconnect (request->caller_cancellable, request->caller_cancelled_id);
+  g_clear_object (&request->caller_cancellable);
+  g_clear_object (&request->cancellable);
   g_free (request);
 }
 
@@ -628,21 +653,59 @@ request_refresh_and_repeat (GTask *task)
                                request_refreshed_cb, g_object_ref (task));
 }
 
-static void
-request_sent_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+static GError *
+body_too_large_error (Request *request)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autofree char *limit = g_format_size (request->max_body);
+
+  if ((request->flags & REQUEST_API) != 0)
+    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                        _("The service sent an answer larger than %s, which is not a valid answer. Try again later."),
+                        limit);
+
+  return g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                      _("The server sent a file larger than %s, which is more than any avatar can be. "
+                        "The download was stopped; try again later."),
+                      limit);
+}
+
+/* Ends the exchange without reading the rest of the answer. */
+static void
+request_abandon_body (Request *request)
+{
+  g_cancellable_cancel (request->cancellable);
+  g_clear_object (&request->stream);
+  g_clear_pointer (&request->received, g_byte_array_unref);
+}
+
+static void
+request_fail_too_large (GTask *task)
+{
   Request *request = g_task_get_task_data (task);
   g_autoptr(SoupMessage) msg = g_steal_pointer (&request->msg);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error = body_too_large_error (request);
+
+  request_abandon_body (request);
+  avatar_client_log_exchange (msg, request->started_us, error);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+request_handle_answer (GTask  *task,
+                       GBytes *answer_body,
+                       GError *answer_error)
+{
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) msg = g_steal_pointer (&request->msg);
+  g_autoptr(GBytes) body = answer_body;
+  g_autoptr(GError) error = answer_error;
   g_autoptr(Response) response = NULL;
   const char *content_type;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_clear_object (&request->stream);
+  g_clear_pointer (&request->received, g_byte_array_unref);
+
   avatar_client_log_exchange (msg, request->started_us, error);
 
   if (body == NULL)
@@ -695,6 +758,90 @@ request_sent_cb (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&response), (GDestroyNotify) response_free);
 }
 
+static void request_read_more (GTask *task);
+
+static void
+request_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  GError *error = NULL;
+  gsize size;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      request_handle_answer (task, NULL, error);
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  if (size == 0)
+    {
+      GBytes *body = g_byte_array_free_to_bytes (g_steal_pointer (&request->received));
+
+      request_handle_answer (task, body, NULL);
+      return;
+    }
+
+  if (size > request->max_body - request->received->len)
+    {
+      request_fail_too_large (task);
+      return;
+    }
+
+  g_byte_array_append (request->received, g_bytes_get_data (chunk, NULL), size);
+  request_read_more (task);
+}
+
+static void
+request_read_more (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   request->cancellable, request_read_cb, g_object_ref (task));
+}
+
+static gboolean
+request_announces_too_much (Request *request)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->msg);
+
+  return soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+         soup_message_headers_get_content_length (headers) > (goffset) request->max_body;
+}
+
+static void
+request_sent_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  request->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (request->stream == NULL)
+    {
+      request_handle_answer (task, NULL, error);
+      return;
+    }
+
+  /* Refused before a byte of the body is read. */
+  if (request_announces_too_much (request))
+    {
+      request_fail_too_large (task);
+      return;
+    }
+
+  request->received = g_byte_array_new ();
+  request_read_more (task);
+}
+
 static void
 request_send (GTask *task)
 {
@@ -741,9 +888,15 @@ request_send (GTask *task)
   avatar_client_guard_message (self, request->msg);
 
   request->started_us = g_get_monotonic_time ();
-  soup_session_send_and_read_async (self->session, request->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    request_sent_cb, g_object_ref (task));
+  soup_session_send_async (self->session, request->msg, G_PRIORITY_DEFAULT,
+                           request->cancellable, request_sent_cb, g_object_ref (task));
+}
+
+static void
+forward_cancel_cb (GCancellable *caller_cancellable,
+                   GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
 }
 
 static void
@@ -752,6 +905,7 @@ client_request_async (AvatarClient        *self,
                       GUri                *uri,
                       GBytes              *body,
                       RequestFlags         flags,
+                      gsize                max_body,
                       GCancellable        *cancellable,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
@@ -769,7 +923,16 @@ client_request_async (AvatarClient        *self,
   request->uri = g_uri_ref (uri);
   request->body = body != NULL ? g_bytes_ref (body) : NULL;
   request->flags = flags;
+  request->max_body = max_body;
+  request->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (cancellable);
+      request->caller_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (forward_cancel_cb),
+                                                            request->cancellable, NULL);
+    }
 
   if (g_cancellable_is_cancelled (cancellable))
     {
@@ -1073,7 +1236,7 @@ client_start_refresh (AvatarClient *self)
    * processed invalidates the old refresh token, so it is only repeated
    * when the server surely did not process it. */
   client_request_async (self, "POST", uri, body,
-                        REQUEST_API | REQUEST_NO_BEARER,
+                        REQUEST_API | REQUEST_NO_BEARER, API_MAX_BODY,
                         NULL, refresh_sent_cb, g_object_ref (self));
 }
 
@@ -1184,7 +1347,7 @@ profile_call_async (AvatarClient        *self,
 
   uri = client_api_uri (self, "/users/me");
   client_request_async (self, body != NULL ? "PATCH" : "GET", uri, body,
-                        REQUEST_API | REQUEST_IDEMPOTENT,
+                        REQUEST_API | REQUEST_IDEMPOTENT, API_MAX_BODY,
                         cancellable, profile_call_cb, g_steal_pointer (&task));
 }
 
@@ -1316,7 +1479,7 @@ avatar_client_request_upload_async (AvatarClient        *self,
    * uploaded to, so it is never promoted, and the newest ticket is the one
    * this call returns. */
   client_request_async (self, "POST", uri, body,
-                        REQUEST_API | REQUEST_IDEMPOTENT,
+                        REQUEST_API | REQUEST_IDEMPOTENT, API_MAX_BODY,
                         cancellable, request_upload_cb, g_steal_pointer (&task));
 }
 
@@ -1376,7 +1539,7 @@ avatar_client_fetch_async (AvatarClient        *self,
       return;
     }
 
-  client_request_async (self, "GET", uri, NULL, REQUEST_IDEMPOTENT,
+  client_request_async (self, "GET", uri, NULL, REQUEST_IDEMPOTENT, FETCH_MAX_BODY,
                         cancellable, fetch_cb, g_steal_pointer (&task));
 }
 

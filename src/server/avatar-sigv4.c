@@ -413,6 +413,7 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
                      char                         **message)
 {
   g_autoptr(GHashTable) query = parse_query (raw_query);
+  g_autofree char *signature_name = NULL;
   g_autofree char *given_signature = NULL;
   g_autofree char *decoded_path = NULL;
   g_autofree char *scope = NULL;
@@ -434,7 +435,10 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
   expires_text = g_hash_table_lookup (query, "X-Amz-Expires");
   names = g_hash_table_lookup (query, "X-Amz-SignedHeaders");
 
-  if (!g_hash_table_steal_extended (query, "X-Amz-Signature", NULL, (gpointer *) &given_signature) ||
+  /* Stealing takes both the key and the value out of the table without
+   * freeing them, so both must be owned here. */
+  if (!g_hash_table_steal_extended (query, "X-Amz-Signature",
+                                    (gpointer *) &signature_name, (gpointer *) &given_signature) ||
       algorithm == NULL || credential == NULL || amz_date == NULL ||
       expires_text == NULL || names == NULL)
     return fail (AVATAR_SIGV4_MALFORMED, message,

@@ -554,6 +554,11 @@ test_cancel (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
   g_clear_error (&error);
 
+  /* Once the run reported the cancel, nothing of it is left: no timer,
+   * and no step in progress holding a reference on the flow. */
+  g_assert_null (g_main_context_find_source_by_user_data (NULL, flow));
+  g_assert_cmpuint (g_atomic_int_get (&G_OBJECT (flow)->ref_count), ==, 1);
+
   /* A cancelled flow runs again to the end. */
   avatar_test_server_clear_faults (fixture->server);
   watch.cancel_in = AVATAR_FLOW_STATE_IDLE;
@@ -637,6 +642,7 @@ fake_api_handler (AvatarTestHttp          *http,
   else if (g_str_equal (request->path, "/users/me"))
     {
       g_autofree char *cdn_url = fake_cdn_url (fake);
+      g_autofree char *shown = NULL;
       g_autofree char *json = NULL;
       gboolean ready = FALSE;
 
@@ -648,8 +654,16 @@ fake_api_handler (AvatarTestHttp          *http,
           ready = fake->poll_times->len > fake->polls_before_ready;
         }
 
-      json = g_strdup_printf ("{\"id\":\"u1\",\"username\":\"ada\",\"avatarUrl\":\"%s\"}",
-                              ready ? cdn_url : fake->old_url);
+      /* While it waits, the profile shows the previous avatar, or that of
+       * another upload which was promoted meanwhile: neither will do. */
+      if (ready)
+        shown = g_steal_pointer (&cdn_url);
+      else if (fake->uploaded && fake->poll_times->len % 2 == 0)
+        shown = g_strconcat (avatar_test_http_get_url (fake->cdn), "/cdn/u1/k2/original.webp", NULL);
+      else
+        shown = g_strdup (fake->old_url);
+
+      json = g_strdup_printf ("{\"id\":\"u1\",\"username\":\"ada\",\"avatarUrl\":\"%s\"}", shown);
       avatar_test_respond_json (msg, 200, json);
     }
   else
@@ -773,14 +787,19 @@ test_poll_schedule (Fake          *fake,
   g_autoptr(GError) error = NULL;
   /* The pauses before each poll after the first, in ms. */
   static const gint64 pauses[] = { 100, 150, 225, 337, 505, 757, 1000, 1000 };
+  g_autofree char *fake_cdn_url_ready = fake_cdn_url (fake);
+
+  gint64 first_poll_us;
+  gint64 all_pauses_ms = 0;
 
   fake->polls_before_ready = G_N_ELEMENTS (pauses);
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (avatar_flow_get_avatar_url (flow), !=, fake->old_url);
+  g_assert_cmpstr (avatar_flow_get_avatar_url (flow), ==, fake_cdn_url_ready);
 
-  /* The first poll right after the PUT, then growing pauses up to a
-   * second. Only lower bounds: a loaded machine may be slower. */
+  /* Growing pauses up to a second: each at least as long as the schedule
+   * says, and all of them together not much longer, which a loaded
+   * machine stays well within, and a slower schedule does not. */
   g_assert_cmpuint (fake->poll_times->len, ==, G_N_ELEMENTS (pauses) + 1);
   for (guint i = 0; i < G_N_ELEMENTS (pauses); i++)
     {
@@ -788,8 +807,16 @@ test_poll_schedule (Fake          *fake,
       gint64 current = g_array_index (fake->poll_times, gint64, i + 1);
 
       g_assert_cmpint (current - previous, >=, (pauses[i] - 5) * 1000);
+      all_pauses_ms += pauses[i];
     }
-  g_assert_cmpint (g_array_index (fake->poll_times, gint64, 0) - fake->uploaded_us, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_array_index (fake->poll_times, gint64, G_N_ELEMENTS (pauses)) -
+                   g_array_index (fake->poll_times, gint64, 0),
+                   <, (all_pauses_ms + 2000) * 1000);
+
+  /* The first poll right after the PUT: sooner than the first pause, which
+   * is the least a schedule that waited before it would take. */
+  first_poll_us = g_array_index (fake->poll_times, gint64, 0);
+  g_assert_cmpint (first_poll_us - fake->uploaded_us, <, pauses[0] * 1000);
 }
 
 static void

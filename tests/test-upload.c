@@ -41,7 +41,63 @@ typedef struct
   gboolean        pause;
   GPtrArray      *paused;
   guint           tickets;
+  /* An error answer streamed in chunks: its size, whether it is announced
+   * with Content-Length, and how much of it was handed to the connection. */
+  gsize           answer_total;
+  gboolean        answer_announced;
+  gsize           answer_queued;
 } Fixture;
+
+#define ANSWER_START "<Error><Code>InvalidRequest</Code><Message>Far too much to say.</Message><Padding>"
+#define ANSWER_CHUNK_SIZE (256 * 1024)
+
+static const char answer_padding[ANSWER_CHUNK_SIZE];
+
+static void
+answer_queue_next (SoupServerMessage *msg,
+                   Fixture           *fixture)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize size = MIN (ANSWER_CHUNK_SIZE, fixture->answer_total - fixture->answer_queued);
+
+  if (size == 0)
+    {
+      soup_message_body_complete (body);
+      return;
+    }
+
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, answer_padding, size);
+  fixture->answer_queued += size;
+}
+
+/* One chunk at a time, so that what was queued is about what was read. */
+static void
+answer_wrote_chunk_cb (SoupServerMessage *msg,
+                       Fixture           *fixture)
+{
+  answer_queue_next (msg, fixture);
+}
+
+static void
+respond_streamed (SoupServerMessage *msg,
+                  Fixture           *fixture)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
+  soup_message_headers_set_content_type (headers, "application/xml", NULL);
+  if (fixture->answer_announced)
+    soup_message_headers_set_content_length (headers, (goffset) fixture->answer_total);
+  else
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+
+  soup_message_body_set_accumulate (body, FALSE);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (answer_wrote_chunk_cb), fixture);
+
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, ANSWER_START, strlen (ANSWER_START));
+  fixture->answer_queued = strlen (ANSWER_START);
+}
 
 static void
 api_handler (AvatarTestHttp          *http,
@@ -79,6 +135,12 @@ s3_handler (AvatarTestHttp          *http,
     {
       soup_server_message_pause (msg);
       g_ptr_array_add (fixture->paused, g_object_ref (msg));
+      return;
+    }
+
+  if (fixture->answer_total > 0)
+    {
+      respond_streamed (msg, fixture);
       return;
     }
 
@@ -348,6 +410,47 @@ test_rejected (Fixture       *fixture,
     }
 }
 
+/* An answer far longer than any S3 error is not read to its end: what
+ * came first explains the error, and the rest is not waited for. */
+static void
+assert_long_answer_cut (Fixture  *fixture,
+                        gboolean  announced)
+{
+  g_autoptr(AvatarUpload) upload = NULL;
+  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
+  g_autoptr(AvatarTicket) used = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->answer_total = 256 * 1024 * 1024;
+  fixture->answer_announced = announced;
+  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
+  used = run_upload (fixture, upload, ticket, NULL, &error);
+
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
+  g_assert_null (used);
+  g_assert_nonnull (strstr (error->message, "InvalidRequest"));
+  g_assert_nonnull (strstr (error->message, "Far too much to say."));
+  g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, 1);
+
+  /* The server queued what was read plus what the sockets' buffers hold,
+   * far from the whole answer. */
+  g_assert_cmpuint (fixture->answer_queued, <, 32 * 1024 * 1024);
+}
+
+static void
+test_long_answer_chunked (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  assert_long_answer_cut (fixture, FALSE);
+}
+
+static void
+test_long_answer_with_length (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  assert_long_answer_cut (fixture, TRUE);
+}
+
 static void
 test_expired_renewed (Fixture       *fixture,
                       gconstpointer  data)
@@ -475,6 +578,8 @@ main (int   argc,
   add_test ("/upload/retry/5xx-then-success", 0, test_retry_5xx);
   add_test ("/upload/retry/gives-up", 0, test_retry_gives_up);
   add_test ("/upload/rejected", 0, test_rejected);
+  add_test ("/upload/long-answer/chunked", 0, test_long_answer_chunked);
+  add_test ("/upload/long-answer/with-length", 0, test_long_answer_with_length);
   add_test ("/upload/expired/renewed", 0, test_expired_renewed);
   add_test ("/upload/expired/twice", 0, test_expired_twice);
   add_test ("/upload/redirect-not-followed", 0, test_redirect_not_followed);

@@ -12,22 +12,33 @@
 
 #include "avatar-window-private.h"
 
+/* A failure the user should hear about: not a cancel, and a window to tell it in. */
+static gboolean
+is_worth_telling (AvatarWindow *self,
+                  const GError *error)
+{
+  return error != NULL &&
+         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+         !avatar_window_is_closed (self);
+}
+
 static GListStore *
 create_filters (GtkFileFilter **all_supported)
 {
   static const struct {
     const char *name;
     const char *mime_type;
-    const char *pattern;
+    const char *suffixes[3];
   } formats[] = {
-    { N_("JPEG"), "image/jpeg", "*.jp*g" },
-    { N_("PNG"), "image/png", "*.png" },
-    { N_("GIF"), "image/gif", "*.gif" },
-    { N_("WebP"), "image/webp", "*.webp" },
+    { N_("JPEG"), "image/jpeg", { "jpg", "jpeg", NULL } },
+    { N_("PNG"), "image/png", { "png", NULL } },
+    { N_("GIF"), "image/gif", { "gif", NULL } },
+    { N_("WebP"), "image/webp", { "webp", NULL } },
   };
   GListStore *filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
   GtkFileFilter *all = gtk_file_filter_new ();
 
+  /* Whatever the installed loaders read: the picture is converted if needed. */
   gtk_file_filter_set_name (all, _("All supported images"));
   gtk_file_filter_add_pixbuf_formats (all);
   g_list_store_append (filters, all);
@@ -38,7 +49,9 @@ create_filters (GtkFileFilter **all_supported)
 
       gtk_file_filter_set_name (filter, _(formats[i].name));
       gtk_file_filter_add_mime_type (filter, formats[i].mime_type);
-      gtk_file_filter_add_suffix (filter, formats[i].pattern + strlen ("*."));
+      /* For portals and file systems that do not report types. */
+      for (guint j = 0; formats[i].suffixes[j] != NULL; j++)
+        gtk_file_filter_add_suffix (filter, formats[i].suffixes[j]);
       g_list_store_append (filters, filter);
     }
 
@@ -194,7 +207,9 @@ drop_cb (AvatarWindow  *self,
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
     {
-      g_autoptr (GTask) task = g_task_new (self, avatar_window_get_cancellable (self), dropped_texture_encoded_cb, NULL);
+      g_autoptr (GTask) task = NULL;
+
+      task = g_task_new (self, avatar_window_get_cancellable (self), dropped_texture_encoded_cb, NULL);
 
       g_task_set_source_tag (task, drop_cb);
       g_task_set_task_data (task, g_value_dup_object (value), g_object_unref);
@@ -218,7 +233,7 @@ pasted_bytes_cb (GObject      *object,
 
   if (g_output_stream_splice_finish (memory, result, &error) < 0 || avatar_window_is_closed (self))
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !avatar_window_is_closed (self))
+      if (is_worth_telling (self, error))
         avatar_window_show_toast (self, _("The pasted picture could not be read"));
       return;
     }
@@ -240,7 +255,7 @@ pasted_stream_cb (GObject      *object,
   stream = gdk_clipboard_read_finish (GDK_CLIPBOARD (object), result, NULL, &error);
   if (stream == NULL || avatar_window_is_closed (self))
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !avatar_window_is_closed (self))
+      if (is_worth_telling (self, error))
         avatar_window_show_toast (self, _("The pasted picture could not be read"));
       return;
     }
@@ -265,7 +280,7 @@ pasted_files_cb (GObject      *object,
   value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (object), result, &error);
   if (value == NULL || avatar_window_is_closed (self))
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !avatar_window_is_closed (self))
+      if (is_worth_telling (self, error))
         avatar_window_show_toast (self, _("The pasted file could not be read"));
       return;
     }

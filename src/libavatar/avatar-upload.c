@@ -17,6 +17,11 @@
 /* About 30 progress notifications a second at most. */
 #define NOTIFY_INTERVAL_US (G_USEC_PER_SEC / 30)
 
+/* S3 answers a PUT with an empty body or a short XML error: no more than
+ * this is read of any answer, however long it claims or turns out to be. */
+#define MAX_ANSWER_SIZE    (64 * 1024)
+#define READ_CHUNK_SIZE    (16 * 1024)
+
 struct _AvatarUpload
 {
   GObject       parent_instance;
@@ -50,11 +55,35 @@ typedef struct
   gboolean      renewed;
   SoupMessage  *msg;
   gint64        started_us;
+  /* The exchange in progress: cancelled with the task, or to drop the
+   * rest of an answer longer than MAX_ANSWER_SIZE, since closing the
+   * stream would first read all of it. */
+  GCancellable *exchange;
+  GCancellable *caller_cancellable;
+  gulong        caller_cancelled_id;
+  GInputStream *stream;
+  GByteArray   *answer;
 } Run;
+
+static void
+run_end_exchange (Run *run)
+{
+  if (run->caller_cancelled_id != 0)
+    {
+      g_cancellable_disconnect (run->caller_cancellable, run->caller_cancelled_id);
+      run->caller_cancelled_id = 0;
+    }
+
+  g_clear_object (&run->stream);
+  g_clear_pointer (&run->answer, g_byte_array_unref);
+  g_clear_object (&run->exchange);
+}
 
 static void
 run_free (Run *run)
 {
+  run_end_exchange (run);
+  g_clear_object (&run->caller_cancellable);
   g_clear_pointer (&run->ticket, avatar_ticket_free);
   g_clear_object (&run->msg);
   g_free (run);
@@ -336,22 +365,22 @@ run_renew (GTask *task)
                                       run_renewed_cb, g_object_ref (task));
 }
 
+/* Judges the answer to the PUT; takes @answer_body and @answer_error. */
 static void
-run_sent_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+run_handle_answer (GTask  *task,
+                   GBytes *answer_body,
+                   GError *answer_error)
 {
-  g_autoptr(GTask) task = user_data;
   AvatarUpload *self = g_task_get_source_object (task);
   Run *run = g_task_get_task_data (task);
   g_autoptr(SoupMessage) msg = g_steal_pointer (&run->msg);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = answer_body;
+  g_autoptr(GError) error = answer_error;
   g_autofree char *code = NULL;
   g_autofree char *message = NULL;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  run_end_exchange (run);
   avatar_client_log_exchange (msg, run->started_us, error);
 
   if (body == NULL)
@@ -409,6 +438,82 @@ run_sent_cb (GObject      *source,
   g_task_return_error (task, rejection_error (msg, code, message));
 }
 
+/* Reading the answer ----------------------------------------------------- */
+
+static void run_read_more (GTask *task);
+
+static void
+run_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = NULL;
+  GError *error = NULL;
+  gsize size;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      run_handle_answer (task, NULL, error);
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  g_byte_array_append (run->answer, g_bytes_get_data (chunk, NULL),
+                       MIN (size, MAX_ANSWER_SIZE - run->answer->len));
+
+  if (size == 0 || run->answer->len >= MAX_ANSWER_SIZE)
+    {
+      /* The status decides; what was read of the body is enough to
+       * explain an error. The rest is not waited for. */
+      if (size != 0)
+        g_cancellable_cancel (run->exchange);
+
+      run_handle_answer (task, g_byte_array_free_to_bytes (g_steal_pointer (&run->answer)), NULL);
+      return;
+    }
+
+  run_read_more (task);
+}
+
+static void
+run_read_more (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (run->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   run->exchange, run_read_cb, g_object_ref (task));
+}
+
+static void
+run_sent_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Run *run = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  run->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (run->stream == NULL)
+    {
+      run_handle_answer (task, NULL, error);
+      return;
+    }
+
+  run->answer = g_byte_array_new ();
+  run_read_more (task);
+}
+
+static void
+forward_cancel_cb (GCancellable *caller_cancellable,
+                   GCancellable *exchange)
+{
+  g_cancellable_cancel (exchange);
+}
+
 static void
 run_send (GTask *task)
 {
@@ -435,10 +540,16 @@ run_send (GTask *task)
 
   upload_set_bytes_sent (self, 0, TRUE);
 
+  run->exchange = g_cancellable_new ();
+  if (run->caller_cancellable != NULL)
+    run->caller_cancelled_id = g_cancellable_connect (run->caller_cancellable,
+                                                      G_CALLBACK (forward_cancel_cb),
+                                                      run->exchange, NULL);
+
   run->started_us = g_get_monotonic_time ();
-  soup_session_send_and_read_async (avatar_client_get_session (self->client), run->msg,
-                                    G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                    run_sent_cb, g_object_ref (task));
+  soup_session_send_async (avatar_client_get_session (self->client), run->msg,
+                           G_PRIORITY_DEFAULT, run->exchange,
+                           run_sent_cb, g_object_ref (task));
 }
 
 static void
@@ -481,6 +592,7 @@ avatar_upload_run_async (AvatarUpload        *self,
 
   run = g_new0 (Run, 1);
   run->ticket = avatar_ticket_copy (ticket);
+  run->caller_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
 
   self->running = TRUE;

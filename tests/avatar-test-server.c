@@ -124,9 +124,31 @@ avatar_test_server_start (const char * const *extra_args)
   return avatar_test_server_start_full (TRUE, extra_args);
 }
 
+static AvatarTestServer *
+server_spawn (gboolean            faults,
+              const char         *log_path,
+              const char * const *extra_args);
+
 AvatarTestServer *
 avatar_test_server_start_full (gboolean            faults,
                                const char * const *extra_args)
+{
+  return server_spawn (faults, NULL, extra_args);
+}
+
+AvatarTestServer *
+avatar_test_server_start_logged (const char         *log_path,
+                                 const char * const *extra_args)
+{
+  g_assert_nonnull (log_path);
+
+  return server_spawn (TRUE, log_path, extra_args);
+}
+
+static AvatarTestServer *
+server_spawn (gboolean            faults,
+              const char         *log_path,
+              const char * const *extra_args)
 {
   const char *binary = g_getenv ("AVATAR_DEVSERVER");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -149,6 +171,11 @@ avatar_test_server_start_full (gboolean            faults,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (log_path != NULL)
+    {
+      g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+      g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+    }
 
   server = g_new0 (AvatarTestServer, 1);
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);

@@ -34,6 +34,10 @@ AvatarTestServer *avatar_test_server_start          (const char * const  *extra_
 /* Like avatar_test_server_start, with or without --faults. */
 AvatarTestServer *avatar_test_server_start_full     (gboolean             faults,
                                                      const char * const  *extra_args);
+/* Like avatar_test_server_start, with every log level on and the server's
+ * stderr written to @log_path. */
+AvatarTestServer *avatar_test_server_start_logged   (const char          *log_path,
+                                                     const char * const  *extra_args);
 /* Sends SIGTERM, waits for the exit (asserting it is clean) and frees. */
 void              avatar_test_server_stop           (AvatarTestServer    *server);
 /* Like stop, but returns the exit status instead of asserting on it. */

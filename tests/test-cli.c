@@ -244,6 +244,39 @@ test_upload (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* With debug logging on, the log goes to stderr, where no token or URL
+ * signature shows: both are 64 hexadecimal digits, as no other value the
+ * command could log is. */
+static void
+test_debug_log (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *args[] = { fixture->picture, NULL };
+  g_autoptr(GRegex) secret = g_regex_new ("[0-9a-fA-F]{64}", 0, 0, NULL);
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  env = g_environ_setenv (env, "G_MESSAGES_DEBUG", "all", TRUE);
+  /* The refresh's answer carries new tokens, and the PUT a signed URL. */
+  avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
+
+  run_cli (&run, (const char * const *) env, args);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_nonnull (json_object_get_string_member (output, "avatarUrl"));
+
+  g_assert_nonnull (strstr (run.err, "POST "));
+  g_assert_nonnull (strstr (run.err, "/auth/refresh"));
+  g_assert_nonnull (strstr (run.err, "PUT "));
+  g_assert_nonnull (strstr (run.err, "X-Amz-Signature="));
+  g_assert_null (strstr (run.err, fixture->server->access_token));
+  g_assert_null (strstr (run.err, fixture->server->refresh_token));
+  g_assert_null (strstr (run.err, "Bearer "));
+  g_assert_false (g_regex_match (secret, run.err, 0, NULL));
+  run_clear (&run);
+}
+
 static void
 test_options_over_environment (Fixture       *fixture,
                                gconstpointer  data)
@@ -489,6 +522,102 @@ test_processing_timeout (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* Each kind of failure, against a scripted API --------------------------- */
+
+static void
+failing_handler (AvatarTestHttp          *http,
+                 SoupServerMessage       *msg,
+                 const AvatarTestRequest *request,
+                 gpointer                 user_data)
+{
+  const char *mode = user_data;
+  const char *base = avatar_test_http_get_url (http);
+
+  if (g_str_equal (mode, "server-error") && g_str_equal (request->path, "/users/me"))
+    avatar_test_respond_json (msg, 400, "{\"error\": {\"code\": \"bad_request\", "
+                                        "\"message\": \"The request was refused\\non two lines \\u001b[2J\"}}");
+  else if (g_str_equal (mode, "not-json") && g_str_equal (request->path, "/users/me"))
+    avatar_test_respond (msg, 200, "application/json", "this is not json");
+  else if (g_str_equal (mode, "insecure-ticket") && g_str_equal (request->path, "/users/me/avatar"))
+    avatar_test_respond_json (msg, 200, "{\"uploadUrl\": \"http://s3.example.com/b/k?X-Amz-Signature=5ec1e7\", "
+                                        "\"assetKey\": \"k\", \"cdnUrl\": \"https://cdn.example.com/k/original.webp\"}");
+  else if (g_str_equal (mode, "rejected") && g_str_equal (request->path, "/users/me/avatar"))
+    {
+      g_autofree char *json = g_strdup_printf ("{\"uploadUrl\": \"%s/s3/k?X-Amz-Signature=5ec1e7\", "
+                                               "\"assetKey\": \"k\", \"cdnUrl\": \"%s/cdn/k/original.webp\"}",
+                                               base, base);
+
+      avatar_test_respond_json (msg, 200, json);
+    }
+  else if (g_str_equal (mode, "rejected") && g_str_equal (request->path, "/s3/k"))
+    avatar_test_respond (msg, 403, "application/xml",
+                         "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+  else
+    avatar_test_respond (msg, 404, NULL, NULL);
+}
+
+/* Every failure ends with its exit code and one line on stderr, whatever
+ * the service put in its message, and nothing on stdout. */
+static void
+test_service_errors (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const struct {
+    const char *mode;
+    gboolean    upload;
+    const char *expected;
+  } cases[] = {
+    { "server-error", FALSE, "The request was refused on two lines" },
+    { "not-json", FALSE, NULL },
+    { "insecure-ticket", TRUE, NULL },
+    { "rejected", TRUE, "AccessDenied" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(AvatarTestHttp) api = avatar_test_http_new (failing_handler, (gpointer) cases[i].mode);
+      g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
+      const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+      const char *profile[] = { "--profile", NULL };
+      const char *upload[] = { fixture->picture, NULL };
+      Run run = { 0, };
+
+      run_cli (&run, env, cases[i].upload ? upload : profile);
+      g_assert_cmpint (run.status, ==, 3);
+      g_assert_cmpstr (run.out, ==, "");
+      assert_one_sentence (run.err);
+      g_assert_null (strchr (run.err, '\033'));
+      g_assert_null (strstr (run.err, "5ec1e7"));
+      if (cases[i].expected != NULL && strstr (run.err, cases[i].expected) == NULL)
+        g_error ("“%s” does not say “%s”", run.err, cases[i].expected);
+      run_clear (&run);
+    }
+}
+
+/* A file that cannot be read, and one declaring far too many pixels. */
+static void
+test_unusable_files (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  g_autoptr(GBytes) bomb = avatar_test_png_declaring_size (100000, 100000);
+  g_autofree char *bomb_path = write_file (fixture, "bomb.png", bomb);
+  g_autofree char *missing_path = g_build_filename (fixture->dir, "missing.png", NULL);
+  const char *paths[] = { bomb_path, missing_path };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      const char *args[] = { paths[i], NULL };
+      Run run = { 0, };
+
+      run_cli (&run, (const char * const *) env, args);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      assert_one_sentence (run.err);
+      run_clear (&run);
+    }
+}
+
 /* Interrupting, against a scripted API whose processing never ends -------- */
 
 static void
@@ -546,6 +675,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/cli/upload", Fixture, NULL, setup, test_upload, teardown);
+  g_test_add ("/cli/debug-log", Fixture, NULL, setup, test_debug_log, teardown);
   g_test_add ("/cli/options-over-environment", Fixture, NULL, setup, test_options_over_environment, teardown);
   g_test_add ("/cli/profile-and-remove", Fixture, NULL, setup, test_profile_and_remove, teardown);
   g_test_add ("/cli/check", Fixture, NULL, setup, test_check, teardown);
@@ -554,6 +684,8 @@ main (int   argc,
   g_test_add ("/cli/exit/usage", Fixture, NULL, setup, test_usage, teardown);
   g_test_add ("/cli/exit/auth", Fixture, NULL, setup, test_auth_failure, teardown);
   g_test_add ("/cli/refresh-token-only", Fixture, NULL, setup, test_refresh_only, teardown);
+  g_test_add ("/cli/exit/service-errors", Fixture, NULL, setup, test_service_errors, teardown);
+  g_test_add ("/cli/exit/unusable-files", Fixture, NULL, setup, test_unusable_files, teardown);
   g_test_add ("/cli/exit/network", Fixture, NULL, setup, test_network_failure, teardown);
   g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
   g_test_add ("/cli/exit/interrupted", Fixture, NULL, setup, test_interrupted, teardown);

@@ -658,6 +658,64 @@ test_sigint (void)
   avatar_test_server_stop (server);
 }
 
+/* Everything the server logs, with every level on, is free of tokens and
+ * URL signatures: both are 64 hexadecimal digits, and nothing else the
+ * server could log is that long. */
+static void
+test_log_has_no_secrets (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
+  g_autofree char *log_path = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *bob_access = NULL, *bob_refresh = NULL, *bob_id = NULL;
+  g_autofree char *refresh_body = NULL, *key = NULL, *state = NULL;
+  g_autofree char *upload_url = NULL;
+  g_autoptr(GRegex) secret = g_regex_new ("[0-9a-fA-F]{64}", 0, 0, NULL);
+  g_autoptr(GBytes) png = avatar_test_make_png (40, 40);
+  g_autoptr(JsonNode) ticket = NULL;
+  g_autoptr(SoupMessage) put = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  char *signature;
+  AvatarTestServer *server;
+
+  g_assert_no_error (error);
+  log_path = g_build_filename (dir, "server.log", NULL);
+  server = avatar_test_server_start_logged (log_path, NULL);
+
+  /* Sign in, refresh, a token the server does not know. */
+  avatar_test_server_login (server, "bob", &bob_access, &bob_refresh, &bob_id);
+  refresh_body = g_strdup_printf ("{\"refreshToken\": \"%s\"}", bob_refresh);
+  g_assert_cmpuint (avatar_test_server_call_as (server, NULL, "POST", "/auth/refresh", refresh_body, NULL), ==, 200);
+  g_assert_cmpuint (avatar_test_server_call_as (server, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                                                "GET", "/users/me", NULL, NULL), ==, 401);
+
+  /* An upload that is stored and processed, and one whose signature is wrong. */
+  g_assert_cmpuint (avatar_test_server_upload (server, NULL, "image/png", png, &key, NULL), ==, 200);
+  state = avatar_test_server_wait_processed (server, key);
+  g_assert_cmpstr (state, ==, "ready");
+
+  g_assert_cmpuint (avatar_test_server_call (server, "POST", "/users/me/avatar",
+                                             "{\"contentType\": \"image/png\"}", &ticket), ==, 200);
+  upload_url = g_strdup (string_member (ticket, "uploadUrl"));
+  signature = strstr (upload_url, "X-Amz-Signature=") + strlen ("X-Amz-Signature=");
+  signature[0] = signature[0] == 'a' ? 'b' : 'a';
+  put = soup_message_new ("PUT", upload_url);
+  soup_message_set_request_body_from_bytes (put, "image/png", png);
+  answer = avatar_test_server_send (server, put);
+  g_assert_cmpuint (soup_message_get_status (put), ==, 403);
+
+  avatar_test_server_stop (server);
+
+  g_file_get_contents (log_path, &log, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (log, key));
+  g_assert_null (strstr (log, "Bearer"));
+  g_assert_false (g_regex_match (secret, log, 0, NULL));
+
+  remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -682,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/devserver/api/persistence", test_persistence);
   g_test_add_func ("/devserver/api/sigterm-finishes-processing", test_sigterm_finishes_processing);
   g_test_add_func ("/devserver/api/sigint", test_sigint);
+  g_test_add_func ("/devserver/api/log-has-no-secrets", test_log_has_no_secrets);
 
   return g_test_run ();
 }

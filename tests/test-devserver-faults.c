@@ -190,6 +190,33 @@ test_delay (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 700 * G_TIME_SPAN_MILLISECOND);
 }
 
+/* The upload route holds back its answers too: a success, and a refusal. */
+static void
+test_upload_delay (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  AvatarTestServer *server = fixture->server;
+  g_autofree char *key = NULL;
+  g_autofree char *url = request_upload_url (server, &key, NULL);
+  g_autoptr(GBytes) png = avatar_test_make_png (30, 30);
+  g_autoptr(SoupMessage) refused = NULL;
+  g_autoptr(SoupMessage) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"status\": 503, \"delayMs\": 600, \"count\": 1}");
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (put_bytes (server, url, png, &refused, &error), ==, 503);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 600 * G_TIME_SPAN_MILLISECOND);
+
+  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"delayMs\": 600, \"count\": 1}");
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (put_bytes (server, url, png, &stored, &error), ==, 200);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 600 * G_TIME_SPAN_MILLISECOND);
+}
+
 static void
 test_upload_status (Fixture       *fixture,
                     gconstpointer  data)
@@ -436,6 +463,7 @@ main (int   argc,
   ADD ("each-api-route", test_each_api_route);
   ADD ("rule-until-cleared", test_rule_until_cleared);
   ADD ("delay", test_delay);
+  ADD ("upload-delay", test_upload_delay);
   ADD ("upload-status", test_upload_status);
   ADD ("reset-after-bytes", test_reset_after_bytes);
   ADD ("bytes-per-second", test_bytes_per_second);

@@ -505,6 +505,52 @@ test_wrong_bucket (Fixture       *fixture,
   g_assert_cmpstr (answer.code, ==, "NoSuchBucket");
 }
 
+/* --access-key, --secret-key, --bucket and --region: the ready line tells
+ * them, the server signs with them, and verifies with them only. */
+static void
+test_custom_storage (void)
+{
+  const char * const args[] = {
+    "--access-key", "AKIACUSTOMEXAMPLE", "--secret-key", "custom/secret/EXAMPLE",
+    "--bucket", "pictures", "--region", "eu-west-1", NULL
+  };
+  g_autoptr(AvatarTestServer) server = avatar_test_server_start (args);
+  g_autofree char *upload_url = NULL, *asset_key = NULL, *path = NULL, *expected = NULL;
+  g_autofree char *forged = NULL, *own = NULL, *state = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GBytes) png = avatar_test_make_png (20, 20);
+  AvatarSigv4Credentials wrong_secret = { "AKIACUSTOMEXAMPLE", "devserver/secret/EXAMPLEKEY", "eu-west-1", "s3" };
+  const char *extra[] = { "content-type", "image/png", NULL };
+  g_auto(S3Answer) refused = { 0 };
+  g_auto(S3Answer) accepted = { 0 };
+
+  g_assert_cmpstr (server->access_key, ==, "AKIACUSTOMEXAMPLE");
+  g_assert_cmpstr (server->secret_key, ==, "custom/secret/EXAMPLE");
+  g_assert_cmpstr (server->bucket, ==, "pictures");
+  g_assert_cmpstr (server->region, ==, "eu-west-1");
+
+  request_url (server, NULL, "image/png", &upload_url, &asset_key, NULL);
+  path = object_path (server, server->user_id, asset_key);
+  expected = g_strconcat (server->base_url, path, "?", NULL);
+  g_assert_true (g_str_has_prefix (upload_url, expected));
+  g_assert_nonnull (strstr (upload_url, "X-Amz-Credential=AKIACUSTOMEXAMPLE%2F"));
+  g_assert_nonnull (strstr (upload_url, "%2Feu-west-1%2Fs3%2Faws4_request"));
+
+  /* Signed with another secret: refused. */
+  forged = avatar_sigv4_presign_url (&wrong_secret, "PUT", server->base_url,
+                                     server->base_url + strlen ("http://"), path, extra, now, 600);
+  send_s3 (server, "PUT", forged, "image/png", png, &refused);
+  g_assert_cmpuint (refused.status, ==, 403);
+  g_assert_cmpstr (refused.code, ==, "SignatureDoesNotMatch");
+
+  /* Signed independently with the configured ones: stored. */
+  own = presign (server, "PUT", path, "image/png", now, 600);
+  send_s3 (server, "PUT", own, "image/png", png, &accepted);
+  g_assert_cmpuint (accepted.status, ==, 200);
+  state = avatar_test_server_wait_processed (server, asset_key);
+  g_assert_cmpstr (state, ==, "ready");
+}
+
 static guint
 cdn_get (AvatarTestServer  *server,
          const char        *url,
@@ -641,6 +687,7 @@ main (int   argc,
   ADD ("empty-and-chunked", test_empty_and_chunked);
   ADD ("authorization-header", test_authorization_header);
   ADD ("wrong-bucket", test_wrong_bucket);
+  g_test_add_func ("/devserver/s3/custom-storage", test_custom_storage);
   ADD ("cdn", test_cdn);
   ADD ("cdn-not-found", test_cdn_not_found);
 #undef ADD

@@ -311,6 +311,36 @@ test_previous_avatar (Fixture       *fixture,
   g_assert_cmpint (timings.processing_ms, >=, 600);
 }
 
+/* Each stage's time is its own: a slow stage shows in its timing. */
+static void
+test_timings (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  AvatarFlowTimings timings;
+
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"delayMs\": 300, \"count\": 1}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"delayMs\": 400, \"count\": 1}");
+  /* Processing starts as the upload is stored, before its held-back answer. */
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 1000}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"cdn\", \"delayMs\": 300}");
+
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  avatar_flow_get_timings (flow, &timings);
+  g_assert_cmpint (timings.prepare_ms, >=, 0);
+  g_assert_cmpint (timings.request_ms, >=, 300);
+  g_assert_cmpint (timings.upload_ms, >=, 400);
+  g_assert_cmpint (timings.processing_ms, >=, 500);
+  g_assert_cmpint (timings.variants_ms, >=, 300);
+  g_assert_cmpint (timings.total_ms, >=,
+                   timings.prepare_ms + timings.request_ms + timings.upload_ms +
+                   timings.processing_ms + timings.variants_ms);
+}
+
 static void
 run_with_faults (Fixture            *fixture,
                  const char * const *rules,
@@ -567,6 +597,12 @@ test_cancel (Fixture       *fixture,
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
   g_assert_cmpint (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
+  assert_variants (flow, 200);
+
+  /* Cancelling a finished run changes nothing. */
+  avatar_flow_cancel (flow);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_DONE);
+  g_assert_null (avatar_flow_get_error (flow));
   assert_variants (flow, 200);
 
   /* Nothing of either run is left holding the flow. */
@@ -865,6 +901,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/flow/whole", Fixture, NULL, setup, test_whole_flow, teardown);
+  g_test_add ("/flow/timings", Fixture, NULL, setup, test_timings, teardown);
   g_test_add ("/flow/previous-avatar", Fixture, NULL, setup, test_previous_avatar, teardown);
   g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
   g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);

@@ -662,6 +662,10 @@ main (int   argc,
       char *argv[])
 {
   g_setenv ("LANGUAGE", "C", TRUE);
+  /* Each test builds a fresh application in this one process, and an
+   * application that never ran is never shut down: on a session bus its
+   * object path would stay taken. Keyring storage is test-ui-secrets' part. */
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* Screenshots show the page itself, not a transition into it. */

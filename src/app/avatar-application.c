@@ -131,9 +131,11 @@ create_client (const char  *server_url,
   return g_steal_pointer (&client);
 }
 
+/* The lookup may wait on a keyring prompt for as long as the person likes;
+ * it must not keep the application alive meanwhile. */
 typedef struct
 {
-  AvatarApplication *self;
+  GWeakRef  self;
   guint  generation;
   char  *server_url;
   char  *app_id;
@@ -142,7 +144,7 @@ typedef struct
 static void
 lookup_data_free (LookupData *data)
 {
-  g_object_unref (data->self);
+  g_weak_ref_clear (&data->self);
   g_free (data->server_url);
   g_free (data->app_id);
   g_free (data);
@@ -155,14 +157,15 @@ stored_tokens_cb (GObject      *object,
 {
   AvatarSecrets *secrets = AVATAR_SECRETS (object);
   LookupData *data = user_data;
-  AvatarApplication *self = data->self;
+  g_autoptr (AvatarApplication) self = g_weak_ref_get (&data->self);
   g_autoptr (GError) error = NULL;
   g_autoptr (AvatarClient) client = NULL;
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
 
   avatar_secrets_lookup_finish (secrets, result, &access_token, &refresh_token, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+  if (self == NULL ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
       data->generation != self->account_generation)
     {
       lookup_data_free (data);
@@ -208,7 +211,7 @@ load_stored_account (AvatarApplication *self)
   self->signing_in = server_url[0] != '\0';
 
   data = g_new0 (LookupData, 1);
-  data->self = g_object_ref (self);
+  g_weak_ref_init (&data->self, self);
   data->generation = self->account_generation;
   data->server_url = g_steal_pointer (&server_url);
   data->app_id = g_steal_pointer (&app_id);

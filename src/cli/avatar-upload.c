@@ -100,14 +100,30 @@ print_json (JsonBuilder *builder)
   g_print ("%s\n", text);
 }
 
-/* Messages from elsewhere do not always end like a sentence. */
+/* Messages from elsewhere do not always end like a sentence, and one the
+ * service wrote may hold line breaks or terminal escapes: they become
+ * spaces, so the error stays one line and cannot rewrite the terminal. */
 static void
 print_sentence (const char *message)
 {
-  gsize length = strlen (message);
-  gboolean ended = length > 0 && strchr (".!?", message[length - 1]) != NULL;
+  g_autofree char *valid = g_utf8_make_valid (message, -1);
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *line;
+  gsize length;
+  gboolean ended;
 
-  g_printerr ("%s%s\n", message, ended ? "" : ".");
+  for (const char *c = valid; *c != '\0'; c = g_utf8_next_char (c))
+    {
+      gunichar character = g_utf8_get_char (c);
+
+      g_string_append_unichar (text, g_unichar_iscntrl (character) ? ' ' : character);
+    }
+  line = g_strstrip (text->str);
+
+  length = strlen (line);
+  ended = length > 0 && strchr (".!?", line[length - 1]) != NULL;
+
+  g_printerr ("%s%s\n", line, ended ? "" : ".");
 }
 
 static void
@@ -707,6 +723,9 @@ main (int   argc,
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  /* stdout carries nothing but the JSON, even with G_MESSAGES_DEBUG set. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   status = parse_arguments (&cli, argc, argv);
   if (status < 0)

@@ -91,6 +91,9 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
+  /* stdout carries nothing but the ready line, even with G_MESSAGES_DEBUG set. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Runs a local avatar service: REST API, S3 presigned uploads, processing and CDN."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

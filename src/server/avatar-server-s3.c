@@ -414,7 +414,11 @@ avatar_server_s3_early_handler (SoupServer        *server,
 
   if (self->faults_enabled && avatar_faults_take (self->faults, "upload", &fault) &&
       apply_upload_status_fault (msg, &fault))
-    return;
+    {
+      /* A delay rule holds back the refusal too. */
+      avatar_server_respond_later (msg, fault.delay_ms);
+      return;
+    }
 
   /* As S3 does: a presigned URL is the credential, a second one is an error
    * (and a sign that a client leaks its API token to the storage host). */
@@ -645,6 +649,9 @@ avatar_server_s3_handler (SoupServer        *server,
 
   g_message ("Stored upload %s (%" G_GINT64_FORMAT " bytes)", upload->key, upload->received);
   schedule_processing (self, upload->key);
+
+  /* A delay rule holds back the answer, not the storing. */
+  avatar_server_respond_later (msg, upload->fault.delay_ms);
 }
 
 /* CDN */

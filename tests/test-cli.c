@@ -10,9 +10,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <pty.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -64,12 +68,28 @@ communicated_cb (GObject      *source,
   run->done = TRUE;
 }
 
+static void run_start_full (Run                *run,
+                            const char * const *env,
+                            const char * const *args,
+                            int                 stderr_fd);
+
 /* Starts the command with @args; @env (NAME=VALUE, nullable) replaces any
  * AVATAR_* variable of the test's own environment. */
 static void
 run_start (Run                *run,
            const char * const *env,
            const char * const *args)
+{
+  run_start_full (run, env, args, -1);
+}
+
+/* Like run_start, with stderr on @stderr_fd (taken) instead of a pipe when
+ * it is not -1. */
+static void
+run_start_full (Run                *run,
+                const char * const *env,
+                const char * const *args,
+                int                 stderr_fd)
 {
   const char *cli = g_getenv ("AVATAR_UPLOAD_CLI");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -78,7 +98,11 @@ run_start (Run                *run,
 
   g_assert_nonnull (cli);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher = g_subprocess_launcher_new (stderr_fd == -1
+                                        ? G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                        : G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  if (stderr_fd != -1)
+    g_subprocess_launcher_take_stderr_fd (launcher, stderr_fd);
   g_subprocess_launcher_unsetenv (launcher, "AVATAR_SERVER");
   g_subprocess_launcher_unsetenv (launcher, "AVATAR_APP_ID");
   g_subprocess_launcher_unsetenv (launcher, "AVATAR_TOKEN");
@@ -277,6 +301,69 @@ test_debug_log (Fixture       *fixture,
   run_clear (&run);
 }
 
+typedef struct
+{
+  GString *text;
+  guint    watch;
+} Terminal;
+
+/* Reads what the command wrote to its terminal, until it closed it. */
+static gboolean
+terminal_readable_cb (int           fd,
+                      GIOCondition  condition,
+                      gpointer      user_data)
+{
+  Terminal *terminal = user_data;
+  char buffer[4096];
+  ssize_t size;
+
+  while ((size = read (fd, buffer, sizeof buffer)) > 0)
+    g_string_append_len (terminal->text, buffer, size);
+
+  if (size < 0 && errno == EAGAIN)
+    return G_SOURCE_CONTINUE;
+
+  terminal->watch = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* On a terminal, stderr shows the progress; stdout still holds only the
+ * JSON. */
+static void
+test_progress_on_terminal (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *args[] = { fixture->picture, NULL };
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonObject) output = NULL;
+  Terminal terminal = { text, 0 };
+  int controller, device;
+  Run run = { 0, };
+
+  g_assert_cmpint (openpty (&controller, &device, NULL, NULL, NULL), ==, 0);
+  g_assert_true (g_unix_set_fd_nonblocking (controller, TRUE, NULL));
+  terminal.watch = g_unix_fd_add (controller, G_IO_IN | G_IO_HUP | G_IO_ERR, terminal_readable_cb, &terminal);
+
+  run_start_full (&run, (const char * const *) env, args, device);
+  avatar_test_wait_flag (&run.done);
+  if (terminal.watch != 0)
+    {
+      g_source_remove (terminal.watch);
+      terminal.watch = 0;
+      terminal_readable_cb (controller, G_IO_IN, &terminal);
+    }
+  close (controller);
+
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_nonnull (json_object_get_string_member (output, "avatarUrl"));
+  g_assert_nonnull (strstr (text->str, "Uploading"));
+  g_assert_nonnull (strstr (text->str, "100 %"));
+  g_assert_null (strstr (run.out, "Uploading"));
+  run_clear (&run);
+}
+
 static void
 test_options_over_environment (Fixture       *fixture,
                                gconstpointer  data)
@@ -372,6 +459,81 @@ test_check (Fixture       *fixture,
     if (g_str_equal (json_array_get_string_element (changes, i), "cropped"))
       saw_cropped = TRUE;
   g_assert_true (saw_cropped);
+  run_clear (&run);
+}
+
+static gboolean
+changes_contain (JsonObject *output,
+                 const char *change)
+{
+  JsonArray *changes = json_object_get_array_member (output, "changes");
+
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    if (g_str_equal (json_array_get_string_element (changes, i), change))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A square upright JPEG with camera and GPS data: re-encoded without them
+ * by default, sent as it is with --keep-metadata. */
+static void
+test_check_keep_metadata (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GdkPixbuf) pixbuf = avatar_test_pattern_new (96, 96, FALSE);
+  g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pixbuf, 1, TRUE);
+  g_autofree char *path = write_file (fixture, "camera.jpg", jpeg);
+  const char *plain[] = { "--check", path, NULL };
+  const char *kept[] = { "--check", "--keep-metadata", path, NULL };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  run_cli (&run, NULL, plain);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_false (json_object_get_boolean_member (output, "passthrough"));
+  g_assert_true (changes_contain (output, "metadata-removed"));
+  g_clear_pointer (&output, json_object_unref);
+  run_clear (&run);
+
+  run_cli (&run, NULL, kept);
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  g_assert_true (json_object_get_boolean_member (output, "passthrough"));
+  g_assert_false (changes_contain (output, "metadata-removed"));
+  g_assert_cmpint (json_object_get_int_member (output, "uploadBytes"), ==, g_bytes_get_size (jpeg));
+  run_clear (&run);
+}
+
+/* --crop and --refresh-token on an upload: the avatar is the square asked
+ * for, and an expired access token is renewed with the refresh token given. */
+static void
+test_upload_options (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *args[] = {
+    "--server", fixture->server->base_url,
+    "--app-id", fixture->server->app_id,
+    "--token", fixture->server->access_token,
+    "--refresh-token", fixture->server->refresh_token,
+    "--crop", "20,10,90",
+    "--timeout", "60",
+    fixture->picture,
+    NULL
+  };
+  g_autoptr(JsonObject) output = NULL;
+  JsonObject *original;
+  Run run = { 0, };
+
+  avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
+  run_cli (&run, NULL, args);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  output = parse_output (&run);
+  original = json_object_get_object_member (json_object_get_object_member (output, "variants"), "original");
+  g_assert_cmpint (json_object_get_int_member (original, "width"), ==, 90);
+  g_assert_cmpint (json_object_get_int_member (original, "height"), ==, 90);
   run_clear (&run);
 }
 
@@ -675,10 +837,13 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/cli/upload", Fixture, NULL, setup, test_upload, teardown);
+  g_test_add ("/cli/progress-on-terminal", Fixture, NULL, setup, test_progress_on_terminal, teardown);
   g_test_add ("/cli/debug-log", Fixture, NULL, setup, test_debug_log, teardown);
   g_test_add ("/cli/options-over-environment", Fixture, NULL, setup, test_options_over_environment, teardown);
   g_test_add ("/cli/profile-and-remove", Fixture, NULL, setup, test_profile_and_remove, teardown);
   g_test_add ("/cli/check", Fixture, NULL, setup, test_check, teardown);
+  g_test_add ("/cli/check-keep-metadata", Fixture, NULL, setup, test_check_keep_metadata, teardown);
+  g_test_add ("/cli/upload-options", Fixture, NULL, setup, test_upload_options, teardown);
   g_test_add ("/cli/check-invalid", Fixture, NULL, setup, test_check_invalid, teardown);
   g_test_add ("/cli/exit/invalid-image", Fixture, NULL, setup, test_upload_invalid, teardown);
   g_test_add ("/cli/exit/usage", Fixture, NULL, setup, test_usage, teardown);

@@ -245,6 +245,18 @@ test_body_too_large (Fixture       *fixture,
   g_assert_cmpuint (avatar_test_server_call (fixture->server, "POST", "/users/me/avatar", request, &body), ==, 413);
   g_assert_cmpstr (error_code (body), ==, "payload_too_large");
 
+  /* The limit itself: 64 KiB is accepted, one byte more is not. */
+  {
+    const char *json = "{\"contentType\": \"image/png\"}";
+    g_autofree char *fill = g_strnfill (65536 - strlen (json), ' ');
+    g_autofree char *at_limit = g_strconcat (json, fill, NULL);
+    g_autofree char *over_limit = g_strconcat (at_limit, " ", NULL);
+
+    g_assert_cmpuint (strlen (at_limit), ==, 65536);
+    g_assert_cmpuint (avatar_test_server_call (fixture->server, "POST", "/users/me/avatar", at_limit, NULL), ==, 200);
+    g_assert_cmpuint (avatar_test_server_call (fixture->server, "POST", "/users/me/avatar", over_limit, NULL), ==, 413);
+  }
+
   /* The same without a Content-Length (chunked). */
   {
     g_autofree char *url = g_strconcat (fixture->server->base_url, "/users/me/avatar", NULL);

@@ -364,6 +364,17 @@ test_other_user (Fixture       *fixture,
   g_assert_cmpuint (avatar_test_server_call (server, "PATCH", "/users/me", "{\"confirmAvatar\": true}", &confirm), ==, 400);
   g_assert_cmpuint (avatar_test_server_call (server, "GET", "/users/me", NULL, &profile), ==, 200);
   g_assert_true (json_object_get_null_member (json_node_get_object (profile), "avatarUrl"));
+
+  /* Nor read it under the demo user's path; Bob's own address serves it. */
+  {
+    g_autofree char *under_demo = g_strdup_printf ("%s/avatars/%s/%s/original.webp",
+                                                   server->cdn_base_url, server->user_id, bob_key);
+    g_autoptr(GBytes) body = NULL;
+
+    g_assert_cmpuint (avatar_test_server_fetch (server, under_demo, &body), ==, 404);
+    g_clear_pointer (&body, g_bytes_unref);
+    g_assert_cmpuint (avatar_test_server_fetch (server, bob_cdn, &body), ==, 200);
+  }
 }
 
 static void

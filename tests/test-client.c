@@ -593,9 +593,9 @@ test_server_errors (Fixture       *fixture,
     { 400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"Send a content type.\"}}", AVATAR_ERROR_SERVER, "Send a content type." },
     { 415, "{\"error\":{\"code\":\"unsupported\",\"message\":\"Only JPEG, PNG, GIF and WebP.\"}}", AVATAR_ERROR_UNSUPPORTED_TYPE, "Only JPEG, PNG, GIF and WebP." },
     { 403, "{\"error\":{\"code\":\"unknown_app\",\"message\":\"Unknown app.\"}}", AVATAR_ERROR_AUTH, "Unknown app." },
-    { 404, NULL, AVATAR_ERROR_SERVER, "The service answered “404 Not Found”." },
-    { 409, "<html>nope</html>", AVATAR_ERROR_SERVER, "The service answered “409 Conflict”." },
-    { 413, "{\"error\":{\"code\":7}}", AVATAR_ERROR_TOO_LARGE, "The service answered “413 Request Entity Too Large”." },
+    { 404, NULL, AVATAR_ERROR_SERVER, "The service answered “404 Not Found”. Try again later." },
+    { 409, "<html>nope</html>", AVATAR_ERROR_SERVER, "The service answered “409 Conflict”. Try again later." },
+    { 413, "{\"error\":{\"code\":7}}", AVATAR_ERROR_TOO_LARGE, "The service answered “413 Request Entity Too Large”. Try again later." },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

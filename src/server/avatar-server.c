@@ -272,8 +272,12 @@ apply_api_fault (AvatarServer      *self,
 
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", value);
     }
-  respond_error (msg, fault.status, "unavailable",
-                 _("The service cannot answer right now. Try again in a moment."));
+  if (fault.status >= 500 || fault.status == 429)
+    respond_error (msg, fault.status, "unavailable",
+                   _("The service cannot answer right now. Try again in a moment."));
+  else
+    respond_error (msg, fault.status, "injected",
+                   _("A fault rule refused this request."));
 
   return TRUE;
 }

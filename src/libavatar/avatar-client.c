@@ -388,7 +388,7 @@ error_from_response (SoupMessage *msg,
     reason = soup_status_get_phrase (status);
 
   return g_error_new (AVATAR_ERROR, code,
-                      _("The service answered “%u %s”."),
+                      _("The service answered “%u %s”. Try again later."),
                       status, reason != NULL ? reason : "");
 }
 

@@ -80,14 +80,14 @@ static NotificationServer *notification_server;
 
 typedef struct
 {
-  AvatarApplication *app;
-  AvatarTestServer  *server;
-  char              *username;
+  AvatarApplication  *app;
+  AvatarTestServer   *server;
+  char               *username;
   /* Whether the window keeps the focus while the upload runs. */
-  gboolean           window_active;
+  gboolean            window_active;
   /* NULL when the test runs without a session bus. */
   NotificationServer *notifications;
-  gboolean           finished;
+  gboolean            finished;
 } Scenario;
 
 static void
@@ -181,10 +181,11 @@ notification_server_stop (NotificationServer *self)
   g_dbus_connection_unregister_object (self->connection, self->registration_id);
   g_dbus_connection_close_sync (self->connection, NULL, NULL);
   g_clear_object (&self->connection);
-  g_ptr_array_unref (self->notify_calls);
-  g_test_dbus_down (self->bus);
-  g_object_unref (self->bus);
-  g_free (self);
+  g_clear_pointer (&self->notify_calls, g_ptr_array_unref);
+  /* libadwaita keeps a proxy on the session bus for the life of the
+   * process, so the connection never goes: stop the daemon without waiting
+   * for it, and keep the GTestDBus, whose finalizer would wait, until exit. */
+  g_test_dbus_stop (self->bus);
 }
 
 static NotificationServer *
@@ -264,7 +265,7 @@ assert_upload_notification (Scenario *scenario)
   call = g_ptr_array_index (scenario->notifications->notify_calls, 0);
   g_variant_get (call, "(&su&s&s&s@as@a{sv}i)", &app_name, &replaces_id, &app_icon, &summary, &body,
                  &actions, &hints, &expire_timeout);
-  g_test_message ("Notification: \"%s\" — \"%s\"", summary, body);
+  g_test_message ("Notification: \"%s\": \"%s\"", summary, body);
 
   g_assert_cmpstr (summary, ==, "Your Avatar Was Changed");
   g_assert_cmpstr (body, ==, "The new picture is ready in every size.");
@@ -322,8 +323,8 @@ focus_is_on (gpointer data)
          (wait->inactive == NULL || !gtk_window_is_active (wait->inactive));
 }
 
-/* Another application's window, presented over ours, takes the focus as
- * it would on a desktop: the display server moves it. */
+/* A window presented over ours takes the focus, as another program's would:
+ * the display server moves it, and ours stops being active. */
 static GtkWindow *
 cover_window (AvatarWindow *window)
 {

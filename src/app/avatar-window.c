@@ -879,6 +879,11 @@ notify_upload_done (AvatarWindow *self)
   if (gtk_window_is_active (GTK_WINDOW (self)) || app == NULL)
     return;
 
+  /* Notifications travel over the session bus: without one there is no
+   * notification server to show them, and GIO would complain loudly. */
+  if (g_application_get_dbus_connection (app) == NULL)
+    return;
+
   notification = g_notification_new (_("Your Avatar Was Changed"));
   g_notification_set_body (notification, _("The new picture is ready in every size."));
   g_application_send_notification (app, "upload-done", notification);

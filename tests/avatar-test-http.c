@@ -7,10 +7,16 @@
 
 #include <string.h>
 
+#include <gio/gnetworking.h>
+
 #include "avatar-test-http.h"
 
 /* Long enough for a loaded machine running with sanitizers. */
 #define WAIT_BOUND_US (90 * G_USEC_PER_SEC)
+
+/* The receive buffer of connections accepted while holding: the kernel
+ * doubles it for its own bookkeeping, and takes no more than that. */
+#define HOLD_RECEIVE_BUFFER (32 * 1024)
 
 struct _AvatarTestHttp
 {
@@ -19,6 +25,9 @@ struct _AvatarTestHttp
   GPtrArray         *requests;
   AvatarTestHandler  handler;
   gpointer           user_data;
+  gboolean           holding;
+  GPtrArray         *held;
+  guint64            body_read;
 };
 
 static void
@@ -64,6 +73,28 @@ server_cb (SoupServer        *server,
   http->handler (http, msg, request, http->user_data);
 }
 
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              AvatarTestHttp    *http)
+{
+  http->body_read += g_bytes_get_size (chunk);
+
+  if (http->holding && !g_ptr_array_find (http->held, msg, NULL))
+    {
+      soup_server_message_pause (msg);
+      g_ptr_array_add (http->held, g_object_ref (msg));
+    }
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    AvatarTestHttp    *http)
+{
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), http);
+}
+
 AvatarTestHttp *
 avatar_test_http_new (AvatarTestHandler handler,
                       gpointer          user_data)
@@ -76,8 +107,10 @@ avatar_test_http_new (AvatarTestHandler handler,
   http->handler = handler;
   http->user_data = user_data;
   http->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
+  http->held = g_ptr_array_new_with_free_func (g_object_unref);
   http->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (http->server, NULL, server_cb, http, NULL);
+  g_signal_connect (http->server, "request-started", G_CALLBACK (request_started_cb), http);
   soup_server_listen_local (http->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
 
@@ -93,8 +126,11 @@ avatar_test_http_new (AvatarTestHandler handler,
 void
 avatar_test_http_free (AvatarTestHttp *http)
 {
+  avatar_test_http_release (http);
+  g_signal_handlers_disconnect_by_func (http->server, request_started_cb, http);
   soup_server_disconnect (http->server);
   g_clear_object (&http->server);
+  g_ptr_array_unref (http->held);
   g_ptr_array_unref (http->requests);
   g_free (http->url);
   g_free (http);
@@ -144,6 +180,48 @@ avatar_test_http_last (AvatarTestHttp *http,
     }
 
   return NULL;
+}
+
+void
+avatar_test_http_hold_bodies (AvatarTestHttp *http)
+{
+  GSList *listeners = soup_server_get_listeners (http->server);
+  g_autoptr(GError) error = NULL;
+
+  /* Accepted connections inherit the listener's receive buffer, and a
+   * fixed one is not grown by the kernel's autotuning. */
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      g_socket_set_option (l->data, SOL_SOCKET, SO_RCVBUF, HOLD_RECEIVE_BUFFER, &error);
+      g_assert_no_error (error);
+    }
+  g_slist_free (listeners);
+
+  http->holding = TRUE;
+}
+
+void
+avatar_test_http_release (AvatarTestHttp *http)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer (&http->held);
+
+  http->holding = FALSE;
+  http->held = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < held->len; i++)
+    soup_server_message_unpause (g_ptr_array_index (held, i));
+}
+
+guint
+avatar_test_http_get_held (AvatarTestHttp *http)
+{
+  return http->held->len;
+}
+
+guint64
+avatar_test_http_get_body_read (AvatarTestHttp *http)
+{
+  return http->body_read;
 }
 
 void

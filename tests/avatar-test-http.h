@@ -45,6 +45,20 @@ guint           avatar_test_http_count        (AvatarTestHttp     *http,
 const AvatarTestRequest *avatar_test_http_last (AvatarTestHttp    *http,
                                                const char         *path);
 
+/* While holding, the server stops reading a request body after its first
+ * chunk, as a peer on a slow link would. From the first hold on, the
+ * server's connections take a small receive buffer, so that little more
+ * than what it read reaches it: a client can only have handed the rest to
+ * its own send buffer. Hold before the request connects. Releasing reads
+ * every held body on. */
+void            avatar_test_http_hold_bodies  (AvatarTestHttp     *http);
+void            avatar_test_http_release      (AvatarTestHttp     *http);
+/* How many request bodies are held now. */
+guint           avatar_test_http_get_held     (AvatarTestHttp     *http);
+/* Request body bytes the server has read so far, over all requests; what
+ * the kernel holds for it unread is not counted. */
+guint64         avatar_test_http_get_body_read (AvatarTestHttp    *http);
+
 void            avatar_test_respond           (SoupServerMessage  *msg,
                                                guint               status,
                                                const char         *content_type,

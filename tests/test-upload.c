@@ -46,6 +46,8 @@ typedef struct
   gsize           answer_total;
   gboolean        answer_announced;
   gsize           answer_queued;
+  /* Body bytes the client handed to its connection for PUTs. */
+  guint64         written;
 } Fixture;
 
 #define ANSWER_START "<Error><Code>InvalidRequest</Code><Message>Far too much to say.</Message><Padding>"
@@ -299,6 +301,147 @@ test_put (Fixture       *fixture,
   g_assert_true (progress.monotonic);
   g_assert_cmpuint (progress.notifications, >=, 1);
   g_assert_cmpfloat (progress.notifications, <=, 3 + seconds * 31);
+}
+
+static void
+put_wrote_body_data_cb (SoupMessage *msg,
+                        guint        chunk_size,
+                        Fixture     *fixture)
+{
+  fixture->written += chunk_size;
+}
+
+static void
+request_queued_cb (SoupSession *session,
+                   SoupMessage *msg,
+                   Fixture     *fixture)
+{
+  if (g_str_equal (soup_message_get_method (msg), SOUP_METHOD_PUT))
+    g_signal_connect (msg, "wrote-body-data", G_CALLBACK (put_wrote_body_data_cb), fixture);
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  gboolean *flag = user_data;
+
+  *flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main context for a while, for what should not happen. */
+static void
+watch_for (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, set_flag_cb, &over);
+  avatar_test_wait_flag (&over);
+}
+
+/* Until the client handed over @written bytes and the server holds the body. */
+static void
+wait_written_and_held (Fixture *fixture,
+                       guint64  written)
+{
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  guint wake_up = g_timeout_add (100, wake_up_cb, NULL);
+
+  while (fixture->written < written || avatar_test_http_get_held (fixture->s3) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake_up);
+}
+
+static void
+wait_bytes_sent (AvatarUpload *upload,
+                 guint64       bytes_sent)
+{
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  guint wake_up = g_timeout_add (100, wake_up_cb, NULL);
+
+  while (avatar_upload_get_bytes_sent (upload) < bytes_sent)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake_up);
+}
+
+/* Bytes handed to the connection are not bytes the server received: with
+ * a server that has stopped reading, most of the body sits in the client's
+ * send buffer, and the progress says only what reached the server. */
+static void
+test_progress_acknowledged (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(AvatarUpload) upload = NULL;
+  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(AvatarTicket) used = NULL;
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0, 0.0, TRUE };
+  guint64 total = g_bytes_get_size (fixture->bytes);
+  guint64 reached;
+  SoupServerMessage *msg;
+
+  avatar_test_http_hold_bodies (fixture->s3);
+  g_signal_connect (avatar_client_get_session (fixture->client), "request-queued",
+                    G_CALLBACK (request_queued_cb), fixture);
+  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
+  g_signal_connect (upload, "notify::fraction", G_CALLBACK (fraction_cb), &progress);
+  avatar_upload_run_async (upload, ticket, NULL, avatar_test_store_result, &result);
+
+  /* Far more handed over than the server can have been given (the send
+   * buffer on loopback grows well past this)... */
+  wait_written_and_held (fixture, total / 4);
+  watch_for (300);
+
+  /* ...and the progress tells what the server took in: what it read, and
+   * at most its small receive buffer besides. */
+  g_test_message ("Handed over %" G_GUINT64_FORMAT ", server read %" G_GUINT64_FORMAT
+                  ", reported %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
+                  fixture->written, avatar_test_http_get_body_read (fixture->s3),
+                  avatar_upload_get_bytes_sent (upload), total);
+  g_assert_cmpuint (avatar_upload_get_bytes_sent (upload), <=,
+                    avatar_test_http_get_body_read (fixture->s3) + 256 * 1024);
+  g_assert_cmpfloat (progress.last_fraction, <, 0.5);
+  g_assert_null (result);
+
+  /* The server reads it all but keeps its answer: the progress keeps
+   * moving after the last write, up to the whole body. */
+  fixture->pause = TRUE;
+  avatar_test_http_release (fixture->s3);
+  wait_bytes_sent (upload, total);
+  reached = avatar_upload_get_bytes_sent (upload);
+  g_assert_cmpuint (reached, ==, total);
+  g_assert_cmpuint (fixture->paused->len, ==, 1);
+  g_assert_null (result);
+
+  /* And the answer ends it at 100 %. */
+  msg = g_ptr_array_index (fixture->paused, 0);
+  avatar_test_respond (msg, 200, NULL, NULL);
+  soup_server_message_unpause (msg);
+  g_ptr_array_set_size (fixture->paused, 0);
+  used = avatar_upload_run_finish (upload, avatar_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (used);
+  assert_put_clean (fixture, avatar_test_http_last (fixture->s3, "/s3/bucket/k1"), "image/png");
+  g_assert_cmpfloat (progress.last_fraction, ==, 1.0);
+  g_assert_true (progress.monotonic);
+
+  g_signal_handlers_disconnect_by_func (avatar_client_get_session (fixture->client),
+                                        request_queued_cb, fixture);
 }
 
 static void
@@ -574,6 +717,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   add_test ("/upload/put", 3 * 1024 * 1024, test_put);
+  add_test ("/upload/progress/acknowledged", 4 * 1024 * 1024, test_progress_acknowledged);
   add_test ("/upload/ticket-content-type", 0, test_ticket_content_type);
   add_test ("/upload/retry/5xx-then-success", 0, test_retry_5xx);
   add_test ("/upload/retry/gives-up", 0, test_retry_gives_up);

@@ -15,7 +15,9 @@ G_DECLARE_FINAL_TYPE (AvatarUpload, avatar_upload, AVATAR, UPLOAD, GObject)
 
 /* A presigned PUT of @bytes with exactly the signed Content-Type and no
  * Authorization. Properties: bytes-sent, bytes-total, fraction (notified at
- * most about 30 times a second, and once at 100 %). */
+ * most about 30 times a second, and once at 100 %). bytes-sent counts what
+ * the storage acknowledged where the system tells (Linux), otherwise what
+ * was handed to the connection; it goes back to 0 when a try starts over. */
 AvatarUpload *avatar_upload_new             (AvatarClient        *client,
                                              GBytes              *bytes,
                                              const char          *content_type);

@@ -343,6 +343,15 @@ flow_prepare (AvatarFlow *self)
 /* Requesting an upload URL ----------------------------------------------- */
 
 static void
+flow_take_ticket (AvatarFlow   *self,
+                  AvatarTicket *ticket)
+{
+  g_clear_pointer (&self->ticket, avatar_ticket_free);
+  self->ticket = ticket;
+  flow_set_string (self, &self->asset_key, ticket->asset_key, PROP_ASSET_KEY);
+}
+
+static void
 requested_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -360,10 +369,7 @@ requested_cb (GObject      *source,
       return;
     }
 
-  g_clear_pointer (&self->ticket, avatar_ticket_free);
-  self->ticket = ticket;
-  flow_set_string (self, &self->asset_key, ticket->asset_key, PROP_ASSET_KEY);
-
+  flow_take_ticket (self, ticket);
   flow_upload (self);
 }
 
@@ -398,10 +404,7 @@ uploaded_cb (GObject      *source,
     }
 
   /* An expired URL was replaced by a fresh one, with its own asset. */
-  g_clear_pointer (&self->ticket, avatar_ticket_free);
-  self->ticket = ticket;
-  flow_set_string (self, &self->asset_key, ticket->asset_key, PROP_ASSET_KEY);
-
+  flow_take_ticket (self, ticket);
   flow_process (self);
 }
 

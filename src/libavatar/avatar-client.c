@@ -533,40 +533,17 @@ request_may_retry_status (Request *request,
          status == SOUP_STATUS_SERVICE_UNAVAILABLE;
 }
 
-static void
-request_pause_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!avatar_retry_sleep_finish (result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  request_send (task);
-}
-
 /* FALSE when the server asked for a longer pause than is reasonable. */
 static gboolean
 request_retry_later (GTask      *task,
                      const char *retry_after)
 {
   Request *request = g_task_get_task_data (task);
-  guint delay_ms;
 
   request->failures++;
-  if (!avatar_retry_next_delay (request->failures, retry_after, &delay_ms))
-    return FALSE;
+  g_debug ("%s failed %u times", request->method, request->failures);
 
-  g_debug ("Trying %s again in %u ms", request->method, delay_ms);
-  avatar_retry_sleep_async (delay_ms, g_task_get_cancellable (task),
-                            request_pause_cb, g_object_ref (task));
-
-  return TRUE;
+  return avatar_retry_later (task, request->failures, retry_after, request_send);
 }
 
 static void

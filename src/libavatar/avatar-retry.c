@@ -226,3 +226,54 @@ avatar_retry_sleep_finish (GAsyncResult  *result,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+typedef struct
+{
+  GTask             *task;
+  AvatarRetryResend  resend;
+} RetryLater;
+
+static void
+retry_later_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RetryLater *later = user_data;
+  g_autoptr(GTask) task = later->task;
+  AvatarRetryResend resend = later->resend;
+  g_autoptr(GError) error = NULL;
+
+  g_free (later);
+
+  if (!avatar_retry_sleep_finish (result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  resend (task);
+}
+
+gboolean
+avatar_retry_later (GTask             *task,
+                    guint              failed_tries,
+                    const char        *retry_after,
+                    AvatarRetryResend  resend)
+{
+  RetryLater *later;
+  guint delay_ms;
+
+  g_return_val_if_fail (G_IS_TASK (task), FALSE);
+  g_return_val_if_fail (resend != NULL, FALSE);
+
+  if (!avatar_retry_next_delay (failed_tries, retry_after, &delay_ms))
+    return FALSE;
+
+  g_debug ("Trying again in %u ms", delay_ms);
+  later = g_new0 (RetryLater, 1);
+  later->task = g_object_ref (task);
+  later->resend = resend;
+  avatar_retry_sleep_async (delay_ms, g_task_get_cancellable (task), retry_later_cb, later);
+
+  return TRUE;
+}

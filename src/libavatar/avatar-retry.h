@@ -50,4 +50,14 @@ void      avatar_retry_sleep_async         (guint                delay_ms,
 gboolean  avatar_retry_sleep_finish        (GAsyncResult        *result,
                                             GError             **error);
 
+typedef void (*AvatarRetryResend) (GTask *task);
+
+/* Pauses as avatar_retry_next_delay() says, then calls @resend with @task;
+ * a cancel during the pause returns the error on @task instead. FALSE,
+ * with nothing scheduled, when the server asks for too long a pause. */
+gboolean  avatar_retry_later               (GTask               *task,
+                                            guint                failed_tries,
+                                            const char          *retry_after,
+                                            AvatarRetryResend    resend);
+
 G_END_DECLS

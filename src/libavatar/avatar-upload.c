@@ -401,43 +401,19 @@ rejection_error (SoupMessage *msg,
 
 /* The run ---------------------------------------------------------------- */
 
-static void
-run_pause_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!avatar_retry_sleep_finish (result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  run_send (task);
-}
-
 /* FALSE when no further try is allowed, or the server asks for too long a pause. */
 static gboolean
 run_retry_later (GTask      *task,
                  const char *retry_after)
 {
   Run *run = g_task_get_task_data (task);
-  guint delay_ms;
 
   if (run->failures + 1 >= AVATAR_RETRY_MAX_TRIES)
     return FALSE;
 
   run->failures++;
-  if (!avatar_retry_next_delay (run->failures, retry_after, &delay_ms))
-    return FALSE;
 
-  g_debug ("Uploading again in %u ms", delay_ms);
-  avatar_retry_sleep_async (delay_ms, g_task_get_cancellable (task),
-                            run_pause_cb, g_object_ref (task));
-
-  return TRUE;
+  return avatar_retry_later (task, run->failures, retry_after, run_send);
 }
 
 static void

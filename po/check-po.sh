@@ -24,6 +24,17 @@ xgettext --package-name=avatar-uploader --from-code=UTF-8 --add-comments \
   --files-from="$podir/POTFILES.in" --output="$template"
 
 status=0
+
+# Every file with strings for people must be in POTFILES.in, or its strings
+# never reach the translators.
+for file in $(grep -rlE '(^|[^A-Za-z0-9_])N?_ ?\("|translatable="yes"' src data \
+                --include='*.c' --include='*.ui' --include='*.in' --include='*.xml'); do
+  if ! grep -qxF "$file" "$podir/POTFILES.in"; then
+    echo "POTFILES.in does not list $file"
+    status=1
+  fi
+done
+
 for lang in $(sed -e 's/#.*//' "$podir/LINGUAS"); do
   po=$podir/$lang.po
   if ! msgfmt --check --output-file=/dev/null "$po"; then

@@ -60,18 +60,69 @@ create_filters (GtkFileFilter **all_supported)
   return filters;
 }
 
+/* The setting holds a URI; an absolute path is taken too. */
+static GFile *
+dup_last_folder (AvatarWindow *self)
+{
+  g_autofree char *last_folder = g_settings_get_string (avatar_window_get_settings (self), "last-folder");
+  g_autoptr (GFile) folder = NULL;
+
+  if (last_folder[0] == '\0')
+    return NULL;
+
+  if (g_uri_peek_scheme (last_folder) != NULL)
+    folder = g_file_new_for_uri (last_folder);
+  else if (g_path_is_absolute (last_folder))
+    folder = g_file_new_for_path (last_folder);
+  else
+    return NULL;
+
+  /* A folder since removed, or on a volume no longer mounted. Only local
+   * folders are looked at: asking a remote one could block the window. */
+  if (g_file_is_native (folder) &&
+      g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+    return NULL;
+
+  return g_steal_pointer (&folder);
+}
+
 static GFile *
 get_start_folder (AvatarWindow *self)
 {
-  g_autofree char *last_folder = g_settings_get_string (avatar_window_get_settings (self), "last-folder");
+  GFile *last_folder = dup_last_folder (self);
   const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
 
-  if (last_folder[0] != '\0' && g_file_test (last_folder, G_FILE_TEST_IS_DIR))
-    return g_file_new_for_path (last_folder);
+  if (last_folder != NULL)
+    return last_folder;
   if (pictures != NULL)
     return g_file_new_for_path (pictures);
 
   return NULL;
+}
+
+/* Where the chooser starts next time: the folder of the file just chosen. */
+static void
+remember_folder (AvatarWindow *self,
+                 GFile        *file)
+{
+  g_autoptr (GFile) folder = g_file_get_parent (file);
+  g_autofree char *uri = NULL;
+
+  if (folder == NULL)
+    return;
+
+  uri = g_file_get_uri (folder);
+  g_settings_set_string (avatar_window_get_settings (self), "last-folder", uri);
+}
+
+static void
+open_chosen_file (AvatarWindow *self,
+                  GFile        *file)
+{
+  avatar_window_open_file (self, file);
+  /* After opening, which records the folder as a path for every way in:
+   * the setting holds a URI. */
+  remember_folder (self, file);
 }
 
 #if GTK_CHECK_VERSION (4, 10, 0)
@@ -86,7 +137,7 @@ file_dialog_done_cb (GObject      *object,
 
   /* Dismissing the dialog is a choice, not an error. */
   if (file != NULL)
-    avatar_window_open_file (self, file);
+    open_chosen_file (self, file);
 }
 
 void
@@ -118,7 +169,7 @@ file_chooser_response_cb (AvatarWindow         *self,
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
 
       if (file != NULL)
-        avatar_window_open_file (self, file);
+        open_chosen_file (self, file);
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));

@@ -705,7 +705,6 @@ void
 avatar_window_open_file (AvatarWindow *self,
                          GFile        *file)
 {
-  g_autoptr (GFile) parent = NULL;
   g_autofree char *name = NULL;
   GCancellable *cancellable;
 
@@ -714,14 +713,6 @@ avatar_window_open_file (AvatarWindow *self,
 
   if (is_flow_running (self))
     return;
-
-  parent = g_file_get_parent (file);
-  if (parent != NULL && g_file_is_native (parent))
-    {
-      g_autofree char *folder = g_file_get_path (parent);
-
-      g_settings_set_string (self->settings, "last-folder", folder);
-    }
 
   name = g_file_get_basename (file);
   show_loading_picture (self, name);

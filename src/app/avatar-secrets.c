@@ -26,6 +26,16 @@ struct _AvatarSecrets
   /* server URL → TokenPair: what this session knows, stored or not */
   GHashTable *session;
   gboolean    available;
+
+  /* Stores run in worker threads, in any order: only the newest for a
+   * server is written, so that a rotated refresh token is never overwritten
+   * by the one it replaced. server URL → serial, under newest_lock, which
+   * is held only briefly; write_lock is held in the worker for the writes,
+   * which may wait on the keyring for long. */
+  GMutex      newest_lock;
+  GMutex      write_lock;
+  GHashTable *newest_stores;
+  guint       store_serial;
 };
 
 G_DEFINE_FINAL_TYPE (AvatarSecrets, avatar_secrets, G_TYPE_OBJECT)
@@ -216,6 +226,7 @@ typedef struct
 {
   char      *server_url;
   TokenPair  tokens;
+  guint      serial;
 } StoreData;
 
 static void
@@ -233,8 +244,22 @@ store_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
+  AvatarSecrets *self = source_object;
   StoreData *data = task_data;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->write_lock);
   g_autoptr (GError) error = NULL;
+  gboolean newest;
+
+  g_mutex_lock (&self->newest_lock);
+  newest = GPOINTER_TO_UINT (g_hash_table_lookup (self->newest_stores, data->server_url)) == data->serial;
+  g_mutex_unlock (&self->newest_lock);
+
+  /* A newer store for this server follows and writes. */
+  if (!newest)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
 
   if (store_one (data->server_url, KIND_ACCESS, data->tokens.access_token, &error) &&
       store_one (data->server_url, KIND_REFRESH, data->tokens.refresh_token, &error))
@@ -284,6 +309,10 @@ avatar_secrets_store (AvatarSecrets *self,
   data->server_url = g_strdup (server_url);
   data->tokens.access_token = g_strdup (access_token);
   data->tokens.refresh_token = g_strdup (refresh_token);
+  data->serial = ++self->store_serial;
+  g_mutex_lock (&self->newest_lock);
+  g_hash_table_replace (self->newest_stores, g_strdup (server_url), GUINT_TO_POINTER (data->serial));
+  g_mutex_unlock (&self->newest_lock);
 
   task = g_task_new (self, NULL, store_done_cb, NULL);
   g_task_set_source_tag (task, avatar_secrets_store);
@@ -305,6 +334,9 @@ avatar_secrets_finalize (GObject *object)
   AvatarSecrets *self = AVATAR_SECRETS (object);
 
   g_clear_pointer (&self->session, g_hash_table_unref);
+  g_clear_pointer (&self->newest_stores, g_hash_table_unref);
+  g_mutex_clear (&self->newest_lock);
+  g_mutex_clear (&self->write_lock);
 
   G_OBJECT_CLASS (avatar_secrets_parent_class)->finalize (object);
 }
@@ -348,6 +380,9 @@ avatar_secrets_init (AvatarSecrets *self)
   self->session = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) token_pair_free);
   self->available = TRUE;
+  self->newest_stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->newest_lock);
+  g_mutex_init (&self->write_lock);
 }
 
 AvatarSecrets *

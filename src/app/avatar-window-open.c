@@ -77,27 +77,15 @@ dup_last_folder (AvatarWindow *self)
   else
     return NULL;
 
-  /* A folder since removed, or on a volume no longer mounted. Only local
-   * folders are looked at: asking a remote one could block the window. */
-  if (g_file_is_native (folder) &&
-      g_file_query_file_type (folder, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
-    return NULL;
-
   return g_steal_pointer (&folder);
 }
 
 static GFile *
-get_start_folder (AvatarWindow *self)
+dup_pictures_folder (void)
 {
-  GFile *last_folder = dup_last_folder (self);
   const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
 
-  if (last_folder != NULL)
-    return last_folder;
-  if (pictures != NULL)
-    return g_file_new_for_path (pictures);
-
-  return NULL;
+  return pictures != NULL ? g_file_new_for_path (pictures) : NULL;
 }
 
 /* Where the chooser starts next time: the folder of the file just chosen. */
@@ -120,8 +108,6 @@ open_chosen_file (AvatarWindow *self,
                   GFile        *file)
 {
   avatar_window_open_file (self, file);
-  /* After opening, which records the folder as a path for every way in:
-   * the setting holds a URI. */
   remember_folder (self, file);
 }
 
@@ -140,13 +126,13 @@ file_dialog_done_cb (GObject      *object,
     open_chosen_file (self, file);
 }
 
-void
-avatar_window_choose_file (AvatarWindow *self)
+static void
+show_chooser (AvatarWindow *self,
+              GFile        *folder)
 {
   g_autoptr (GtkFileDialog) dialog = gtk_file_dialog_new ();
   g_autoptr (GtkFileFilter) all = NULL;
   g_autoptr (GListStore) filters = create_filters (&all);
-  g_autoptr (GFile) folder = get_start_folder (self);
 
   gtk_file_dialog_set_title (dialog, _("Choose a Picture"));
   gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
@@ -176,13 +162,13 @@ file_chooser_response_cb (AvatarWindow         *self,
   g_object_unref (chooser);
 }
 
-void
-avatar_window_choose_file (AvatarWindow *self)
+static void
+show_chooser (AvatarWindow *self,
+              GFile        *folder)
 {
   GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) all = NULL;
   g_autoptr (GListStore) filters = create_filters (&all);
-  g_autoptr (GFile) folder = get_start_folder (self);
 
   chooser = gtk_file_chooser_native_new (_("Choose a Picture"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
@@ -204,6 +190,56 @@ avatar_window_choose_file (AvatarWindow *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 #endif
+
+static void
+last_folder_checked_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  GFile *last_folder = G_FILE (object);
+  g_autoptr (GFileInfo) info = g_file_query_info_finish (last_folder, result, NULL);
+  g_autoptr (GFile) pictures = NULL;
+
+  if (avatar_window_is_closed (self))
+    return;
+
+  /* A folder since removed, or on a volume no longer mounted. */
+  if (info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      show_chooser (self, last_folder);
+      return;
+    }
+
+  pictures = dup_pictures_folder ();
+  show_chooser (self, pictures);
+}
+
+void
+avatar_window_choose_file (AvatarWindow *self)
+{
+  g_autoptr (GFile) last_folder = dup_last_folder (self);
+  g_autoptr (GFile) pictures = NULL;
+
+  /* Whether the folder is still there is asked off the main loop, and only
+   * of local folders: a remote one could keep the chooser waiting. */
+  if (last_folder != NULL && g_file_is_native (last_folder))
+    {
+      g_file_query_info_async (last_folder, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                               G_PRIORITY_DEFAULT, avatar_window_get_cancellable (self),
+                               last_folder_checked_cb, g_object_ref (self));
+      return;
+    }
+
+  if (last_folder != NULL)
+    {
+      show_chooser (self, last_folder);
+      return;
+    }
+
+  pictures = dup_pictures_folder ();
+  show_chooser (self, pictures);
+}
 
 /* --- Drop and paste ------------------------------------------------------- */
 

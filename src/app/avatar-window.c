@@ -246,6 +246,21 @@ describe_error (const GError *error,
     }
 }
 
+static void update_progress (AvatarWindow *self);
+
+/* A flow that is let go of may still be running: it must neither go on nor
+ * report its progress into the window. */
+static void
+clear_flow (AvatarWindow *self)
+{
+  if (self->flow == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+  avatar_flow_cancel (self->flow);
+  g_clear_object (&self->flow);
+}
+
 /* --- Textures, decoded off the main thread ------------------------------ */
 
 static void
@@ -353,6 +368,9 @@ profile_image_fetched_cb (GObject      *object,
       return;
     }
 
+  if (is_gone (self))
+    return;
+
   decode_texture_async (self, bytes, self->profile_cancellable, profile_image_cb, g_object_ref (self));
 }
 
@@ -380,7 +398,7 @@ show_profile (AvatarWindow        *self,
 static void
 open_account_dialog (AvatarWindow *self)
 {
-  AvatarApplication *app = AVATAR_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   if (self->account_dialog != NULL)
     {
@@ -388,7 +406,11 @@ open_account_dialog (AvatarWindow *self)
       return;
     }
 
-  self->account_dialog = GTK_WIDGET (avatar_account_dialog_new (app));
+  /* The account belongs to the application: without it there is none to edit. */
+  if (!AVATAR_IS_APPLICATION (app))
+    return;
+
+  self->account_dialog = GTK_WIDGET (avatar_account_dialog_new (AVATAR_APPLICATION (app)));
   g_object_add_weak_pointer (G_OBJECT (self->account_dialog), (gpointer *) &self->account_dialog);
   gtk_window_set_transient_for (GTK_WINDOW (self->account_dialog), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (self->account_dialog));
@@ -461,9 +483,7 @@ client_changed_cb (AvatarWindow      *self,
   if (client != self->client)
     {
       /* A job of the old account must not go on under the new one. */
-      if (self->flow != NULL)
-        avatar_flow_cancel (self->flow);
-      g_clear_object (&self->flow);
+      clear_flow (self);
 
       g_set_object (&self->client, client);
       g_clear_pointer (&self->profile, avatar_profile_free);
@@ -516,26 +536,6 @@ show_image_error (AvatarWindow *self,
   set_page (self, "error");
 }
 
-static const char *
-content_type_name (const char *content_type)
-{
-  static const struct {
-    const char *content_type;
-    const char *name;
-  } names[] = {
-    { "image/jpeg", "JPEG" },
-    { "image/png", "PNG" },
-    { "image/gif", "GIF" },
-    { "image/webp", "WebP" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (content_type, names[i].content_type) == 0)
-      return names[i].name;
-
-  return content_type;
-}
-
 static void
 show_prepared (AvatarWindow *self)
 {
@@ -552,7 +552,7 @@ show_prepared (AvatarWindow *self)
 
   /* Translators: what will be uploaded: a type such as "JPEG", width and height in pixels, and bytes. */
   summary = g_strdup_printf (_("Sends a %s of %d × %d pixels, %s"),
-                             content_type_name (prepared->content_type), prepared->width, prepared->height, size);
+                             avatar_prepared_get_format_name (prepared), prepared->width, prepared->height, size);
   gtk_label_set_label (self->prepared_label, summary);
 
   if (prepared->passthrough)
@@ -648,7 +648,7 @@ set_image (AvatarWindow *self,
   g_set_object (&self->image, image);
   g_clear_pointer (&self->prepared, avatar_prepared_free);
   self->prepare_failed = FALSE;
-  g_clear_object (&self->flow);
+  clear_flow (self);
 
   texture = gdk_texture_new_for_pixbuf (avatar_image_get_preview (image));
   gtk_label_set_label (self->prepared_label, _("Checking the picture…"));
@@ -711,7 +711,8 @@ avatar_window_open_file (AvatarWindow *self,
   g_return_if_fail (AVATAR_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  if (is_flow_running (self))
+  /* A chooser or a paste may answer after the window closed. */
+  if (is_gone (self) || is_flow_running (self))
     return;
 
   name = g_file_get_basename (file);
@@ -731,7 +732,7 @@ avatar_window_open_bytes (AvatarWindow *self,
   g_return_if_fail (AVATAR_IS_WINDOW (self));
   g_return_if_fail (bytes != NULL);
 
-  if (is_flow_running (self))
+  if (is_gone (self) || is_flow_running (self))
     return;
 
   show_loading_picture (self, display_name);
@@ -963,10 +964,7 @@ start_upload (AvatarWindow *self)
     return;
 
   avatar_crop_area_get_crop (self->crop_area, &crop);
-
-  if (self->flow != NULL)
-    g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
-  g_clear_object (&self->flow);
+  clear_flow (self);
 
   self->flow = avatar_flow_new (self->client, self->image, &crop, get_prepare_flags (self));
   g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
@@ -1231,6 +1229,13 @@ avatar_window_close_request (GtkWindow *window)
   AvatarWindow *self = AVATAR_WINDOW (window);
   gboolean maximized = gtk_window_is_maximized (window);
 
+  if (self->flow != NULL)
+    avatar_flow_cancel (self->flow);
+
+  /* Without an AvatarApplication there is nowhere to remember the size. */
+  if (self->settings == NULL)
+    return GTK_WINDOW_CLASS (avatar_window_parent_class)->close_request (window);
+
   /* The unmaximized size, so that unmaximizing next time gives it back. */
   if (!maximized)
     {
@@ -1241,9 +1246,6 @@ avatar_window_close_request (GtkWindow *window)
       g_settings_set_int (self->settings, "window-height", height);
     }
   g_settings_set_boolean (self->settings, "window-maximized", maximized);
-
-  if (self->flow != NULL)
-    avatar_flow_cancel (self->flow);
 
   return GTK_WINDOW_CLASS (avatar_window_parent_class)->close_request (window);
 }
@@ -1281,6 +1283,30 @@ application_set_cb (AvatarWindow *self)
   client_changed_cb (self, NULL, app);
 }
 
+/* A dialog about this window goes with it; its weak pointer must not be
+ * cleared into a window that is gone. */
+static void
+close_dialog (AvatarWindow  *self,
+              GtkWidget    **dialog)
+{
+  GtkWidget *widget = *dialog;
+
+  if (widget == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (widget, self);
+  g_object_remove_weak_pointer (G_OBJECT (widget), (gpointer *) dialog);
+  *dialog = NULL;
+#if ADW_CHECK_VERSION (1, 5, 0)
+  if (ADW_IS_DIALOG (widget))
+    {
+      adw_dialog_force_close (ADW_DIALOG (widget));
+      return;
+    }
+#endif
+  gtk_window_destroy (GTK_WINDOW (widget));
+}
+
 static void
 avatar_window_dispose (GObject *object)
 {
@@ -1292,15 +1318,12 @@ avatar_window_dispose (GObject *object)
   g_cancellable_cancel (self->prepare_cancellable);
   g_cancellable_cancel (self->flow_cancellable);
   g_clear_handle_id (&self->prepare_source, g_source_remove);
-  if (self->flow != NULL)
-    {
-      g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
-      avatar_flow_cancel (self->flow);
-    }
+  clear_flow (self);
+  close_dialog (self, &self->remove_dialog);
+  close_dialog (self, &self->account_dialog);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), AVATAR_TYPE_WINDOW);
 
-  g_clear_object (&self->flow);
   g_clear_object (&self->image);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);

@@ -1305,6 +1305,14 @@ format_name_for_content_type (const char *content_type)
   return content_type ? content_type : "";
 }
 
+const char *
+avatar_prepared_get_format_name (const AvatarPrepared *prepared)
+{
+  g_return_val_if_fail (prepared != NULL, NULL);
+
+  return format_name_for_content_type (prepared->content_type);
+}
+
 GStrv
 avatar_prepared_describe_changes (const AvatarPrepared *prepared)
 {

@@ -79,8 +79,11 @@ typedef struct
 GType           avatar_prepared_get_type        (void) G_GNUC_CONST;
 AvatarPrepared *avatar_prepared_copy            (const AvatarPrepared *prepared);
 void            avatar_prepared_free            (AvatarPrepared       *prepared);
-/* Translated sentences for people, one per change, in a stable order. */
+/* Returns: (transfer full): translated sentences for people, one per
+ * change, in a stable order; empty when nothing was changed. */
 GStrv           avatar_prepared_describe_changes (const AvatarPrepared *prepared);
+/* A name for people of the type that will be sent, e.g. "JPEG". */
+const char     *avatar_prepared_get_format_name  (const AvatarPrepared *prepared);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarPrepared, avatar_prepared_free)
 
@@ -89,7 +92,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarPrepared, avatar_prepared_free)
 G_DECLARE_FINAL_TYPE (AvatarImage, avatar_image, AVATAR, IMAGE, GObject)
 
 /* Loading reads the header first and refuses decompression bombs before any
- * pixel is allocated; the decode runs in a worker thread. */
+ * pixel is allocated; the decode runs in a worker thread. The _finish and
+ * new_ functions return (transfer full) the image, or %NULL with @error set
+ * (in AVATAR_ERROR). An image does not change once loaded, so it may be
+ * used from any thread. */
 void          avatar_image_load_file_async    (GFile                *file,
                                                GCancellable         *cancellable,
                                                GAsyncReadyCallback   callback,
@@ -112,6 +118,7 @@ AvatarImage  *avatar_image_new_from_bytes     (GBytes               *bytes,
                                                GCancellable         *cancellable,
                                                GError              **error);
 
+/* The getters return borrowed (transfer none) values, owned by the image. */
 const char   *avatar_image_get_display_name   (AvatarImage          *self);
 /* The type sniffed from the bytes, e.g. "image/png"; and a name for people, e.g. "PNG". */
 const char   *avatar_image_get_source_type    (AvatarImage          *self);
@@ -141,6 +148,9 @@ gboolean      avatar_image_would_pass_through (AvatarImage          *self,
                                                const AvatarCrop     *crop,
                                                AvatarPrepareFlags    flags);
 
+/* Cuts, turns and encodes in a worker thread; @crop NULL means the default
+ * crop, and any other is clamped first. prepare() and prepare_finish()
+ * return (transfer full) what to upload, or %NULL with @error set. */
 void            avatar_image_prepare_async    (AvatarImage          *self,
                                                const AvatarCrop     *crop,
                                                AvatarPrepareFlags    flags,

@@ -73,6 +73,7 @@ typedef struct
   GDBusConnection *connection;
   guint            registration_id;
   GPtrArray       *notify_calls;
+  GArray          *closed_ids;
   guint            next_id;
 } NotificationServer;
 
@@ -106,6 +107,14 @@ notifications_method_call (GDBusConnection       *connection,
     {
       g_ptr_array_add (self->notify_calls, g_variant_ref (parameters));
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", ++self->next_id));
+    }
+  else if (g_str_equal (method_name, "CloseNotification"))
+    {
+      guint32 id;
+
+      g_variant_get (parameters, "(u)", &id);
+      g_array_append_val (self->closed_ids, id);
+      g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else if (g_str_equal (method_name, "GetCapabilities"))
     {
@@ -149,6 +158,7 @@ notification_server_start (void)
   self->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (self->bus);
   self->notify_calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  self->closed_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
 
   self->connection = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (self->bus),
                                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
@@ -182,6 +192,7 @@ notification_server_stop (NotificationServer *self)
   g_dbus_connection_close_sync (self->connection, NULL, NULL);
   g_clear_object (&self->connection);
   g_clear_pointer (&self->notify_calls, g_ptr_array_unref);
+  g_clear_pointer (&self->closed_ids, g_array_unref);
   /* libadwaita keeps a proxy on the session bus for the life of the
    * process, so the connection never goes: stop the daemon without waiting
    * for it, and keep the GTestDBus, whose finalizer would wait, until exit. */
@@ -195,6 +206,7 @@ ensure_notification_server (void)
     notification_server = notification_server_start ();
 
   g_ptr_array_set_size (notification_server->notify_calls, 0);
+  g_array_set_size (notification_server->closed_ids, 0);
 
   return notification_server;
 }
@@ -241,6 +253,14 @@ notification_arrived (gpointer data)
   NotificationServer *self = data;
 
   return self->notify_calls->len > 0;
+}
+
+static gboolean
+notification_closed (gpointer data)
+{
+  NotificationServer *self = data;
+
+  return self->closed_ids->len > 0;
 }
 
 static void
@@ -377,7 +397,19 @@ run_scenario (gpointer data)
     }
   else
     {
+      FocusWait back = { GTK_WINDOW (window), NULL };
+
       assert_upload_notification (scenario);
+      g_assert_cmpuint (scenario->notifications->closed_ids->len, ==, 0);
+
+      /* Back in the window, the news is stale: it is taken off the desktop. */
+      g_clear_pointer (&cover, gtk_window_destroy);
+      gtk_window_present (GTK_WINDOW (window));
+      g_assert_true (avatar_test_ui_wait_until (focus_is_on, &back, WAIT_MS));
+      g_assert_true (avatar_test_ui_wait_until (notification_closed, scenario->notifications, WAIT_MS));
+      g_assert_cmpuint (scenario->notifications->closed_ids->len, ==, 1);
+      g_assert_cmpuint (g_array_index (scenario->notifications->closed_ids, guint32, 0), ==,
+                        scenario->notifications->next_id);
     }
 
   if (cover != NULL)

@@ -68,6 +68,8 @@ struct _AvatarWindow
   AvatarPrepared       *prepared;
   gboolean              prepare_failed;
   gboolean              loading_picture;
+  /* A notification about a finished upload is on the desktop. */
+  gboolean              upload_notified;
   AvatarFlow           *flow;
   char                 *message;
   GtkWidget            *remove_dialog;
@@ -879,6 +881,20 @@ notify_upload_done (AvatarWindow *self)
   notification = g_notification_new (_("Your Avatar Was Changed"));
   g_notification_set_body (notification, _("The new picture is ready in every size."));
   g_application_send_notification (app, "upload-done", notification);
+  self->upload_notified = TRUE;
+}
+
+/* Once the person is back in the window, the news is stale. */
+static void
+withdraw_upload_done (AvatarWindow *self)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (!self->upload_notified || !gtk_window_is_active (GTK_WINDOW (self)) || app == NULL)
+    return;
+
+  g_application_withdraw_notification (app, "upload-done");
+  self->upload_notified = FALSE;
 }
 
 static void
@@ -1010,7 +1026,9 @@ remove_avatar (AvatarWindow *self)
   if (self->client == NULL)
     return;
 
-  avatar_client_remove_avatar_async (self->client, self->profile_cancellable,
+  /* Not the profile's cancellable: reloading the profile meanwhile must not
+   * drop the removal the person confirmed. */
+  avatar_client_remove_avatar_async (self->client, self->cancellable,
                                      avatar_removed_cb, g_object_ref (self));
 }
 
@@ -1273,6 +1291,8 @@ application_set_cb (AvatarWindow *self)
   g_signal_connect_object (self->settings, "changed::keep-metadata", G_CALLBACK (crop_changed_cb),
                            self, G_CONNECT_SWAPPED);
 
+  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (withdraw_upload_done), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::client", G_CALLBACK (client_changed_cb), self,
                            G_CONNECT_SWAPPED);
 

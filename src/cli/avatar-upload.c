@@ -36,6 +36,8 @@ enum {
 };
 
 #define PROGRESS_WIDTH 30
+/* A day: longer is a mistake, and the milliseconds must fit a guint. */
+#define MAX_TIMEOUT_S  (24 * 60 * 60)
 
 typedef struct
 {
@@ -691,8 +693,14 @@ parse_arguments (Cli    *cli,
       cli->has_crop = TRUE;
     }
 
-  if (cli->timeout_s <= 0 || cli->timeout_s > 24 * 60 * 60)
-    return usage_error (_("--timeout takes a number of seconds above zero."));
+  if (cli->timeout_s <= 0 || cli->timeout_s > MAX_TIMEOUT_S)
+    {
+      /* TRANSLATORS: %d is the largest number of seconds allowed */
+      g_autofree char *message = g_strdup_printf (_("--timeout takes a number of seconds from 1 to %d."),
+                                                  MAX_TIMEOUT_S);
+
+      return usage_error (message);
+    }
 
   cli->server = setting (cli->server, "AVATAR_SERVER");
   cli->app_id = setting (cli->app_id, "AVATAR_APP_ID");

@@ -1268,6 +1268,7 @@ avatar_client_refresh_finish (AvatarClient  *self,
 {
   g_return_val_if_fail (AVATAR_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_refresh_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -1314,6 +1315,8 @@ profile_call_async (AvatarClient        *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GUri) uri = NULL;
+
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -1443,6 +1446,7 @@ avatar_client_request_upload_async (AvatarClient        *self,
 
   g_return_if_fail (AVATAR_IS_CLIENT (self));
   g_return_if_fail (content_type != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, avatar_client_request_upload_async);
@@ -1467,6 +1471,7 @@ avatar_client_request_upload_finish (AvatarClient  *self,
 {
   g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_request_upload_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -1504,6 +1509,8 @@ avatar_client_fetch_async (AvatarClient        *self,
   g_autoptr(GUri) uri = NULL;
 
   g_return_if_fail (AVATAR_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, avatar_client_fetch_async);
@@ -1530,6 +1537,7 @@ avatar_client_fetch_finish (AvatarClient  *self,
 
   g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_fetch_async, NULL);
 
   response = g_task_propagate_pointer (G_TASK (result), error);
   if (response == NULL)
@@ -1620,12 +1628,12 @@ avatar_client_class_init (AvatarClientClass *klass)
   properties[PROP_BASE_URL] =
     g_param_spec_string ("base-url", NULL, NULL,
                          NULL,
-                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_APP_ID] =
     g_param_spec_string ("app-id", NULL, NULL,
                          NULL,
-                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
    * AvatarClient:timeout:

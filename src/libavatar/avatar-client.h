@@ -43,15 +43,18 @@ G_DECLARE_FINAL_TYPE (AvatarClient, avatar_client, AVATAR, CLIENT, GObject)
 /* Signal "tokens-changed" (no arguments): a refresh replaced both tokens and
  * the old refresh token no longer works; store the pair from the dup_
  * functions. Errors of the _finish functions are in AVATAR_ERROR, a
- * cancellation included (AVATAR_ERROR_CANCELLED). */
+ * cancellation included (AVATAR_ERROR_CANCELLED). The _finish functions
+ * return (transfer full) results, %NULL (or %FALSE) with @error set. */
 
-/* Fails with AVATAR_ERROR_INSECURE_URL for plain http to a host that is not loopback. */
+/* Fails with AVATAR_ERROR_INSECURE_URL for plain http to a host that is not loopback.
+ * Returns: (transfer full) (nullable): the client, or %NULL with @error set. */
 AvatarClient *avatar_client_new                (const char          *base_url,
                                                 const char          *app_id,
                                                 GError             **error);
 const char   *avatar_client_get_base_url       (AvatarClient        *self);
 const char   *avatar_client_get_app_id         (AvatarClient        *self);
-/* The session for the API, uploads and the CDN; the API's headers go only to the base URL's origin. */
+/* Returns: (transfer none): the session for the API, uploads and the CDN;
+ * the API's headers go only to the base URL's origin. */
 SoupSession  *avatar_client_get_session        (AvatarClient        *self);
 /* Seconds a connection attempt, or a wait for the next bytes of an answer,
  * may take (30 by default). */
@@ -61,6 +64,8 @@ void          avatar_client_set_timeout        (AvatarClient        *self,
 void          avatar_client_set_tokens         (AvatarClient        *self,
                                                 const char          *access_token,
                                                 const char          *refresh_token);
+/* Returns: (transfer full) (nullable): a copy of the token, safe to take
+ * from any thread. */
 char         *avatar_client_dup_access_token   (AvatarClient        *self);
 char         *avatar_client_dup_refresh_token  (AvatarClient        *self);
 /* Checks a URL the service handed out: absolute http(s), and not plain http off loopback. */
@@ -103,7 +108,9 @@ void           avatar_client_refresh_async         (AvatarClient        *self,
 gboolean       avatar_client_refresh_finish        (AvatarClient        *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
-/* GET of a public URL (the CDN): no API headers; retries like the API's idempotent calls. */
+/* GET of a public URL (the CDN): no API headers; retries like the API's idempotent calls.
+ * The finish function returns (transfer full) the body and, when @content_type
+ * is not %NULL, sets it to (transfer full) (nullable) the answer's type. */
 void           avatar_client_fetch_async           (AvatarClient        *self,
                                                     const char          *url,
                                                     GCancellable        *cancellable,

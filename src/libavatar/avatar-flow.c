@@ -532,9 +532,11 @@ size_prepared_cb (GdkPixbufLoader *loader,
   if (width > AVATAR_IMAGE_MAX_SIDE || height > AVATAR_IMAGE_MAX_SIDE ||
       (gint64) width * height > AVATAR_IMAGE_MAX_PIXELS)
     {
-      /* Asks the loader for the smallest image instead of a huge one. */
+      /* A zero size makes the loader stop before it allocates the pixels;
+       * any other size would still have some loaders decode at full size
+       * and scale afterwards. */
       *too_big = TRUE;
-      gdk_pixbuf_loader_set_size (loader, 1, 1);
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
     }
 }
 
@@ -545,10 +547,11 @@ decode_variant (AvatarVariantKind   kind,
                 int                *height,
                 GError            **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbufLoader) loader = NULL;
   const AvatarSniffedType *type;
   GdkPixbufAnimation *animation;
   gboolean too_big = FALSE;
+  gboolean decoded = FALSE;
   guint32 declared_width, declared_height;
   const guint8 *data;
   gsize size;
@@ -562,18 +565,16 @@ decode_variant (AvatarVariantKind   kind,
        (guint64) declared_width * declared_height > AVATAR_IMAGE_MAX_PIXELS))
     too_big = TRUE;
 
+  /* A loader dropped without being closed warns, so none is made for a
+   * file refused from its header alone. */
   if (!too_big)
     {
+      loader = gdk_pixbuf_loader_new ();
       g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &too_big);
 
-      if (!gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) ||
-          !gdk_pixbuf_loader_close (loader, NULL))
-        {
-          g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                       _("The service sent a “%s” picture that cannot be decoded."),
-                       variant_specs[kind].file);
-          return FALSE;
-        }
+      /* A failed write closes the loader itself. */
+      decoded = gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) &&
+                gdk_pixbuf_loader_close (loader, NULL);
     }
 
   if (too_big)
@@ -584,7 +585,7 @@ decode_variant (AvatarVariantKind   kind,
       return FALSE;
     }
 
-  animation = gdk_pixbuf_loader_get_animation (loader);
+  animation = decoded ? gdk_pixbuf_loader_get_animation (loader) : NULL;
   if (animation == NULL)
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
@@ -823,6 +824,7 @@ avatar_flow_run_finish (AvatarFlow    *self,
 {
   g_return_val_if_fail (AVATAR_IS_FLOW (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_flow_run_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

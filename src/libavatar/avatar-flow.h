@@ -61,7 +61,8 @@ G_DECLARE_FINAL_TYPE (AvatarFlow, avatar_flow, AVATAR, FLOW, GObject)
 /* One upload job. Properties: state, fraction, bytes-sent, bytes-total,
  * error (boxed GError), avatar-url, asset-key, prepared, and
  * processing-timeout (ms). Variants are there once the state is done
- * (NULL before). */
+ * (NULL before). Every get_ function returns a borrowed (transfer none)
+ * pointer, NULL while there is nothing to tell, valid until the next run. */
 AvatarFlow           *avatar_flow_new                   (AvatarClient        *client,
                                                          AvatarImage         *image,
                                                          const AvatarCrop    *crop,

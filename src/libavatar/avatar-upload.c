@@ -663,6 +663,7 @@ avatar_upload_run_async (AvatarUpload        *self,
 
   g_return_if_fail (AVATAR_IS_UPLOAD (self));
   g_return_if_fail (ticket != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (!self->running);
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -701,6 +702,7 @@ avatar_upload_run_finish (AvatarUpload  *self,
 {
   g_return_val_if_fail (AVATAR_IS_UPLOAD (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_upload_run_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -25,8 +25,9 @@ guint64       avatar_upload_get_bytes_sent  (AvatarUpload        *self);
 guint64       avatar_upload_get_bytes_total (AvatarUpload        *self);
 double        avatar_upload_get_fraction    (AvatarUpload        *self);
 
-/* Puts the bytes to @ticket's URL. An expired URL gets one fresh ticket from
- * the client; the finish function returns the ticket that was used. */
+/* Puts the bytes to @ticket's URL; one run at a time. An expired URL gets one
+ * fresh ticket from the client. The finish function returns (transfer full)
+ * the ticket that was used, or %NULL with @error set. */
 void          avatar_upload_run_async       (AvatarUpload        *self,
                                              const AvatarTicket  *ticket,
                                              GCancellable        *cancellable,

@@ -11,6 +11,7 @@
 
 #include <string.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <webp/decode.h>
 #include <webp/encode.h>
 
 #include "avatar-processor.h"
@@ -151,53 +152,115 @@ centre_square (GdkPixbuf *pixbuf)
   return gdk_pixbuf_new_subpixbuf (pixbuf, (width - side) / 2, (height - side) / 2, side, side);
 }
 
+static gboolean
+dimensions_allowed (int width,
+                    int height)
+{
+  return width > 0 && height > 0 &&
+         width <= AVATAR_PROCESSOR_MAX_SIDE && height <= AVATAR_PROCESSOR_MAX_SIDE &&
+         (gint64) width * height <= AVATAR_PROCESSOR_MAX_PIXELS;
+}
+
+typedef struct
+{
+  int      width;
+  int      height;
+  gboolean refused;
+} DeclaredSize;
+
+/* Records the size an image declares; TRUE when it is too large. */
+static gboolean
+size_is_refused (DeclaredSize *declared,
+                 int           width,
+                 int           height)
+{
+  declared->width = width;
+  declared->height = height;
+  declared->refused |= !dimensions_allowed (width, height);
+
+  return declared->refused;
+}
+
+static void
+on_size_prepared (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  DeclaredSize    *declared)
+{
+  /* A zero size makes the loader stop before it allocates the pixels, so
+   * a decompression bomb costs no memory. */
+  if (size_is_refused (declared, width, height))
+    gdk_pixbuf_loader_set_size (loader, 0, 0);
+}
+
+static void
+set_too_large_error (GError             **error,
+                     const DeclaredSize  *declared)
+{
+  g_set_error (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+               "The image is %d × %d pixels, more than can be processed",
+               declared->width, declared->height);
+}
+
+/* Decodes with the loader for the sniffed type, never letting gdk-pixbuf
+ * guess, and checks the declared size before any pixel is allocated. */
 static GdkPixbuf *
-decode_upright (const guint8  *data,
+decode_upright (const char    *mime_type,
+                const guint8  *data,
                 gsize          len,
                 GError       **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) local_error = NULL;
+  DeclaredSize declared = { 0, };
   GdkPixbuf *first_frame;
+  int webp_width, webp_height;
+  gboolean decoded;
 
-  if (!gdk_pixbuf_loader_write (loader, data, len, error) ||
-      !gdk_pixbuf_loader_close (loader, error))
+  /* The WebP loader decodes at full size whatever size-prepared asks for,
+   * so its header is read here first. */
+  if (g_str_equal (mime_type, "image/webp") &&
+      WebPGetInfo (data, len, &webp_width, &webp_height) &&
+      size_is_refused (&declared, webp_width, webp_height))
+    {
+      set_too_large_error (error, &declared);
+      return NULL;
+    }
+
+  loader = gdk_pixbuf_loader_new_with_mime_type (mime_type, error);
+  if (loader == NULL)
     return NULL;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &declared);
+
+  /* A failed write closes the loader itself. */
+  decoded = gdk_pixbuf_loader_write (loader, data, len, &local_error) &&
+            gdk_pixbuf_loader_close (loader, &local_error);
+
+  if (declared.refused)
+    {
+      set_too_large_error (error, &declared);
+      return NULL;
+    }
+
+  if (!decoded)
+    {
+      g_set_error (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
+                   "The uploaded bytes are not an image that can be read: %s",
+                   local_error != NULL ? local_error->message : "no pixels");
+      return NULL;
+    }
 
   /* For an animation this is the first frame. */
   first_frame = gdk_pixbuf_loader_get_pixbuf (loader);
   if (first_frame == NULL)
     {
       g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
-                           "The image has no pixels");
+                           "The uploaded bytes are not an image that can be read");
       return NULL;
     }
 
   return gdk_pixbuf_apply_embedded_orientation (first_frame);
-}
-
-static gboolean
-check_dimensions (const char  *raw_path,
-                  GError     **error)
-{
-  int width = 0, height = 0;
-
-  if (gdk_pixbuf_get_file_info (raw_path, &width, &height) == NULL)
-    {
-      g_set_error_literal (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
-                           "The uploaded bytes are not an image that can be read");
-      return FALSE;
-    }
-
-  if (width <= 0 || height <= 0 ||
-      width > AVATAR_PROCESSOR_MAX_SIDE || height > AVATAR_PROCESSOR_MAX_SIDE ||
-      (gint64) width * height > AVATAR_PROCESSOR_MAX_PIXELS)
-    {
-      g_set_error (error, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_CORRUPT_IMAGE,
-                   "The image is %d × %d pixels, more than can be processed", width, height);
-      return FALSE;
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -228,10 +291,7 @@ process_job (ProcessJob  *job,
       return FALSE;
     }
 
-  if (!check_dimensions (job->raw_path, error))
-    return FALSE;
-
-  upright = decode_upright ((const guint8 *) data, len, error);
+  upright = decode_upright (sniffed, (const guint8 *) data, len, error);
   if (upright == NULL)
     return FALSE;
 
@@ -282,6 +342,7 @@ avatar_processor_process_async (AvatarProcessor     *self,
   ProcessJob *job;
 
   g_return_if_fail (AVATAR_IS_PROCESSOR (self));
+  g_return_if_fail (raw_path != NULL && content_type != NULL && output_dir != NULL);
 
   job = g_new0 (ProcessJob, 1);
   job->raw_path = g_strdup (raw_path);
@@ -303,7 +364,10 @@ avatar_processor_process_finish (AvatarProcessor  *self,
 {
   ProcessJob *job;
 
+  g_return_val_if_fail (AVATAR_IS_PROCESSOR (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_processor_process_async, FALSE);
+  g_return_val_if_fail (width != NULL && height != NULL, FALSE);
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;

@@ -18,9 +18,13 @@ G_DECLARE_FINAL_TYPE (AvatarProcessor, avatar_processor, AVATAR, PROCESSOR, GObj
 #define AVATAR_PROCESSOR_MAX_SIDE 16383
 #define AVATAR_PROCESSOR_MAX_PIXELS (100 * 1000 * 1000)
 
+/* Returns: (nullable): "image/jpeg", "image/png", "image/gif" or
+ * "image/webp" as the magic numbers say, or %NULL. */
 const char      *avatar_processor_sniff_type       (const guint8         *data,
                                                     gsize                 len);
 AvatarProcessor *avatar_processor_new              (void);
+/* Reads @raw_path on a worker thread, checks that it is the @content_type it
+ * was signed as, and writes the WebP variants into @output_dir. */
 void             avatar_processor_process_async    (AvatarProcessor      *self,
                                                     const char           *raw_path,
                                                     const char           *content_type,
@@ -28,6 +32,7 @@ void             avatar_processor_process_async    (AvatarProcessor      *self,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,
                                                     gpointer              user_data);
+/* @width and @height: the upright dimensions of the upload, on success. */
 gboolean         avatar_processor_process_finish   (AvatarProcessor      *self,
                                                     GAsyncResult         *result,
                                                     int                  *width,

@@ -48,8 +48,9 @@ struct _AvatarServer
   char            *demo_access_token;
   char            *demo_refresh_token;
 
-  /* asset key → GSource id of processing that waits for its delay */
+  /* asset key → the processing that waits for its delay */
   GHashTable      *scheduled;
+  /* Processing scheduled or running; shutdown waits until it is 0. */
   guint            in_flight;
   GTask           *shutdown_task;
 };

@@ -491,6 +491,7 @@ processing_done (GObject      *source,
   else
     finish_processing (run->server, run->key, AVATAR_ASSET_FAILED, error->message, 0, 0);
 
+  g_object_unref (run->server);
   g_free (run->key);
   g_free (run);
 }
@@ -520,7 +521,9 @@ start_processing (AvatarServer *self,
   dir = avatar_server_dup_asset_dir (self, asset->user_id, key);
   raw_path = g_build_filename (dir, "raw", NULL);
   run = g_new0 (ProcessingRun, 1);
-  run->server = self;
+  /* The worker writes into the server's data directory and the result goes
+   * to its store: both must outlive the processing. */
+  run->server = g_object_ref (self);
   run->key = g_strdup (key);
   avatar_processor_process_async (self->processor, raw_path, asset->content_type, dir, NULL,
                                   processing_done, run);

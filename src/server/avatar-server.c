@@ -1061,9 +1061,15 @@ AvatarServer *
 avatar_server_new (const AvatarServerOptions  *options,
                    GError                    **error)
 {
-  g_autoptr(AvatarServer) self = g_object_new (AVATAR_TYPE_SERVER, NULL);
+  g_autoptr(AvatarServer) self = NULL;
   g_autofree char *db_path = NULL;
 
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (options->access_key != NULL && options->secret_key != NULL, NULL);
+  g_return_val_if_fail (options->bucket != NULL && options->region != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (AVATAR_TYPE_SERVER, NULL);
   self->address = g_strdup (options->address ? options->address : "127.0.0.1");
   self->port = options->port;
   self->processing_delay_ms = options->processing_delay_ms;
@@ -1114,12 +1120,16 @@ gboolean
 avatar_server_listen (AvatarServer  *self,
                       GError       **error)
 {
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->address);
+  g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GSList) uris = NULL;
   g_autofree char *host_text = NULL;
   GUri *uri;
 
+  g_return_val_if_fail (AVATAR_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->base_url == NULL, FALSE);
+
+  inet = g_inet_address_new_from_string (self->address);
   if (inet == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -1151,10 +1161,17 @@ avatar_server_listen (AvatarServer  *self,
 char *
 avatar_server_dup_ready_line (AvatarServer *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *cdn_base = g_strdup_printf ("%s/cdn", self->base_url);
-  g_autofree char *endpoint = g_strdup_printf ("%s/s3", self->base_url);
+  g_autofree char *cdn_base = NULL;
+  g_autofree char *endpoint = NULL;
+
+  g_return_val_if_fail (AVATAR_IS_SERVER (self), NULL);
+  g_return_val_if_fail (self->base_url != NULL, NULL);
+
+  builder = json_builder_new ();
+  cdn_base = g_strdup_printf ("%s/cdn", self->base_url);
+  endpoint = g_strdup_printf ("%s/s3", self->base_url);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "baseUrl");
@@ -1233,7 +1250,9 @@ avatar_server_shutdown_finish (AvatarServer  *self,
                                GAsyncResult  *result,
                                GError       **error)
 {
+  g_return_val_if_fail (AVATAR_IS_SERVER (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_server_shutdown_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -27,11 +27,17 @@ typedef struct
   gboolean    faults;
 } AvatarServerOptions;
 
+/* Opens or creates the state under options->data_dir; nothing listens yet.
+ * Returns: (transfer full) (nullable): the server, or %NULL with @error set. */
 AvatarServer *avatar_server_new             (const AvatarServerOptions  *options,
                                              GError                    **error);
 gboolean      avatar_server_listen          (AvatarServer               *self,
                                              GError                    **error);
+/* Returns: (transfer full): the one-line JSON that tells clients where
+ * everything is; only once avatar_server_listen() has succeeded. */
 char         *avatar_server_dup_ready_line  (AvatarServer               *self);
+/* Stops accepting requests, finishes the processing already scheduled,
+ * then closes the database. */
 void          avatar_server_shutdown_async  (AvatarServer               *self,
                                              GAsyncReadyCallback         callback,
                                              gpointer                    user_data);

@@ -821,7 +821,7 @@ test_interrupted (Fixture       *fixture,
 
   run_start (&run, env, args);
   g_assert_true (avatar_test_wait_until (polling_started, api, 60000));
-  g_subprocess_send_signal (run.process, SIGINT);
+  g_subprocess_send_signal (run.process, GPOINTER_TO_INT (data));
   avatar_test_wait_flag (&run.done);
 
   g_assert_cmpint (run.status, ==, 130);
@@ -853,7 +853,8 @@ main (int   argc,
   g_test_add ("/cli/exit/unusable-files", Fixture, NULL, setup, test_unusable_files, teardown);
   g_test_add ("/cli/exit/network", Fixture, NULL, setup, test_network_failure, teardown);
   g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
-  g_test_add ("/cli/exit/interrupted", Fixture, NULL, setup, test_interrupted, teardown);
+  g_test_add ("/cli/exit/interrupted", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted, teardown);
+  g_test_add ("/cli/exit/terminated", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted, teardown);
 
   return g_test_run ();
 }

@@ -166,7 +166,6 @@ test_check_url (void)
     "http://127.1.2.3/x",
     "http://localhost:1234",
     "http://LOCALHOST/x",
-    "http://dev.localhost/x",
     "http://[::1]:8080/x",
   };
   static const char * const insecure[] = {
@@ -174,6 +173,8 @@ test_check_url (void)
     "http://10.0.0.1/x",
     "http://192.168.1.10:8080/x",
     "http://localhost.example.com/x",
+    /* Not every resolver keeps these names on this machine. */
+    "http://dev.localhost/x",
     "http://[::2]/x",
   };
   static const char * const invalid[] = {

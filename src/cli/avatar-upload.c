@@ -550,8 +550,10 @@ loaded_cb (GObject      *source,
 
 /* Start-up --------------------------------------------------------------- */
 
+/* SIGINT from the terminal, SIGTERM from a script or service manager: both
+ * cancel what runs, so that nothing is left half-done on the service. */
 static gboolean
-sigint_cb (gpointer user_data)
+interrupt_cb (gpointer user_data)
 {
   Cli *cli = user_data;
 
@@ -744,7 +746,8 @@ main (int   argc,
   cli.loop = g_main_loop_new (NULL, FALSE);
   cli.cancellable = g_cancellable_new ();
   cli.show_progress = isatty (STDERR_FILENO) && !cli.check && !cli.profile && !cli.remove;
-  g_unix_signal_add (SIGINT, sigint_cb, &cli);
+  g_unix_signal_add (SIGINT, interrupt_cb, &cli);
+  g_unix_signal_add (SIGTERM, interrupt_cb, &cli);
 
   if (!cli.check)
     {

@@ -140,11 +140,10 @@ host_is_loopback (const char *host)
   if (host == NULL || *host == '\0')
     return FALSE;
 
-  /* RFC 6761: localhost and its subdomains always mean this machine. */
+  /* RFC 6761 would keep every *.localhost on this machine too, but only
+   * "localhost" itself is resolved locally by every system resolver; a
+   * subdomain may be asked of the network's DNS. */
   if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  if (strlen (host) > strlen (".localhost") &&
-      g_ascii_strcasecmp (host + strlen (host) - strlen (".localhost"), ".localhost") == 0)
     return TRUE;
 
   if (host[0] == '[')

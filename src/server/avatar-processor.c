@@ -15,6 +15,7 @@
 #include <webp/encode.h>
 
 #include "avatar-processor.h"
+#include "avatar-metadata.h"
 
 #define WEBP_QUALITY 85.0f
 
@@ -270,6 +271,7 @@ process_job (ProcessJob  *job,
   g_autofree char *data = NULL;
   g_autoptr(GdkPixbuf) upright = NULL;
   g_autoptr(GdkPixbuf) square = NULL;
+  AvatarMetadata structure;
   const char *sniffed;
   gsize len;
 
@@ -288,6 +290,15 @@ process_job (ProcessJob  *job,
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "The uploaded bytes are %s, but were signed as %s", sniffed, job->content_type);
+      return FALSE;
+    }
+
+  avatar_metadata_scan (&structure, sniffed, (const guint8 *) data, len);
+  if (structure.is_truncated || structure.is_malformed)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The uploaded %s is %s", sniffed,
+                   structure.is_truncated ? "cut short" : "malformed");
       return FALSE;
     }
 

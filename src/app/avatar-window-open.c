@@ -320,13 +320,27 @@ pasted_bytes_cb (GObject      *object,
 
   if (g_output_stream_splice_finish (memory, result, &error) < 0 || avatar_window_is_closed (self))
     {
-      if (is_worth_telling (self, error))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+        avatar_window_show_toast (self, _("The pasted picture is too big"));
+      else if (is_worth_telling (self, error))
         avatar_window_show_toast (self, _("The pasted picture could not be read"));
       return;
     }
 
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
   avatar_window_open_bytes (self, bytes, _("Pasted Picture"));
+}
+
+/* Another program decides how much it pastes: the buffer stops growing
+ * where no picture could be, and the copy then fails with NO_SPACE. */
+static gpointer
+bounded_realloc (gpointer data,
+                 gsize    size)
+{
+  if (size > AVATAR_IMAGE_MAX_FILE_BYTES)
+    return NULL;
+
+  return g_try_realloc (data, size);
 }
 
 static void
@@ -347,7 +361,7 @@ pasted_stream_cb (GObject      *object,
       return;
     }
 
-  memory = g_memory_output_stream_new_resizable ();
+  memory = g_memory_output_stream_new (NULL, 0, bounded_realloc, g_free);
   g_output_stream_splice_async (memory, stream,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
                                 G_PRIORITY_DEFAULT, avatar_window_get_cancellable (self),

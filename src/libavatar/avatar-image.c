@@ -14,7 +14,6 @@
 
 /* A bigger file is not a picture anyone means to use as an avatar, and
  * reading it whole would only fill the memory. */
-#define MAX_FILE_BYTES (256 * 1024 * 1024)
 
 /* The decoder is fed in slices so that a cancel is noticed quickly. */
 #define DECODE_SLICE_BYTES (64 * 1024)
@@ -661,7 +660,7 @@ load_file (GFile         *file,
       return NULL;
     }
 
-  if (g_file_info_get_size (info) > MAX_FILE_BYTES)
+  if (g_file_info_get_size (info) > AVATAR_IMAGE_MAX_FILE_BYTES)
     {
       g_autofree char *size = g_format_size (g_file_info_get_size (info));
 

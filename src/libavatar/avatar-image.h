@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 /* The service's limit for what goes on the wire is 5 MiB; we stay under
  * 5,000,000 bytes so that a decimal "5 MB" promise to the user holds too. */
 #define AVATAR_IMAGE_MAX_UPLOAD_BYTES   5000000
+/* No picture worth converting is larger than this on disk. */
+#define AVATAR_IMAGE_MAX_FILE_BYTES     (256 * 1024 * 1024)
 #define AVATAR_IMAGE_MAX_SIDE           16384
 #define AVATAR_IMAGE_MAX_PIXELS         100000000
 #define AVATAR_IMAGE_MIN_CROP           48

@@ -168,6 +168,18 @@ find_open_button (GtkWidget *widget)
   return NULL;
 }
 
+/* A "Change Avatar…" button in view is on exactly when a press would open
+ * a chooser. */
+static void
+assert_can_open (Fixture  *fixture,
+                 gboolean  can_open)
+{
+  GtkWidget *button = find_open_button (GTK_WIDGET (fixture->window));
+
+  if (button != NULL)
+    g_assert_true (gtk_widget_is_sensitive (button) == can_open);
+}
+
 static GtkFileChooser *
 open_chooser (Fixture *fixture)
 {
@@ -184,6 +196,9 @@ open_chooser (Fixture *fixture)
   g_assert_true (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_OPEN);
   g_assert_false (gtk_file_chooser_get_select_multiple (chooser));
 
+  /* A second press must not open a second chooser. */
+  assert_can_open (fixture, FALSE);
+
   return chooser;
 }
 
@@ -193,6 +208,7 @@ close_chooser (Fixture        *fixture,
 {
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
   WAIT_FOR (fixture, find_chooser () == NULL);
+  assert_can_open (fixture, TRUE);
 }
 
 static gboolean
@@ -378,6 +394,8 @@ test_filters_and_pictures (Fixture       *fixture,
   g_assert_true (gtk_widget_activate (button));
   WAIT_FOR (fixture, find_chooser () != NULL);
   chooser = find_chooser ();
+  /* A second press must not open a second chooser. */
+  g_assert_false (gtk_widget_is_sensitive (button));
 
   filters = gtk_file_chooser_get_filters (chooser);
   g_assert_cmpuint (g_list_model_get_n_items (filters), ==, G_N_ELEMENTS (formats));

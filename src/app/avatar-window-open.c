@@ -121,6 +121,10 @@ file_dialog_done_cb (GObject      *object,
   g_autoptr (GError) error = NULL;
   g_autoptr (GFile) file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (object), result, &error);
 
+  if (avatar_window_is_closed (self))
+    return;
+
+  avatar_window_set_choosing (self, FALSE);
   /* Dismissing the dialog is a choice, not an error. */
   if (file != NULL)
     open_chosen_file (self, file);
@@ -149,6 +153,7 @@ file_chooser_response_cb (AvatarWindow         *self,
                           int                   response,
                           GtkFileChooserNative *chooser)
 {
+  avatar_window_set_choosing (self, FALSE);
   /* Dismissing the dialog is a choice, not an error. */
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -220,6 +225,8 @@ avatar_window_choose_file (AvatarWindow *self)
 {
   g_autoptr (GFile) last_folder = dup_last_folder (self);
   g_autoptr (GFile) pictures = NULL;
+
+  avatar_window_set_choosing (self, TRUE);
 
   /* Whether the folder is still there is asked off the main loop, and only
    * of local folders: a remote one could keep the chooser waiting. */

@@ -23,6 +23,10 @@ void                 avatar_window_show_toast          (AvatarWindow      *self,
 GSettings           *avatar_window_get_settings        (AvatarWindow      *self);
 /* Cancelled when the window closes. */
 GCancellable        *avatar_window_get_cancellable     (AvatarWindow      *self);
+/* While a file chooser is being opened or is open, "Change Avatar…" is off,
+ * so that a second press does not open a second chooser. */
+void                 avatar_window_set_choosing        (AvatarWindow      *self,
+                                                        gboolean           choosing);
 
 /* avatar-window-open.c */
 void                 avatar_window_choose_file         (AvatarWindow      *self);

@@ -68,6 +68,7 @@ struct _AvatarWindow
   AvatarPrepared       *prepared;
   gboolean              prepare_failed;
   gboolean              loading_picture;
+  gboolean              choosing;
   /* A notification about a finished upload is on the desktop. */
   gboolean              upload_notified;
   AvatarFlow           *flow;
@@ -312,7 +313,7 @@ update_actions (AvatarWindow *self)
   gboolean has_avatar = self->profile != NULL && self->profile->avatar_url != NULL;
   gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || page_is (self, "result");
 
-  gtk_widget_action_set_enabled (widget, "win.open", !busy);
+  gtk_widget_action_set_enabled (widget, "win.open", !busy && !self->choosing);
   gtk_widget_action_set_enabled (widget, "win.paste", !busy);
   gtk_widget_action_set_enabled (widget, "win.upload",
                                  cropping && !busy && self->client != NULL && self->image != NULL &&
@@ -1497,6 +1498,15 @@ GCancellable *
 avatar_window_get_cancellable (AvatarWindow *self)
 {
   return self->cancellable;
+}
+
+void
+avatar_window_set_choosing (AvatarWindow *self,
+                            gboolean      choosing)
+{
+  self->choosing = choosing;
+  if (!is_gone (self))
+    update_actions (self);
 }
 
 /* --- For the UI tests --------------------------------------------------------- */

@@ -68,21 +68,14 @@ static void
 clamp_crop (AvatarCropArea *self,
             AvatarCrop     *crop)
 {
-  int shortest = short_side (self);
-  int min_size = MIN (AVATAR_IMAGE_MIN_CROP, shortest);
-
-  crop->size = CLAMP (crop->size, min_size, shortest);
-  crop->x = CLAMP (crop->x, 0, self->source_width - crop->size);
-  crop->y = CLAMP (crop->y, 0, self->source_height - crop->size);
+  avatar_crop_clamp (crop, self->source_width, self->source_height);
 }
 
 static void
 default_crop (AvatarCropArea *self,
               AvatarCrop     *crop)
 {
-  crop->size = short_side (self);
-  crop->x = (self->source_width - crop->size) / 2;
-  crop->y = (self->source_height - crop->size) / 2;
+  avatar_crop_init_default (crop, self->source_width, self->source_height);
 }
 
 static void

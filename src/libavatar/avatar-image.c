@@ -908,24 +908,44 @@ avatar_image_get_default_crop (AvatarImage *self,
   g_return_if_fail (AVATAR_IS_IMAGE (self));
   g_return_if_fail (crop != NULL);
 
-  crop->size = MIN (self->width, self->height);
-  crop->x = (self->width - crop->size) / 2;
-  crop->y = (self->height - crop->size) / 2;
+  avatar_crop_init_default (crop, self->width, self->height);
 }
 
 void
 avatar_image_clamp_crop (AvatarImage *self,
                          AvatarCrop  *crop)
 {
-  int short_side;
-
   g_return_if_fail (AVATAR_IS_IMAGE (self));
   g_return_if_fail (crop != NULL);
 
-  short_side = MIN (self->width, self->height);
+  avatar_crop_clamp (crop, self->width, self->height);
+}
+
+void
+avatar_crop_init_default (AvatarCrop *crop,
+                          int         width,
+                          int         height)
+{
+  g_return_if_fail (crop != NULL);
+
+  crop->size = MIN (width, height);
+  crop->x = (width - crop->size) / 2;
+  crop->y = (height - crop->size) / 2;
+}
+
+void
+avatar_crop_clamp (AvatarCrop *crop,
+                   int         width,
+                   int         height)
+{
+  int short_side;
+
+  g_return_if_fail (crop != NULL);
+
+  short_side = MIN (width, height);
   crop->size = CLAMP (crop->size, MIN (AVATAR_IMAGE_MIN_CROP, short_side), short_side);
-  crop->x = CLAMP (crop->x, 0, self->width - crop->size);
-  crop->y = CLAMP (crop->y, 0, self->height - crop->size);
+  crop->x = CLAMP (crop->x, 0, width - crop->size);
+  crop->y = CLAMP (crop->y, 0, height - crop->size);
 }
 
 static AvatarCrop

@@ -33,6 +33,16 @@ typedef struct
   int size;
 } AvatarCrop;
 
+/* The crop rules for a picture of @width × @height, for a view that knows
+ * only its size: the largest centred square, and a square of at least
+ * AVATAR_IMAGE_MIN_CROP (or the short side, when smaller) inside the picture. */
+void avatar_crop_init_default (AvatarCrop *crop,
+                               int         width,
+                               int         height);
+void avatar_crop_clamp        (AvatarCrop *crop,
+                               int         width,
+                               int         height);
+
 /**
  * AvatarPrepareFlags:
  * @AVATAR_PREPARE_NONE: the defaults: location and camera metadata is removed

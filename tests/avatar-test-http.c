@@ -243,6 +243,65 @@ avatar_test_respond_json (SoupServerMessage *msg,
   avatar_test_respond (msg, status, "application/json", json);
 }
 
+#define STREAM_CHUNK_SIZE (256 * 1024)
+
+static const guint8 stream_chunk[STREAM_CHUNK_SIZE];
+
+static void
+stream_queue_next (SoupServerMessage *msg,
+                   AvatarTestStream  *stream)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  gsize size = MIN (STREAM_CHUNK_SIZE, stream->total - stream->queued);
+
+  if (size == 0)
+    {
+      soup_message_body_complete (body);
+      return;
+    }
+
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, stream_chunk, size);
+  stream->queued += size;
+}
+
+static void
+stream_wrote_chunk_cb (SoupServerMessage *msg,
+                       AvatarTestStream  *stream)
+{
+  stream_queue_next (msg, stream);
+}
+
+void
+avatar_test_respond_streamed (SoupServerMessage *msg,
+                              guint              status,
+                              const char        *content_type,
+                              const char        *start,
+                              AvatarTestStream  *stream)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_set_content_type (headers, content_type, NULL);
+  if (stream->announce_length)
+    soup_message_headers_set_content_length (headers, (goffset) stream->total);
+  else
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+
+  soup_message_body_set_accumulate (body, FALSE);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (stream_wrote_chunk_cb), stream);
+
+  if (start != NULL)
+    {
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, start, strlen (start));
+      stream->queued = strlen (start);
+    }
+  else
+    {
+      stream_queue_next (msg, stream);
+    }
+}
+
 void
 avatar_test_store_result (GObject      *source,
                           GAsyncResult *result,

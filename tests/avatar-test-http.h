@@ -67,6 +67,27 @@ void            avatar_test_respond_json      (SoupServerMessage  *msg,
                                                guint               status,
                                                const char         *json);
 
+/* A response body sent in chunks of zero bytes after an optional start,
+ * one chunk at a time, so that what was queued is about what the client
+ * read and the server never holds the whole body. */
+typedef struct
+{
+  /* Sent as Content-Length when TRUE; otherwise the body is chunked. */
+  gboolean announce_length;
+  /* The size of the whole body, start included. */
+  gsize    total;
+  /* How much was handed to the connection before the client stopped it. */
+  gsize    queued;
+} AvatarTestStream;
+
+/* Answers @msg with @status and @stream's body, which begins with @start
+ * (nullable); @stream must outlive the message. */
+void            avatar_test_respond_streamed  (SoupServerMessage  *msg,
+                                               guint               status,
+                                               const char         *content_type,
+                                               const char         *start,
+                                               AvatarTestStream   *stream);
+
 /* A GAsyncReadyCallback that stores a reference to the result in the
  * GAsyncResult * that @user_data points at. */
 void            avatar_test_store_result      (GObject            *source,

@@ -497,3 +497,17 @@ avatar_test_server_fetch (AvatarTestServer  *server,
 
   return soup_message_get_status (msg);
 }
+
+void
+avatar_test_server_fixture_setup (AvatarTestServerFixture *fixture,
+                                  gconstpointer            data)
+{
+  fixture->server = avatar_test_server_start (NULL);
+}
+
+void
+avatar_test_server_fixture_teardown (AvatarTestServerFixture *fixture,
+                                     gconstpointer            data)
+{
+  g_clear_pointer (&fixture->server, avatar_test_server_stop);
+}

@@ -92,6 +92,18 @@ gboolean          avatar_test_wait_until            (gboolean           (*cond) 
                                                      gpointer             data,
                                                      guint                timeout_ms);
 
+/* A GTest fixture with one devserver, started with --faults for each test
+ * and stopped cleanly after it. */
+typedef struct
+{
+  AvatarTestServer *server;
+} AvatarTestServerFixture;
+
+void              avatar_test_server_fixture_setup    (AvatarTestServerFixture *fixture,
+                                                       gconstpointer            data);
+void              avatar_test_server_fixture_teardown (AvatarTestServerFixture *fixture,
+                                                       gconstpointer            data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestServer, avatar_test_server_stop)
 
 G_END_DECLS

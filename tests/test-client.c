@@ -996,46 +996,7 @@ test_fetch_insecure (Fixture       *fixture,
 
 /* The client's limit on a fetched file, which the tests check from both
  * sides. */
-#define FETCH_LIMIT       (16 * 1024 * 1024)
-#define STREAM_CHUNK_SIZE (256 * 1024)
-
-typedef struct
-{
-  /* Sent as Content-Length when TRUE; otherwise the body is chunked. */
-  gboolean announce_length;
-  /* How much the server is willing to send. */
-  gsize    total;
-  /* How much it handed to the connection before the client stopped it. */
-  gsize    queued;
-} Streamer;
-
-static const guint8 stream_chunk[STREAM_CHUNK_SIZE];
-
-static void
-streamer_queue_next (SoupServerMessage *msg,
-                     Streamer          *streamer)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  gsize size = MIN (STREAM_CHUNK_SIZE, streamer->total - streamer->queued);
-
-  if (size == 0)
-    {
-      soup_message_body_complete (body);
-      return;
-    }
-
-  soup_message_body_append (body, SOUP_MEMORY_STATIC, stream_chunk, size);
-  streamer->queued += size;
-}
-
-/* One chunk at a time, so that what was queued is about what the client
- * read, and the server never holds the whole body. */
-static void
-streamer_wrote_chunk_cb (SoupServerMessage *msg,
-                         Streamer          *streamer)
-{
-  streamer_queue_next (msg, streamer);
-}
+#define FETCH_LIMIT (16 * 1024 * 1024)
 
 static void
 streaming_handler (AvatarTestHttp          *http,
@@ -1043,25 +1004,13 @@ streaming_handler (AvatarTestHttp          *http,
                    const AvatarTestRequest *request,
                    gpointer                 user_data)
 {
-  Streamer *streamer = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (headers, "image/webp", NULL);
-  if (streamer->announce_length)
-    soup_message_headers_set_content_length (headers, (goffset) streamer->total);
-  else
-    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (streamer_wrote_chunk_cb), streamer);
-  streamer_queue_next (msg, streamer);
+  avatar_test_respond_streamed (msg, SOUP_STATUS_OK, "image/webp", NULL, user_data);
 }
 
 static GBytes *
-fetch_streamed (Fixture   *fixture,
-                Streamer  *streamer,
-                GError   **error)
+fetch_streamed (Fixture           *fixture,
+                AvatarTestStream  *streamer,
+                GError           **error)
 {
   g_autoptr(AvatarTestHttp) cdn = avatar_test_http_new (streaming_handler, streamer);
   g_autofree char *url = g_strconcat (avatar_test_http_get_url (cdn), "/cdn/original.webp", NULL);
@@ -1081,7 +1030,7 @@ static void
 test_fetch_at_limit (Fixture       *fixture,
                      gconstpointer  data)
 {
-  Streamer streamer = { .announce_length = GPOINTER_TO_INT (data), .total = FETCH_LIMIT };
+  AvatarTestStream streamer = { .announce_length = GPOINTER_TO_INT (data), .total = FETCH_LIMIT };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
@@ -1094,7 +1043,7 @@ static void
 test_fetch_length_over_limit (Fixture       *fixture,
                               gconstpointer  data)
 {
-  Streamer streamer = { .announce_length = TRUE, .total = FETCH_LIMIT + 1 };
+  AvatarTestStream streamer = { .announce_length = TRUE, .total = FETCH_LIMIT + 1 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
@@ -1113,7 +1062,7 @@ test_fetch_endless_body (Fixture       *fixture,
 {
   /* Chunked, so nothing tells the size in advance; eight times the
    * limit stands in for an endless body. */
-  Streamer streamer = { .announce_length = FALSE, .total = 8 * (gsize) FETCH_LIMIT };
+  AvatarTestStream streamer = { .announce_length = FALSE, .total = 8 * (gsize) FETCH_LIMIT };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
@@ -1131,7 +1080,7 @@ static void
 test_api_answer_over_limit (void)
 {
   /* An API answer is a small JSON document; 64 MiB is far beyond one. */
-  Streamer streamer = { .announce_length = FALSE, .total = 64 * 1024 * 1024 };
+  AvatarTestStream streamer = { .announce_length = FALSE, .total = 64 * 1024 * 1024 };
   g_autoptr(AvatarTestHttp) api = avatar_test_http_new (streaming_handler, &streamer);
   g_autoptr(AvatarClient) client = NULL;
   g_autoptr(AvatarProfile) profile = NULL;

@@ -15,24 +15,7 @@
 
 #include "avatar-test-server.h"
 
-typedef struct
-{
-  AvatarTestServer *server;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->server = avatar_test_server_start (NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&fixture->server, avatar_test_server_stop);
-}
+typedef AvatarTestServerFixture Fixture;
 
 static const char *
 error_code (JsonNode *body)
@@ -734,20 +717,20 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/devserver/api/ready-line", Fixture, NULL, fixture_setup, test_ready_line, fixture_teardown);
-  g_test_add ("/devserver/api/profile", Fixture, NULL, fixture_setup, test_profile, fixture_teardown);
-  g_test_add ("/devserver/api/auth-errors", Fixture, NULL, fixture_setup, test_auth_errors, fixture_teardown);
-  g_test_add ("/devserver/api/not-found-and-methods", Fixture, NULL, fixture_setup, test_not_found_and_methods, fixture_teardown);
-  g_test_add ("/devserver/api/request-upload", Fixture, NULL, fixture_setup, test_request_upload, fixture_teardown);
-  g_test_add ("/devserver/api/request-upload-errors", Fixture, NULL, fixture_setup, test_request_upload_errors, fixture_teardown);
-  g_test_add ("/devserver/api/body-too-large", Fixture, NULL, fixture_setup, test_body_too_large, fixture_teardown);
-  g_test_add ("/devserver/api/dev-login", Fixture, NULL, fixture_setup, test_dev_login, fixture_teardown);
-  g_test_add ("/devserver/api/refresh-rotation", Fixture, NULL, fixture_setup, test_refresh_rotation, fixture_teardown);
-  g_test_add ("/devserver/api/token-expiry", Fixture, NULL, fixture_setup, test_token_expiry, fixture_teardown);
+  g_test_add ("/devserver/api/ready-line", Fixture, NULL, avatar_test_server_fixture_setup, test_ready_line, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/profile", Fixture, NULL, avatar_test_server_fixture_setup, test_profile, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/auth-errors", Fixture, NULL, avatar_test_server_fixture_setup, test_auth_errors, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/not-found-and-methods", Fixture, NULL, avatar_test_server_fixture_setup, test_not_found_and_methods, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/request-upload", Fixture, NULL, avatar_test_server_fixture_setup, test_request_upload, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/request-upload-errors", Fixture, NULL, avatar_test_server_fixture_setup, test_request_upload_errors, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/body-too-large", Fixture, NULL, avatar_test_server_fixture_setup, test_body_too_large, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/dev-login", Fixture, NULL, avatar_test_server_fixture_setup, test_dev_login, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/refresh-rotation", Fixture, NULL, avatar_test_server_fixture_setup, test_refresh_rotation, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/token-expiry", Fixture, NULL, avatar_test_server_fixture_setup, test_token_expiry, avatar_test_server_fixture_teardown);
   g_test_add_func ("/devserver/api/token-lifetime", test_token_lifetime);
-  g_test_add ("/devserver/api/username", Fixture, NULL, fixture_setup, test_username, fixture_teardown);
-  g_test_add ("/devserver/api/remove-avatar", Fixture, NULL, fixture_setup, test_remove_avatar, fixture_teardown);
-  g_test_add ("/devserver/api/confirm-avatar", Fixture, NULL, fixture_setup, test_confirm_avatar, fixture_teardown);
+  g_test_add ("/devserver/api/username", Fixture, NULL, avatar_test_server_fixture_setup, test_username, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/remove-avatar", Fixture, NULL, avatar_test_server_fixture_setup, test_remove_avatar, avatar_test_server_fixture_teardown);
+  g_test_add ("/devserver/api/confirm-avatar", Fixture, NULL, avatar_test_server_fixture_setup, test_confirm_avatar, avatar_test_server_fixture_teardown);
   g_test_add_func ("/devserver/api/dev-routes-need-faults", test_dev_routes_need_faults);
   g_test_add_func ("/devserver/api/persistence", test_persistence);
   g_test_add_func ("/devserver/api/sigterm-finishes-processing", test_sigterm_finishes_processing);

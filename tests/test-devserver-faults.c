@@ -11,24 +11,7 @@
 
 #include "avatar-test-server.h"
 
-typedef struct
-{
-  AvatarTestServer *server;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->server = avatar_test_server_start (NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&fixture->server, avatar_test_server_stop);
-}
+typedef AvatarTestServerFixture Fixture;
 
 static char *
 request_upload_url (AvatarTestServer  *server,
@@ -458,7 +441,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, fn) g_test_add ("/devserver/faults/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) g_test_add ("/devserver/faults/" name, Fixture, NULL, avatar_test_server_fixture_setup, fn, avatar_test_server_fixture_teardown)
   ADD ("status-with-count", test_status_with_count);
   ADD ("each-api-route", test_each_api_route);
   ADD ("rule-until-cleared", test_rule_until_cleared);

@@ -19,24 +19,7 @@
 
 #define N_CLIENTS 20
 
-typedef struct
-{
-  AvatarTestServer *server;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  fixture->server = avatar_test_server_start (NULL);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_clear_pointer (&fixture->server, avatar_test_server_stop);
-}
+typedef AvatarTestServerFixture Fixture;
 
 static GdkPixbuf *
 decode (GBytes *bytes)
@@ -685,7 +668,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, fn) g_test_add ("/devserver/processing/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(name, fn) g_test_add ("/devserver/processing/" name, Fixture, NULL, avatar_test_server_fixture_setup, fn, avatar_test_server_fixture_teardown)
   ADD ("variants", test_variants);
   ADD ("centre-crop", test_centre_crop);
   ADD ("exif-orientation", test_exif_orientation);

@@ -15,6 +15,7 @@
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
+#include "avatar-test-ui.h"
 #include "avatar-window.h"
 #include "avatar-window-private.h"
 
@@ -31,9 +32,7 @@ typedef struct
 static AvatarWindow *
 get_window (Scenario *scenario)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (scenario->app));
-
-  return AVATAR_IS_WINDOW (window) ? AVATAR_WINDOW (window) : NULL;
+  return avatar_test_ui_get_active_window (scenario->app);
 }
 
 static gboolean
@@ -170,24 +169,12 @@ test_command_line (void)
                                           NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
   path = g_file_get_path (file);
 
-  {
-    char *argv[] = {
-      (char *) "avatar-uploader",
-      (char *) "--server", scenario.server->base_url,
-      (char *) "--app-id", scenario.server->app_id,
-      (char *) "--token", access_token,
-      (char *) "--refresh-token", refresh_token,
-      path,
-      NULL
-    };
-
-    scenario.app = avatar_application_new ();
-    /* No bus in the tests: the application must not need one. */
-    g_application_set_flags (G_APPLICATION (scenario.app),
-                             g_application_get_flags (G_APPLICATION (scenario.app)) | G_APPLICATION_NON_UNIQUE);
-    g_idle_add (run_scenario, &scenario);
-    status = g_application_run (G_APPLICATION (scenario.app), G_N_ELEMENTS (argv) - 1, argv);
-  }
+  scenario.app = avatar_application_new ();
+  /* No bus in the tests: the application must not need one. */
+  g_application_set_flags (G_APPLICATION (scenario.app),
+                           g_application_get_flags (G_APPLICATION (scenario.app)) | G_APPLICATION_NON_UNIQUE);
+  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, path,
+                                   run_scenario, &scenario);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (scenario.finished);

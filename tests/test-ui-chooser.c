@@ -17,11 +17,9 @@
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
+#include "avatar-test-ui.h"
 #include "avatar-window.h"
 #include "avatar-window-private.h"
-
-/* Generous, for a loaded machine running with sanitizers. */
-#define WAIT_MS 90000
 
 /* A private XDG tree for the whole run: GLib reads the special folders once. */
 static char *xdg_root;
@@ -29,41 +27,23 @@ static char *pictures_dir;
 
 typedef struct
 {
-  AvatarTestServer  *server;
-  AvatarApplication *app;
-  AvatarWindow      *window;
-  char              *username;
-  char              *access_token;
-  char              *refresh_token;
-  char              *folder;
-  GFile             *file;
+  AvatarTestUi  ui;
+  char         *folder;
 } Fixture;
 
-#define WAIT_FOR(fixture, condition)                                          \
-  G_STMT_START {                                                              \
-    gint64 _deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;     \
-    while (!(condition))                                                      \
-      {                                                                       \
-        if (g_get_monotonic_time () > _deadline)                              \
-          g_error ("Timed out waiting for %s (page %s, message %s)",          \
-                   #condition, avatar_window_get_page ((fixture)->window),    \
-                   avatar_window_get_message ((fixture)->window));            \
-        if (!g_main_context_iteration (NULL, FALSE))                          \
-          g_usleep (1000);                                                    \
-      }                                                                       \
-  } G_STMT_END
+#define WAIT_FOR(fixture, condition) AVATAR_TEST_UI_WAIT_FOR (&(fixture)->ui, condition)
 
 static gboolean
 is_on_page (Fixture    *fixture,
             const char *page)
 {
-  return g_strcmp0 (avatar_window_get_page (fixture->window), page) == 0;
+  return avatar_test_ui_is_on_page (&fixture->ui, page);
 }
 
 static GSettings *
 get_settings (Fixture *fixture)
 {
-  return avatar_window_get_settings (fixture->window);
+  return avatar_window_get_settings (fixture->ui.window);
 }
 
 static void
@@ -71,34 +51,11 @@ setup (Fixture       *fixture,
        gconstpointer  data)
 {
   g_autoptr (GError) error = NULL;
-  const char *test_name = data;
-
-  fixture->server = avatar_test_server_start (NULL);
-  fixture->username = g_strdelimit (g_strdup (test_name), "-", '_');
-  avatar_test_server_login (fixture->server, fixture->username,
-                            &fixture->access_token, &fixture->refresh_token, NULL);
 
   fixture->folder = g_dir_make_tmp ("avatar-chooser-XXXXXX", &error);
   g_assert_no_error (error);
 
-  fixture->app = avatar_application_new ();
-  /* No bus in the tests: the application must not need one. */
-  g_application_set_flags (G_APPLICATION (fixture->app),
-                           g_application_get_flags (G_APPLICATION (fixture->app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (fixture->app), NULL, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (avatar_application_set_account (fixture->app,
-                                                 fixture->server->base_url,
-                                                 fixture->server->app_id,
-                                                 fixture->access_token,
-                                                 fixture->refresh_token,
-                                                 FALSE, &error));
-  g_assert_no_error (error);
-
-  fixture->window = avatar_window_new (fixture->app);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 600, 720);
-  gtk_window_present (GTK_WINDOW (fixture->window));
+  avatar_test_ui_setup (&fixture->ui, data);
 
   /* The memory backend outlives each test: start from a clean slate. */
   g_settings_reset (get_settings (fixture), "last-folder");
@@ -110,24 +67,11 @@ static void
 teardown (Fixture       *fixture,
           gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  /* Let the cancelled work wind down before the objects go. */
-  for (guint i = 0; i < 100; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* Deletes the chosen picture, which lives in the folder. */
+  avatar_test_ui_teardown (&fixture->ui);
 
-  if (fixture->file != NULL)
-    {
-      g_file_delete (fixture->file, NULL, NULL);
-      g_object_unref (fixture->file);
-    }
   g_rmdir (fixture->folder);
   g_free (fixture->folder);
-
-  g_object_unref (fixture->app);
-  avatar_test_server_stop (fixture->server);
-  g_free (fixture->username);
-  g_free (fixture->access_token);
-  g_free (fixture->refresh_token);
 }
 
 /* The chooser on screen: GtkFileChooserNative falls back to this dialog. */
@@ -174,7 +118,7 @@ static void
 assert_can_open (Fixture  *fixture,
                  gboolean  can_open)
 {
-  GtkWidget *button = find_open_button (GTK_WIDGET (fixture->window));
+  GtkWidget *button = find_open_button (GTK_WIDGET (fixture->ui.window));
 
   if (button != NULL)
     g_assert_true (gtk_widget_is_sensitive (button) == can_open);
@@ -186,12 +130,12 @@ open_chooser (Fixture *fixture)
   GtkFileChooser *chooser;
 
   g_assert_null (find_chooser ());
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.open", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->ui.window), "win.open", NULL));
   WAIT_FOR (fixture, find_chooser () != NULL);
   chooser = find_chooser ();
 
   /* Modal on the window, as a dialog about it. */
-  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (chooser)) == GTK_WINDOW (fixture->window));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (chooser)) == GTK_WINDOW (fixture->ui.window));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (chooser)));
   g_assert_true (gtk_file_chooser_get_action (chooser) == GTK_FILE_CHOOSER_ACTION_OPEN);
   g_assert_false (gtk_file_chooser_get_select_multiple (chooser));
@@ -386,10 +330,10 @@ test_filters_and_pictures (Fixture       *fixture,
   assert_last_folder (fixture, "");
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), &error));
   g_assert_no_error (error);
-  fixture->file = g_file_new_for_path (path);
+  fixture->ui.file = g_file_new_for_path (path);
 
   /* The button on the welcome page, as a person would. */
-  button = find_open_button (GTK_WIDGET (fixture->window));
+  button = find_open_button (GTK_WIDGET (fixture->ui.window));
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_activate (button));
   WAIT_FOR (fixture, find_chooser () != NULL);
@@ -465,17 +409,17 @@ test_cancel (Fixture       *fixture,
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  g_assert_null (avatar_window_get_message (fixture->window));
+  g_assert_null (avatar_window_get_message (fixture->ui.window));
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_null (avatar_window_get_image (fixture->window));
+  g_assert_null (avatar_window_get_image (fixture->ui.window));
   assert_last_folder (fixture, "");
-  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->window)));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->ui.window)));
 }
 
 static gboolean
 can_upload (Fixture *fixture)
 {
-  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
+  GtkWidget *button = avatar_window_get_upload_button (fixture->ui.window);
 
   return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
@@ -493,28 +437,28 @@ test_choose (Fixture       *fixture,
 
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), &error));
   g_assert_no_error (error);
-  fixture->file = g_file_new_for_path (path);
+  fixture->ui.file = g_file_new_for_path (path);
 
   chooser = open_chooser (fixture);
   /* Only once it shows its start folder: in GTK 4.8 a file set while the
    * chooser is still on its way there is not selected. */
   assert_start_folder (fixture, chooser, pictures_dir);
-  g_assert_true (gtk_file_chooser_set_file (chooser, fixture->file, &error));
+  g_assert_true (gtk_file_chooser_set_file (chooser, fixture->ui.file, &error));
   g_assert_no_error (error);
   /* The chooser lists the folder before it selects in it. */
-  WAIT_FOR (fixture, is_selected (chooser, fixture->file));
+  WAIT_FOR (fixture, is_selected (chooser, fixture->ui.file));
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
   WAIT_FOR (fixture, find_chooser () == NULL);
 
   WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
-  image = avatar_window_get_image (fixture->window);
+  image = avatar_window_get_image (fixture->ui.window);
   g_assert_nonnull (image);
   g_assert_cmpint (avatar_image_get_width (image), ==, 640);
   g_assert_cmpint (avatar_image_get_height (image), ==, 480);
   g_assert_cmpstr (avatar_image_get_display_name (image), ==, "portrait.jpg");
   /* The very bytes of the chosen file. */
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (image), jpeg));
-  g_assert_null (avatar_window_get_message (fixture->window));
+  g_assert_null (avatar_window_get_message (fixture->ui.window));
 
   assert_last_folder (fixture, folder_uri);
 

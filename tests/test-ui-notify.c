@@ -17,6 +17,7 @@
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
+#include "avatar-test-ui.h"
 #include "avatar-window.h"
 #include "avatar-window-private.h"
 
@@ -447,23 +448,11 @@ run_upload (const char         *username,
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), &error));
   g_assert_no_error (error);
 
-  {
-    char *argv[] = {
-      (char *) "avatar-uploader",
-      (char *) "--server", scenario.server->base_url,
-      (char *) "--app-id", scenario.server->app_id,
-      (char *) "--token", access_token,
-      (char *) "--refresh-token", refresh_token,
-      path,
-      NULL
-    };
-
-    /* Run, not just registered, so that shutdown frees its place on the bus
-     * for the next test's application. */
-    scenario.app = avatar_application_new ();
-    g_idle_add (run_scenario, &scenario);
-    status = g_application_run (G_APPLICATION (scenario.app), G_N_ELEMENTS (argv) - 1, argv);
-  }
+  /* Run, not just registered, so that shutdown frees its place on the bus
+   * for the next test's application. */
+  scenario.app = avatar_application_new ();
+  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, path,
+                                   run_scenario, &scenario);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (scenario.finished);

@@ -16,6 +16,7 @@
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
+#include "avatar-test-ui.h"
 #include "avatar-window.h"
 #include "avatar-window-private.h"
 
@@ -46,9 +47,7 @@ typedef struct
 static AvatarWindow *
 get_window (Scenario *scenario)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (scenario->app));
-
-  return AVATAR_IS_WINDOW (window) ? AVATAR_WINDOW (window) : NULL;
+  return avatar_test_ui_get_active_window (scenario->app);
 }
 
 static guint
@@ -233,21 +232,10 @@ test_open_in_running_instance (void)
   path = g_build_filename (scenario.folder, PICTURE_NAME, NULL);
   write_picture (path);
 
-  {
-    char *argv[] = {
-      (char *) "avatar-uploader",
-      (char *) "--server", scenario.server->base_url,
-      (char *) "--app-id", scenario.server->app_id,
-      (char *) "--token", access_token,
-      (char *) "--refresh-token", refresh_token,
-      NULL
-    };
-
-    /* The primary instance, unique on the test's own bus. */
-    scenario.app = avatar_application_new ();
-    g_idle_add (run_scenario, &scenario);
-    status = g_application_run (G_APPLICATION (scenario.app), G_N_ELEMENTS (argv) - 1, argv);
-  }
+  /* The primary instance, unique on the test's own bus. */
+  scenario.app = avatar_application_new ();
+  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, NULL,
+                                   run_scenario, &scenario);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (scenario.finished);

@@ -13,74 +13,26 @@
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
+#include "avatar-test-ui.h"
 #include "avatar-window.h"
 #include "avatar-window-private.h"
 
-/* Generous, for a loaded machine running with sanitizers. */
-#define WAIT_MS 90000
-
-typedef struct
-{
-  AvatarTestServer  *server;
-  AvatarApplication *app;
-  AvatarWindow      *window;
-  char              *username;
-  char              *access_token;
-  char              *refresh_token;
-  GFile             *file;
-} Fixture;
+typedef AvatarTestUi Fixture;
 
 static gboolean
 is_on_page (Fixture    *fixture,
             const char *page)
 {
-  return g_strcmp0 (avatar_window_get_page (fixture->window), page) == 0;
+  return avatar_test_ui_is_on_page (fixture, page);
 }
 
-#define WAIT_FOR(fixture, condition)                                          \
-  G_STMT_START {                                                              \
-    gint64 _deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;     \
-    while (!(condition))                                                      \
-      {                                                                       \
-        if (g_get_monotonic_time () > _deadline)                              \
-          g_error ("Timed out waiting for %s (page %s, message %s)",          \
-                   #condition, avatar_window_get_page ((fixture)->window),    \
-                   avatar_window_get_message ((fixture)->window));            \
-        if (!g_main_context_iteration (NULL, FALSE))                          \
-          g_usleep (1000);                                                    \
-      }                                                                       \
-  } G_STMT_END
+#define WAIT_FOR(fixture, condition) AVATAR_TEST_UI_WAIT_FOR (fixture, condition)
 
 static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
-  g_autoptr (GError) error = NULL;
-  const char *test_name = data;
-
-  fixture->server = avatar_test_server_start (NULL);
-  fixture->username = g_strdelimit (g_strdup (test_name), "-", '_');
-  avatar_test_server_login (fixture->server, fixture->username,
-                            &fixture->access_token, &fixture->refresh_token, NULL);
-
-  fixture->app = avatar_application_new ();
-  /* No bus in the tests: the application must not need one. */
-  g_application_set_flags (G_APPLICATION (fixture->app),
-                           g_application_get_flags (G_APPLICATION (fixture->app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (fixture->app), NULL, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (avatar_application_set_account (fixture->app,
-                                                 fixture->server->base_url,
-                                                 fixture->server->app_id,
-                                                 fixture->access_token,
-                                                 fixture->refresh_token,
-                                                 FALSE, &error));
-  g_assert_no_error (error);
-
-  fixture->window = avatar_window_new (fixture->app);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 600, 720);
-  gtk_window_present (GTK_WINDOW (fixture->window));
+  avatar_test_ui_setup (fixture, data);
 
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
   g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, fixture->username);
@@ -90,22 +42,7 @@ static void
 teardown (Fixture       *fixture,
           gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  /* Let the cancelled work wind down before the objects go. */
-  for (guint i = 0; i < 100; i++)
-    g_main_context_iteration (NULL, FALSE);
-
-  if (fixture->file != NULL)
-    {
-      g_file_delete (fixture->file, NULL, NULL);
-      g_object_unref (fixture->file);
-    }
-
-  g_object_unref (fixture->app);
-  avatar_test_server_stop (fixture->server);
-  g_free (fixture->username);
-  g_free (fixture->access_token);
-  g_free (fixture->refresh_token);
+  avatar_test_ui_teardown (fixture);
 }
 
 static void

@@ -41,65 +41,13 @@ typedef struct
   gboolean        pause;
   GPtrArray      *paused;
   guint           tickets;
-  /* An error answer streamed in chunks: its size, whether it is announced
-   * with Content-Length, and how much of it was handed to the connection. */
-  gsize           answer_total;
-  gboolean        answer_announced;
-  gsize           answer_queued;
+  /* An error answer streamed in chunks, when its total is set. */
+  AvatarTestStream  answer;
   /* Body bytes the client handed to its connection for PUTs. */
   guint64         written;
 } Fixture;
 
 #define ANSWER_START "<Error><Code>InvalidRequest</Code><Message>Far too much to say.</Message><Padding>"
-#define ANSWER_CHUNK_SIZE (256 * 1024)
-
-static const char answer_padding[ANSWER_CHUNK_SIZE];
-
-static void
-answer_queue_next (SoupServerMessage *msg,
-                   Fixture           *fixture)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  gsize size = MIN (ANSWER_CHUNK_SIZE, fixture->answer_total - fixture->answer_queued);
-
-  if (size == 0)
-    {
-      soup_message_body_complete (body);
-      return;
-    }
-
-  soup_message_body_append (body, SOUP_MEMORY_STATIC, answer_padding, size);
-  fixture->answer_queued += size;
-}
-
-/* One chunk at a time, so that what was queued is about what was read. */
-static void
-answer_wrote_chunk_cb (SoupServerMessage *msg,
-                       Fixture           *fixture)
-{
-  answer_queue_next (msg, fixture);
-}
-
-static void
-respond_streamed (SoupServerMessage *msg,
-                  Fixture           *fixture)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-
-  soup_server_message_set_status (msg, SOUP_STATUS_BAD_REQUEST, NULL);
-  soup_message_headers_set_content_type (headers, "application/xml", NULL);
-  if (fixture->answer_announced)
-    soup_message_headers_set_content_length (headers, (goffset) fixture->answer_total);
-  else
-    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
-
-  soup_message_body_set_accumulate (body, FALSE);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (answer_wrote_chunk_cb), fixture);
-
-  soup_message_body_append (body, SOUP_MEMORY_STATIC, ANSWER_START, strlen (ANSWER_START));
-  fixture->answer_queued = strlen (ANSWER_START);
-}
 
 static void
 api_handler (AvatarTestHttp          *http,
@@ -140,9 +88,10 @@ s3_handler (AvatarTestHttp          *http,
       return;
     }
 
-  if (fixture->answer_total > 0)
+  if (fixture->answer.total > 0)
     {
-      respond_streamed (msg, fixture);
+      avatar_test_respond_streamed (msg, SOUP_STATUS_BAD_REQUEST, "application/xml",
+                                    ANSWER_START, &fixture->answer);
       return;
     }
 
@@ -564,8 +513,8 @@ assert_long_answer_cut (Fixture  *fixture,
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
-  fixture->answer_total = 256 * 1024 * 1024;
-  fixture->answer_announced = announced;
+  fixture->answer.total = 256 * 1024 * 1024;
+  fixture->answer.announce_length = announced;
   upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
   used = run_upload (fixture, upload, ticket, NULL, &error);
 
@@ -577,7 +526,7 @@ assert_long_answer_cut (Fixture  *fixture,
 
   /* The server queued what was read plus what the sockets' buffers hold,
    * far from the whole answer. */
-  g_assert_cmpuint (fixture->answer_queued, <, 32 * 1024 * 1024);
+  g_assert_cmpuint (fixture->answer.queued, <, 32 * 1024 * 1024);
 }
 
 static void

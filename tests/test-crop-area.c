@@ -1,6 +1,7 @@
 /* test-crop-area.c
  *
- * The crop area on its own: keyboard, limits, minimum size, accessible label.
+ * The crop area on its own: keyboard, pointer, zoom, limits, minimum size,
+ * accessible label.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -282,6 +283,83 @@ test_pointer (Fixture       *fixture,
   assert_crop_near (fixture, 500, 0, 48);
 }
 
+static GtkEventController *
+find_controller (Fixture *fixture,
+                 GType    type)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (fixture->area));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        return controller;
+    }
+
+  g_assert_not_reached ();
+}
+
+/* Zooming keeps the centre where it is: a crop of whole source pixels can
+ * only move it by half a pixel a step, which @centre (doubled, to stay in
+ * whole numbers) tracks from step to step. */
+static void
+assert_zoomed (Fixture *fixture,
+               int      size,
+               int     *centre_x2,
+               int     *centre_y2)
+{
+  AvatarCrop crop;
+
+  avatar_crop_area_get_crop (fixture->area, &crop);
+  g_assert_cmpint (crop.size, ==, size);
+  g_assert_cmpint (ABS (2 * crop.x + crop.size - *centre_x2), <=, 1);
+  g_assert_cmpint (ABS (2 * crop.y + crop.size - *centre_y2), <=, 1);
+  *centre_x2 = 2 * crop.x + crop.size;
+  *centre_y2 = 2 * crop.y + crop.size;
+}
+
+static void
+test_zoom (Fixture       *fixture,
+           gconstpointer  data)
+{
+  GtkEventController *scroll;
+  GtkEventController *pinch;
+  gboolean handled = FALSE;
+  int centre_x2 = 1000;
+  int centre_y2 = 500;
+  AvatarCrop crop;
+
+  set_wide_picture (fixture);
+  scroll = find_controller (fixture, GTK_TYPE_EVENT_CONTROLLER_SCROLL);
+  pinch = find_controller (fixture, GTK_TYPE_GESTURE_ZOOM);
+
+  /* Scrolling up zooms in: the crop shrinks by a tenth around its centre. */
+  g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
+  g_assert_true (handled);
+  assert_zoomed (fixture, 455, &centre_x2, &centre_y2);
+  g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
+  assert_zoomed (fixture, 414, &centre_x2, &centre_y2);
+
+  /* Scrolling down zooms out, but never past the picture. */
+  g_signal_emit_by_name (scroll, "scroll", 0.0, 1.0, &handled);
+  assert_zoomed (fixture, 455, &centre_x2, &centre_y2);
+  for (guint i = 0; i < 5; i++)
+    g_signal_emit_by_name (scroll, "scroll", 0.0, 1.0, &handled);
+  avatar_crop_area_get_crop (fixture->area, &crop);
+  g_assert_cmpint (crop.size, ==, 500);
+  centre_x2 = 2 * crop.x + crop.size;
+  centre_y2 = 500;
+
+  /* Spreading two fingers to twice their distance halves the crop… */
+  g_signal_emit_by_name (pinch, "begin", NULL);
+  g_signal_emit_by_name (pinch, "scale-changed", 2.0);
+  assert_zoomed (fixture, 250, &centre_x2, &centre_y2);
+  /* …and pinching far in stops at the minimum. */
+  g_signal_emit_by_name (pinch, "scale-changed", 100.0);
+  assert_zoomed (fixture, 48, &centre_x2, &centre_y2);
+}
+
 static void
 test_accessible_label (Fixture       *fixture,
                        gconstpointer  data)
@@ -320,6 +398,7 @@ main (int   argc,
   g_test_add ("/crop-area/limits", Fixture, NULL, setup, test_limits, teardown);
   g_test_add ("/crop-area/minimum-size", Fixture, NULL, setup, test_minimum_size, teardown);
   g_test_add ("/crop-area/pointer", Fixture, NULL, setup, test_pointer, teardown);
+  g_test_add ("/crop-area/zoom", Fixture, NULL, setup, test_zoom, teardown);
   g_test_add ("/crop-area/accessible-label", Fixture, NULL, setup, test_accessible_label, teardown);
 
   return g_test_run ();

@@ -354,6 +354,41 @@ test_expired_token (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-expired-token");
 }
 
+static void
+test_auth_failure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  AvatarImage *image;
+  AvatarCrop before, after;
+
+  open_image_ready_to_upload (fixture, "jpeg", 256, 200);
+  image = avatar_window_get_image (fixture->window);
+  /* A crop of the person's own, not the default one. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+                                           GDK_KEY_minus, 0));
+  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &before);
+  g_assert_cmpint (before.size, <, 200);
+  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
+                     avatar_window_get_prepared (fixture->window)->width == before.size &&
+                     can_upload (fixture));
+
+  /* The token has expired and the service refuses to refresh it. */
+  avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"refresh\", \"status\": 401}");
+  activate (fixture, "win.upload");
+
+  /* Asked to sign in again, with the picture and crop kept for then. */
+  WAIT_FOR (fixture, avatar_window_get_account_dialog (fixture->window) != NULL);
+  WAIT_FOR (fixture, is_on_page (fixture, "crop"));
+  g_assert_nonnull (avatar_window_get_message (fixture->window));
+  g_assert_true (avatar_window_get_image (fixture->window) == image);
+  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &after);
+  g_assert_cmpint (after.x, ==, before.x);
+  g_assert_cmpint (after.y, ==, before.y);
+  g_assert_cmpint (after.size, ==, before.size);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-auth-failure");
+}
+
 static gboolean
 is_prepared_with (Fixture  *fixture,
                   gboolean  passthrough)
@@ -614,6 +649,7 @@ main (int   argc,
   g_test_add ("/ui/server-error-retry", Fixture, "server-error", setup, test_server_error_then_retry, teardown);
   g_test_add ("/ui/cancel-upload", Fixture, "cancel-upload", setup, test_cancel_upload, teardown);
   g_test_add ("/ui/expired-token", Fixture, "expired-token", setup, test_expired_token, teardown);
+  g_test_add ("/ui/auth-failure", Fixture, "auth-failure", setup, test_auth_failure, teardown);
   g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);
   g_test_add ("/ui/narrow", Fixture, "narrow", setup, test_narrow, teardown);
   g_test_add ("/ui/wide", Fixture, "wide", setup, test_wide, teardown);

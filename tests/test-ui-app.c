@@ -1,14 +1,15 @@
 /* test-ui-app.c
  *
  * The application as started from the command line: options for the
- * session, a file to open, the account dialog and the shortcuts window.
+ * session, a file to open, the account dialog, the shortcuts and About
+ * windows, and the window size kept for the next start.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include "config.h"
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "avatar-account-dialog.h"
 #include "avatar-application.h"
@@ -78,6 +79,28 @@ shortcuts_window_shown (gpointer data)
   return find_shortcuts_window () != NULL;
 }
 
+static AdwAboutWindow *
+find_about_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return ADW_ABOUT_WINDOW (window);
+    }
+
+  return NULL;
+}
+
+static gboolean
+about_window_shown (gpointer data)
+{
+  return find_about_window () != NULL;
+}
+
 /* The whole scenario, once the application runs its main loop. */
 static gboolean
 run_scenario (gpointer data)
@@ -140,6 +163,16 @@ run_scenario (gpointer data)
   avatar_test_ui_save_screenshot (GTK_WIDGET (find_shortcuts_window ()), "app-shortcuts");
   gtk_window_close (find_shortcuts_window ());
 
+  /* The About window names the application and its version. */
+  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "about", NULL);
+  g_assert_true (avatar_test_ui_wait_until (about_window_shown, NULL, WAIT_MS));
+  g_assert_cmpstr (adw_about_window_get_application_name (find_about_window ()), ==, "Avatar Uploader");
+  g_assert_cmpstr (adw_about_window_get_version (find_about_window ()), ==, PACKAGE_VERSION);
+  gtk_window_close (GTK_WINDOW (find_about_window ()));
+
+  /* A size the person chose, which quitting must remember. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 660);
+
   scenario->finished = TRUE;
   g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "quit", NULL);
 
@@ -178,6 +211,15 @@ test_command_line (void)
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (scenario.finished);
+
+  /* Quitting closed the window, which kept its size for the next start. */
+  {
+    g_autoptr (GSettings) settings = g_settings_new (BASE_APP_ID);
+
+    g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 700);
+    g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 660);
+    g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+  }
 
   g_file_delete (file, NULL, NULL);
   g_clear_object (&scenario.app);

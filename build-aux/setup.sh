@@ -1,17 +1,12 @@
 # Shared by build-aux/run and build-aux/check: installs what is missing and
 # builds. Sourced, not run.
 
-# Debian 12 and Ubuntu package names. Build tools and libraries, the
-# WebP loader the app needs at run time, and what the tests use: broadwayd
-# for the headless UI, a session bus and a keyring, the metadata validators.
-AVATAR_PACKAGES="
-  meson ninja-build pkg-config gcc libc6-dev python3
-  libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev
-  libjson-glib-dev libgdk-pixbuf-2.0-dev libsecret-1-dev libwebp-dev libsqlite3-dev
-  gettext desktop-file-utils appstream
-  webp-pixbuf-loader librsvg2-common adwaita-icon-theme fonts-cantarell
-  libgtk-4-bin dbus-daemon gnome-keyring
-"
+# The package list, one for the host and the Debian 13 root: comments and
+# blank lines dropped.
+avatar_package_list () {
+  sed -e 's/#.*//' "$(dirname "${BASH_SOURCE[0]}")/packages.txt" | tr -s ' \n' '\n' | sed '/^$/d'
+}
+AVATAR_PACKAGES=$(avatar_package_list | tr '\n' ' ')
 
 avatar_say () {
   printf '\033[1m==>\033[0m %s\n' "$*" >&2
@@ -31,7 +26,7 @@ avatar_missing_packages () {
 
 avatar_install_packages () {
   if ! command -v dpkg-query >/dev/null 2>&1; then
-    avatar_say "This is not a Debian or Ubuntu system; install the packages named in build-aux/setup.sh by hand."
+    avatar_say "This is not a Debian or Ubuntu system; install the packages named in build-aux/packages.txt by hand."
     return 0
   fi
   missing=$(avatar_missing_packages)

@@ -46,11 +46,8 @@ avatar_debian13_require () {
     avatar_say "No Debian mirror found in apt's sources; set AVATAR_DEBIAN_MIRROR to one (it must serve $AVATAR_DEBIAN13_SUITE)."
     return 1
   fi
-  if ! command -v debootstrap >/dev/null 2>&1; then
-    avatar_say "Installing debootstrap"
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null ||
-      { env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
-        env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null; }
+  avatar_install_host_packages debootstrap
+}
   fi
 }
 

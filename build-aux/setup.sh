@@ -12,38 +12,45 @@ avatar_say () {
   printf '\033[1m==>\033[0m %s\n' "$*" >&2
 }
 
-avatar_missing_packages () {
+# avatar_apt_install PACKAGE...: installs with apt-get as root or through
+# sudo, waiting for another apt-get to finish rather than failing on its lock.
+avatar_apt_install () {
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    avatar_say "Run this as root, or install sudo, to install: $*"
+    return 1
+  fi
+  apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600"
+  $apt update >/dev/null
+  $apt install -y --no-install-recommends "$@"
+}
+
+# avatar_install_host_packages PACKAGE...: installs those not installed yet.
+avatar_install_host_packages () {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    avatar_say "This is not a Debian or Ubuntu system; install these by hand: $*"
+    return 0
+  fi
   missing=""
-  for package in $AVATAR_PACKAGES; do
+  for package in "$@"; do
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     case "$status" in
       *" installed") ;;
       *) missing="$missing $package" ;;
     esac
   done
-  echo $missing
+  [ -n "$missing" ] || return 0
+  avatar_say "Installing missing packages:$missing"
+  # shellcheck disable=SC2086
+  avatar_apt_install $missing
 }
 
 avatar_install_packages () {
-  if ! command -v dpkg-query >/dev/null 2>&1; then
-    avatar_say "This is not a Debian or Ubuntu system; install the packages named in build-aux/packages.txt by hand."
-    return 0
-  fi
-  missing=$(avatar_missing_packages)
-  [ -n "$missing" ] || return 0
-
-  avatar_say "Installing missing packages: $missing"
-  if [ "$(id -u)" -eq 0 ]; then
-    sudo=""
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo="sudo"
-  else
-    avatar_say "Run this as root, or install sudo, to install: $missing"
-    return 1
-  fi
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
   # shellcheck disable=SC2086
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+  avatar_install_host_packages $AVATAR_PACKAGES
 }
 
 # avatar_build BUILD_DIR [MESON_OPTION...]

@@ -762,6 +762,39 @@ test_animated_passthrough (void)
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
 }
 
+/* WebP animations are read by libwebp: the first frame, and no loader in
+ * between. */
+static void
+test_animated_webp (void)
+{
+  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
+  g_autoptr(AvatarImage) image = load_ok (webp, "wave.webp");
+  g_autoptr(AvatarPrepared) prepared = NULL;
+  g_autoptr(GdkPixbuf) output = NULL;
+  AvatarCrop inner = { 8, 8, 48 };
+
+  g_assert_true (avatar_image_get_is_animated (image));
+  g_assert_cmpint (avatar_image_get_width (image), ==, 64);
+  g_assert_true (avatar_test_color_near (avatar_image_get_preview (image), 32, 32, 0xFF0000, 8));
+
+  prepared = prepare_ok (image, &inner, AVATAR_PREPARE_NONE);
+  g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
+  output = decode_prepared (prepared);
+  g_assert_true (avatar_test_color_near (output, 24, 24, 0xFF0000, 40));
+}
+
+/* A frame that claims to be far taller than the canvas: gdk-pixbuf's WebP
+ * loader prints criticals over it (fatal in the tests); this is a damaged
+ * file, said in words. */
+static void
+test_animated_webp_damaged (void)
+{
+  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
+  g_autoptr(GBytes) damaged = avatar_test_webp_damage_frame_height (webp, 3, 0x7fff);
+
+  assert_load_fails (damaged, "damaged.webp", AVATAR_ERROR_INVALID_IMAGE, "damaged");
+}
+
 static void
 test_animated_cropped (void)
 {
@@ -1206,6 +1239,8 @@ main (int   argc,
   g_test_add_func ("/image/prepare/transparent-too-big", test_prepare_transparent_too_big);
   g_test_add_func ("/image/animated/passthrough", test_animated_passthrough);
   g_test_add_func ("/image/animated/cropped", test_animated_cropped);
+  g_test_add_func ("/image/animated/webp", test_animated_webp);
+  g_test_add_func ("/image/animated/webp-damaged", test_animated_webp_damaged);
   g_test_add_func ("/image/preview/scaled", test_preview_scaled);
 
   g_test_add_func ("/image/crop/default", test_crop_default);

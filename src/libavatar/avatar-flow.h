@@ -79,6 +79,11 @@ const AvatarVariant  *avatar_flow_get_variant           (AvatarFlow          *se
                                                          AvatarVariantKind    kind);
 void                  avatar_flow_get_timings           (AvatarFlow          *self,
                                                          AvatarFlowTimings   *timings);
+/* Whether to download raw, the whole upload again (not by default): without
+ * it raw is checked by a HEAD, its type and length against what was sent,
+ * and its variant has no bytes. */
+void                  avatar_flow_set_fetch_raw         (AvatarFlow          *self,
+                                                         gboolean             fetch_raw);
 /* The longest wait for processing, 30 s by default. */
 void                  avatar_flow_set_processing_timeout (AvatarFlow         *self,
                                                           guint               timeout_ms);

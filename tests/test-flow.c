@@ -289,6 +289,34 @@ test_whole_flow (Fixture       *fixture,
   watch_clear (&watch);
 }
 
+/* A flow made from a prepared picture sends those very bytes: it prepares
+ * nothing and shares them. */
+static void
+test_from_prepared (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 300, 200);
+  g_autoptr(AvatarPrepared) prepared = NULL;
+  g_autoptr(AvatarFlow) flow = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+
+  prepared = avatar_image_prepare (image, NULL, AVATAR_PREPARE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  flow = avatar_flow_new_for_prepared (fixture->client, prepared);
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes == prepared->bytes);
+
+  watch_init (&watch, flow);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING));
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes == prepared->bytes);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (image), ==, 1);
+  assert_variants (flow, 200);
+  watch_clear (&watch);
+}
+
 static void
 test_previous_avatar (Fixture       *fixture,
                       gconstpointer  data)
@@ -1037,6 +1065,7 @@ main (int   argc,
 
   g_test_add ("/flow/whole", Fixture, NULL, setup, test_whole_flow, teardown);
   g_test_add ("/flow/timings", Fixture, NULL, setup, test_timings, teardown);
+  g_test_add ("/flow/from-prepared", Fixture, NULL, setup, test_from_prepared, teardown);
   g_test_add ("/flow/previous-avatar", Fixture, NULL, setup, test_previous_avatar, teardown);
   g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
   g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);

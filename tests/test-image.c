@@ -632,6 +632,38 @@ test_prepare_converted (void)
     }
 }
 
+/* With its pixels kept, a picture is decoded once however often it is
+ * prepared, and each crop comes out as from a fresh decode. */
+static void
+test_prepare_keep_pixels (void)
+{
+  g_autoptr(GBytes) bytes = avatar_test_image_new ("jpeg", 300, 200);
+  g_autoptr(AvatarImage) kept = load_ok (bytes, "kept");
+  g_autoptr(AvatarImage) fresh = load_ok (bytes, "fresh");
+  AvatarCrop crops[] = { { 0, 0, 100 }, { 150, 60, 120 }, { 20, 10, 180 } };
+
+  avatar_image_set_keep_pixels (kept, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (crops); i++)
+    {
+      g_autoptr(AvatarPrepared) from_kept = prepare_ok (kept, &crops[i], AVATAR_PREPARE_NONE);
+      g_autoptr(AvatarPrepared) from_fresh = prepare_ok (fresh, &crops[i], AVATAR_PREPARE_NONE);
+
+      g_assert_true (g_bytes_equal (from_kept->bytes, from_fresh->bytes));
+    }
+
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (fresh), ==, G_N_ELEMENTS (crops));
+
+  /* Letting them go means decoding again. */
+  avatar_image_set_keep_pixels (kept, FALSE);
+  {
+    g_autoptr(AvatarPrepared) again = prepare_ok (kept, &crops[0], AVATAR_PREPARE_NONE);
+
+    g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 2);
+  }
+}
+
 static void
 test_prepare_oversized_input (void)
 {
@@ -1232,6 +1264,7 @@ main (int   argc,
   g_test_add_func ("/image/prepare/passthrough", test_prepare_passthrough);
   g_test_add_func ("/image/prepare/converted", test_prepare_converted);
   g_test_add_func ("/image/prepare/oversized-input", test_prepare_oversized_input);
+  g_test_add_func ("/image/prepare/keep-pixels", test_prepare_keep_pixels);
   g_test_add_data_func ("/image/prepare/quality-steps", GINT_TO_POINTER (3000), test_prepare_quality_steps);
   g_test_add_data_func ("/image/prepare/downscale-steps", GINT_TO_POINTER (4200), test_prepare_quality_steps);
   g_test_add_func ("/image/prepare/transparent-png", test_prepare_transparent_png);

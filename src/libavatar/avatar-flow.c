@@ -966,6 +966,23 @@ avatar_flow_new (AvatarClient       *client,
   return self;
 }
 
+AvatarFlow *
+avatar_flow_new_for_prepared (AvatarClient         *client,
+                              const AvatarPrepared *prepared)
+{
+  AvatarFlow *self;
+
+  g_return_val_if_fail (AVATAR_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (prepared != NULL && prepared->bytes != NULL, NULL);
+
+  self = g_object_new (AVATAR_TYPE_FLOW, NULL);
+  self->client = g_object_ref (client);
+  /* Shares the bytes: the picture shown is the one sent. */
+  self->prepared = avatar_prepared_copy (prepared);
+
+  return self;
+}
+
 AvatarFlowState
 avatar_flow_get_state (AvatarFlow *self)
 {

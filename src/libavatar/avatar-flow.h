@@ -67,6 +67,10 @@ AvatarFlow           *avatar_flow_new                   (AvatarClient        *cl
                                                          AvatarImage         *image,
                                                          const AvatarCrop    *crop,
                                                          AvatarPrepareFlags   flags);
+/* A flow that sends @prepared as it is, sharing its bytes: it starts at
+ * requesting, and the prepared property is @prepared from the start. */
+AvatarFlow           *avatar_flow_new_for_prepared      (AvatarClient         *client,
+                                                         const AvatarPrepared *prepared);
 AvatarFlowState       avatar_flow_get_state             (AvatarFlow          *self);
 double                avatar_flow_get_fraction          (AvatarFlow          *self);
 guint64               avatar_flow_get_bytes_sent        (AvatarFlow          *self);

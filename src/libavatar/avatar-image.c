@@ -23,10 +23,11 @@
 #define FIRST_JPEG_QUALITY 90
 #define DOWNSCALE_JPEG_QUALITY 80
 
-/* The picture is kept as its file's bytes, not as decoded pixels: a
- * 100-megapixel photo would otherwise hold 400 MB for as long as the
- * window is open. prepare() decodes it again in its worker thread and lets
- * the full-size pixels go as soon as the square is cut out. */
+/* The picture is kept as its file's bytes; its decoded full-size pixels
+ * only when asked (avatar_image_set_keep_pixels), as the window does while
+ * the picture is open, so that a new crop is only cut out and encoded.
+ * Otherwise prepare() decodes in its worker thread and lets the full-size
+ * pixels go as soon as the square is encoded. */
 struct _AvatarImage
 {
   GObject                  parent_instance;
@@ -56,6 +57,12 @@ struct _AvatarImage
 
   GdkPixbuf               *preview;
   double                   preview_scale;
+
+  /* Shared by the prepare() threads. */
+  GMutex                   pixels_lock;
+  gboolean                 keep_pixels;
+  GdkPixbuf               *pixels;
+  guint                    n_full_decodes;
 };
 
 G_DEFINE_FINAL_TYPE (AvatarImage, avatar_image, G_TYPE_OBJECT)
@@ -71,6 +78,8 @@ avatar_image_finalize (GObject *object)
   g_clear_pointer (&self->bytes, g_bytes_unref);
   g_clear_pointer (&self->loader_name, g_free);
   g_clear_object (&self->preview);
+  g_clear_object (&self->pixels);
+  g_mutex_clear (&self->pixels_lock);
 
   G_OBJECT_CLASS (avatar_image_parent_class)->finalize (object);
 }
@@ -89,6 +98,7 @@ avatar_image_init (AvatarImage *self)
   self->orientation = 1;
   self->transform = 1;
   self->preview_scale = 1.0;
+  g_mutex_init (&self->pixels_lock);
 }
 
 /* Errors ------------------------------------------------------------------ */
@@ -1201,8 +1211,8 @@ avatar_image_would_pass_through (AvatarImage        *self,
 /* Preparing ----------------------------------------------------------------- */
 
 /* Cuts the upright square out of the stored pixels. Only the square is
- * turned, never the whole picture, and the full-size pixels are released
- * by the caller right after. */
+ * turned, never the whole picture; when nothing needs turning, the square
+ * is a view into the stored pixels, not a copy. */
 static GdkPixbuf *
 cut_upright_square (AvatarImage       *self,
                     GdkPixbuf         *stored,
@@ -1226,6 +1236,9 @@ cut_upright_square (AvatarImage       *self,
             rect.y + rect.size <= self->stored_height);
 
   region = gdk_pixbuf_new_subpixbuf (stored, rect.x, rect.y, rect.size, rect.size);
+  if (self->transform == 1)
+    return g_steal_pointer (&region);
+
   square = orient_pixbuf (region, self->transform);
   if (square == NULL)
     set_too_many_pixels_error (error, self->display_name, self->width, self->height);
@@ -1352,6 +1365,34 @@ prepare_passthrough (AvatarImage *self)
   return prepared;
 }
 
+/* The full-size stored pixels: those kept from an earlier prepare(), or
+ * decoded now. One thread decodes at a time, so that two prepares of one
+ * picture never hold its pixels twice. */
+static GdkPixbuf *
+get_stored_pixels (AvatarImage   *self,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->pixels_lock);
+  gboolean animated = FALSE;
+  int declared_width, declared_height;
+  GdkPixbuf *stored;
+
+  if (self->pixels != NULL)
+    return g_object_ref (self->pixels);
+
+  stored = decode_source (self, 0, &animated, &declared_width, &declared_height,
+                          cancellable, error);
+  if (stored == NULL)
+    return NULL;
+
+  self->n_full_decodes++;
+  if (self->keep_pixels)
+    self->pixels = g_object_ref (stored);
+
+  return stored;
+}
+
 static AvatarPrepared *
 prepare_sync (AvatarImage        *self,
               const AvatarCrop   *crop,
@@ -1363,8 +1404,6 @@ prepare_sync (AvatarImage        *self,
   g_autoptr(GdkPixbuf) square = NULL;
   AvatarChanges changes = AVATAR_CHANGE_REENCODED;
   AvatarCrop effective;
-  gboolean animated = FALSE;
-  int declared_width, declared_height;
 
   if (check_cancelled (cancellable, error))
     return NULL;
@@ -1374,8 +1413,7 @@ prepare_sync (AvatarImage        *self,
   if (can_pass_through (self, &effective, flags))
     return prepare_passthrough (self);
 
-  stored = decode_source (self, 0, &animated, &declared_width, &declared_height,
-                          cancellable, error);
+  stored = get_stored_pixels (self, cancellable, error);
   if (stored == NULL)
     return NULL;
 
@@ -1476,6 +1514,31 @@ avatar_image_prepare_finish (AvatarImage   *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_image_prepare_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+avatar_image_set_keep_pixels (AvatarImage *self,
+                              gboolean     keep_pixels)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (AVATAR_IS_IMAGE (self));
+
+  locker = g_mutex_locker_new (&self->pixels_lock);
+  self->keep_pixels = !!keep_pixels;
+  if (!self->keep_pixels)
+    g_clear_object (&self->pixels);
+}
+
+guint
+avatar_image_get_n_full_decodes (AvatarImage *self)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (AVATAR_IS_IMAGE (self), 0);
+
+  locker = g_mutex_locker_new (&self->pixels_lock);
+  return self->n_full_decodes;
 }
 
 /* AvatarPrepared ------------------------------------------------------------ */

@@ -121,11 +121,16 @@ assert_result_shown (Fixture *fixture,
                      int      expected_side)
 {
   static const int list_sizes[] = { 44, 48, 60 };
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
   g_autofree char *server_url = NULL;
   GdkTexture *original;
+  AvatarFlow *flow;
 
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  flow = avatar_window_get_flow (fixture->window);
+
+  /* What was sent is the prepared picture the crop page showed. */
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes ==
+                 avatar_window_get_prepared (fixture->window)->bytes);
 
   for (guint i = 0; i < G_N_ELEMENTS (list_sizes); i++)
     {
@@ -174,8 +179,16 @@ test_happy_path (Fixture       *fixture,
                      can_upload (fixture));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-crop");
 
+  /* The whole picture was decoded once: a new crop is only cut out and encoded. */
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+
+  /* Upload at once after one more change: the new crop is what is sent. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_minus, 0));
+  avatar_crop_area_get_crop (crop_area, &crop);
+  g_assert_cmpint (crop.size, <, 540);
   activate (fixture, "win.upload");
-  assert_result_shown (fixture, 540);
+  assert_result_shown (fixture, crop.size);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result");
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);

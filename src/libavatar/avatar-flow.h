@@ -41,7 +41,7 @@ typedef struct
   int                width;
   int                height;
   gsize              byte_size;
-  GBytes            *bytes;
+  GBytes            *bytes;         /* NULL for raw, unless fetched (set_fetch_raw) */
 } AvatarVariant;
 
 typedef struct

@@ -642,6 +642,27 @@ test_account (Fixture       *fixture,
   g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, "second_user");
 }
 
+/* Run with a gdk-pixbuf that has no WebP loader (see tests/meson.build):
+ * the sizes the service made, all WebP, are still shown, since the app
+ * decodes them with libavatar. */
+static void
+test_webp_without_pixbuf_loader (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr (GSList) formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+
+      g_assert_cmpstr (name, !=, "webp");
+    }
+
+  open_image_ready_to_upload (fixture, "jpeg", 300, 200);
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -657,6 +678,9 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add ("/ui/happy-path", Fixture, "happy-path", setup, test_happy_path, teardown);
+  if (g_getenv ("AVATAR_TEST_NO_WEBP_LOADER") != NULL)
+    g_test_add ("/ui/webp-without-pixbuf-loader", Fixture, "webp-without-pixbuf-loader", setup,
+                test_webp_without_pixbuf_loader, teardown);
   g_test_add ("/ui/broken-file", Fixture, "broken-file", setup, test_broken_file, teardown);
   g_test_add ("/ui/unsupported-type", Fixture, "unsupported-type", setup, test_unsupported_type, teardown);
   g_test_add ("/ui/server-error-retry", Fixture, "server-error", setup, test_server_error_then_retry, teardown);

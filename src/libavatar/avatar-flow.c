@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
+#include <webp/decode.h>
 
 #include "avatar-enums.h"
 #include "avatar-error.h"
@@ -15,8 +16,6 @@
 #include "avatar-retry.h"
 #include "avatar-sniff.h"
 #include "avatar-upload.h"
-
-#include <webp/decode.h>
 
 #define DEFAULT_PROCESSING_TIMEOUT_MS 30000
 #define FIRST_POLL_DELAY_MS           100

@@ -574,6 +574,86 @@ avatar_test_webp_with_exif_new (GdkPixbuf *pixbuf,
   return g_byte_array_free_to_bytes (out);
 }
 
+/* A WebP animation of @n_frames frames of @side × @side, each one colour:
+ * red, green, blue, then red again. Each frame is a simple lossless WebP
+ * made by gdk-pixbuf, wrapped in an ANMF chunk. */
+GBytes *
+avatar_test_animated_webp_new (int   side,
+                               guint n_frames)
+{
+  static const guint32 colours[] = { 0xFF0000FF, 0x00FF00FF, 0x0000FFFF };
+  g_autoptr(GByteArray) header = g_byte_array_new ();
+  GByteArray *out = g_byte_array_new ();
+
+  append_byte (header, 0x02); /* animation */
+  append_byte (header, 0);
+  append_byte (header, 0);
+  append_byte (header, 0);
+  append_le24 (header, side - 1);
+  append_le24 (header, side - 1);
+
+  g_byte_array_append (out, (const guint8 *) "RIFF\0\0\0\0WEBP", 12);
+  append_riff_chunk (out, "VP8X", header->data, header->len);
+  append_riff_chunk (out, "ANIM", (const guint8 *) "\0\0\0\0\0\0", 6);
+
+  for (guint i = 0; i < n_frames; i++)
+    {
+      g_autoptr(GdkPixbuf) frame = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, side, side);
+      g_autoptr(GBytes) simple = NULL;
+      g_autoptr(GByteArray) anmf = g_byte_array_new ();
+      const guint8 *data;
+      gsize size;
+
+      gdk_pixbuf_fill (frame, colours[i % G_N_ELEMENTS (colours)]);
+      simple = avatar_test_encode (frame, "webp");
+      data = g_bytes_get_data (simple, &size);
+
+      append_le24 (anmf, 0);
+      append_le24 (anmf, 0);
+      append_le24 (anmf, side - 1);
+      append_le24 (anmf, side - 1);
+      append_le24 (anmf, 100);
+      append_byte (anmf, 0);
+      /* The image chunks of the simple file, as they are. */
+      g_byte_array_append (anmf, data + 12, size - 12);
+      append_riff_chunk (out, "ANMF", anmf->data, anmf->len);
+    }
+
+  out->data[4] = (out->len - 8) & 0xFF;
+  out->data[5] = ((out->len - 8) >> 8) & 0xFF;
+  out->data[6] = ((out->len - 8) >> 16) & 0xFF;
+  out->data[7] = ((out->len - 8) >> 24) & 0xFF;
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+avatar_test_webp_damage_frame_height (GBytes *animation,
+                                      guint   frame,
+                                      guint32 height_minus_one)
+{
+  gsize size;
+  guint8 *data = g_bytes_unref_to_data (g_bytes_ref (animation), &size);
+  guint seen = 0;
+
+  for (gsize pos = 12; pos + 8 <= size;)
+    {
+      guint32 length = data[pos + 4] | data[pos + 5] << 8 | data[pos + 6] << 16 | (guint32) data[pos + 7] << 24;
+
+      if (memcmp (data + pos, "ANMF", 4) == 0 && ++seen == frame)
+        {
+          g_assert_cmpuint (pos + 8 + 12, <=, size);
+          data[pos + 8 + 9] = height_minus_one & 0xFF;
+          data[pos + 8 + 10] = (height_minus_one >> 8) & 0xFF;
+          data[pos + 8 + 11] = (height_minus_one >> 16) & 0xFF;
+          return g_bytes_new_take (data, size);
+        }
+      pos += 8 + length + (length & 1);
+    }
+
+  g_assert_not_reached ();
+}
+
 GBytes *
 avatar_test_tiff_with_orientation_new (GdkPixbuf *stored,
                                        int        orientation)

@@ -71,6 +71,13 @@ GBytes    *avatar_test_tiff_with_orientation_new (GdkPixbuf *stored,
 GBytes    *avatar_test_webp_with_exif_new   (GdkPixbuf    *pixbuf,
                                              int           orientation,
                                              gboolean      with_gps);
+/* An animated WebP of @n_frames one-colour frames: red, green, blue, red… */
+GBytes    *avatar_test_animated_webp_new    (int           side,
+                                             guint         n_frames);
+/* A copy of @animation with the height field of frame @frame (from 1) set. */
+GBytes    *avatar_test_webp_damage_frame_height (GBytes   *animation,
+                                                 guint     frame,
+                                                 guint32   height_minus_one);
 /* @png with one more chunk right after IHDR. */
 GBytes    *avatar_test_png_insert_chunk     (GBytes       *png,
                                              const char   *type,

@@ -537,6 +537,31 @@ test_upload_options (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* An animation whose third frame claims a height of 32768 in a 64 × 64
+ * canvas is refused as damaged, with exit 2 and no critical on the way
+ * (the tests run with G_DEBUG=fatal-criticals). */
+static void
+test_check_damaged_webp (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
+  g_autoptr(GBytes) damaged = avatar_test_webp_damage_frame_height (webp, 3, 0x7fff);
+  g_autofree char *path = write_file (fixture, "damaged.webp", damaged);
+  const char *args[] = { "--check", path, NULL };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  run_cli (&run, NULL, args);
+  g_assert_cmpint (run.status, ==, 2);
+  assert_one_sentence (run.err);
+  g_assert_nonnull (strstr (run.err, "damaged.webp"));
+  g_assert_nonnull (strstr (run.err, "damaged or incomplete"));
+  g_assert_null (strstr (run.err, "CRITICAL"));
+  output = parse_output (&run);
+  g_assert_false (json_object_get_boolean_member (output, "valid"));
+  run_clear (&run);
+}
+
 static void
 test_check_invalid (Fixture       *fixture,
                     gconstpointer  data)
@@ -845,6 +870,7 @@ main (int   argc,
   g_test_add ("/cli/check-keep-metadata", Fixture, NULL, setup, test_check_keep_metadata, teardown);
   g_test_add ("/cli/upload-options", Fixture, NULL, setup, test_upload_options, teardown);
   g_test_add ("/cli/check-invalid", Fixture, NULL, setup, test_check_invalid, teardown);
+  g_test_add ("/cli/check-damaged-webp", Fixture, NULL, setup, test_check_damaged_webp, teardown);
   g_test_add ("/cli/exit/invalid-image", Fixture, NULL, setup, test_upload_invalid, teardown);
   g_test_add ("/cli/exit/usage", Fixture, NULL, setup, test_usage, teardown);
   g_test_add ("/cli/exit/auth", Fixture, NULL, setup, test_auth_failure, teardown);

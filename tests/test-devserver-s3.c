@@ -623,6 +623,19 @@ test_cdn (Fixture       *fixture,
       g_assert_cmpint (soup_message_headers_get_content_length (headers), >, 0);
     }
 
+  /* HEAD tells raw's type and length without its body, as clients check it. */
+  {
+    g_autofree char *raw_url = g_strconcat (base, "raw", NULL);
+    g_autoptr(SoupMessage) head = soup_message_new ("HEAD", raw_url);
+    g_autoptr(GBytes) body = avatar_test_server_send (server, head);
+
+    headers = soup_message_get_response_headers (head);
+    g_assert_cmpuint (soup_message_get_status (head), ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_content_type (headers, NULL), ==, "image/png");
+    g_assert_cmpint (soup_message_headers_get_content_length (headers), ==, g_bytes_get_size (png));
+    g_assert_true (body == NULL || g_bytes_get_size (body) == 0);
+  }
+
   g_assert_cmpuint (cdn_get (server, fixture->cdn_url, NULL, &msg), ==, 200);
   etag = soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag");
   g_assert_cmpuint (cdn_get (server, fixture->cdn_url, etag, &cached), ==, 304);

@@ -223,11 +223,16 @@ assert_variants (AvatarFlow *flow,
   g_assert_cmpstr (avatar_flow_get_variant (flow, AVATAR_VARIANT_ORIGINAL)->url, ==,
                    avatar_flow_get_avatar_url (flow));
 
-  /* The raw variant is exactly what was sent. */
+  /* The raw variant is exactly what was sent: its bytes when it was
+   * downloaded, its type and length from a HEAD otherwise. */
   raw = avatar_flow_get_variant (flow, AVATAR_VARIANT_RAW);
   g_assert_true (g_str_has_suffix (raw->url, "/raw"));
-  g_assert_true (g_bytes_equal (raw->bytes, prepared->bytes));
+  if (raw->bytes != NULL)
+    g_assert_true (g_bytes_equal (raw->bytes, prepared->bytes));
+  g_assert_cmpuint (raw->byte_size, ==, g_bytes_get_size (prepared->bytes));
   g_assert_cmpstr (raw->content_type, ==, prepared->content_type);
+  g_assert_cmpint (raw->width, ==, prepared->width);
+  g_assert_cmpint (raw->height, ==, prepared->height);
 }
 
 static void
@@ -281,6 +286,34 @@ test_whole_flow (Fixture       *fixture,
                    timings.prepare_ms + timings.request_ms + timings.upload_ms +
                    timings.processing_ms + timings.variants_ms);
 
+  watch_clear (&watch);
+}
+
+/* A flow made from a prepared picture sends those very bytes: it prepares
+ * nothing and shares them. */
+static void
+test_from_prepared (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 300, 200);
+  g_autoptr(AvatarPrepared) prepared = NULL;
+  g_autoptr(AvatarFlow) flow = NULL;
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+
+  prepared = avatar_image_prepare (image, NULL, AVATAR_PREPARE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  flow = avatar_flow_new_for_prepared (fixture->client, prepared);
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes == prepared->bytes);
+
+  watch_init (&watch, flow);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING));
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes == prepared->bytes);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (image), ==, 1);
+  assert_variants (flow, 200);
   watch_clear (&watch);
 }
 
@@ -410,8 +443,10 @@ test_fault_reset (Fixture       *fixture,
   g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
 
   g_assert_cmpuint (g_bytes_get_size (bytes), >, 80000);
+  avatar_flow_set_fetch_raw (flow, TRUE);
   run_with_faults (fixture, rules, flow);
   assert_variants (flow, 200);
+  g_assert_nonnull (avatar_flow_get_variant (flow, AVATAR_VARIANT_RAW)->bytes);
 }
 
 static void
@@ -652,7 +687,47 @@ typedef struct
   GArray         *poll_times;
   const char     *bad_variant;
   GBytes         *bad_bytes;
+  /* With hold_variants > 0, the CDN answers no variant request until that
+   * many are waiting at once. */
+  guint           hold_variants;
+  GPtrArray      *held;
+  guint           most_held;
+  guint           release_source;
 } Fake;
+
+static gboolean
+fake_release_held (gpointer user_data)
+{
+  Fake *fake = user_data;
+
+  for (guint i = 0; i < fake->held->len; i++)
+    soup_server_message_unpause (g_ptr_array_index (fake->held, i));
+  g_ptr_array_set_size (fake->held, 0);
+  fake->release_source = 0;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fake_hold_variant (Fake              *fake,
+                   SoupServerMessage *msg)
+{
+  soup_server_message_pause (msg);
+  g_ptr_array_add (fake->held, msg);
+  fake->most_held = MAX (fake->most_held, fake->held->len);
+
+  if (fake->held->len == fake->hold_variants)
+    {
+      g_clear_handle_id (&fake->release_source, g_source_remove);
+      fake_release_held (fake);
+    }
+  else if (fake->release_source == 0)
+    {
+      /* Only so that a client that fetches one by one fails instead of
+       * hanging: the test asserts how many were held together. */
+      fake->release_source = g_timeout_add_seconds (10, fake_release_held, fake);
+    }
+}
 
 static char *
 fake_cdn_url (Fake *fake)
@@ -749,6 +824,9 @@ fake_cdn_handler (AvatarTestHttp          *http,
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  if (fake->hold_variants > 0)
+    fake_hold_variant (fake, msg);
 }
 
 static void
@@ -761,6 +839,7 @@ fake_setup (Fake          *fake,
   fake->cdn = avatar_test_http_new (fake_cdn_handler, fake);
   fake->old_url = g_strconcat (avatar_test_http_get_url (fake->cdn), "/cdn/u1/k0/original.webp", NULL);
   fake->poll_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  fake->held = g_ptr_array_new ();
   fake->client = avatar_client_new (avatar_test_http_get_url (fake->api), "test-app", &error);
   g_assert_no_error (error);
   avatar_client_set_tokens (fake->client, "secret-access", "secret-refresh");
@@ -775,6 +854,8 @@ fake_teardown (Fake          *fake,
   g_clear_pointer (&fake->cdn, avatar_test_http_free);
   g_clear_pointer (&fake->poll_times, g_array_unref);
   g_clear_pointer (&fake->bad_bytes, g_bytes_unref);
+  g_clear_handle_id (&fake->release_source, g_source_remove);
+  g_clear_pointer (&fake->held, g_ptr_array_unref);
   g_free (fake->old_url);
 }
 
@@ -790,11 +871,12 @@ test_credentials_stay_home (Fake          *fake,
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
 
-  /* The storage and the CDN got the PUT and the five GETs, and never the
-   * API's headers. */
+  /* The storage and the CDN got the PUT, four GETs and the HEAD of raw,
+   * and never the API's headers. */
   requests = avatar_test_http_get_requests (fake->cdn);
   g_assert_cmpuint (avatar_test_http_count (fake->cdn, "PUT", NULL), ==, 1);
-  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "GET", NULL), ==, AVATAR_N_VARIANTS);
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "GET", NULL), ==, AVATAR_N_VARIANTS - 1);
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "HEAD", NULL), ==, 1);
   for (guint i = 0; i < requests->len; i++)
     {
       const AvatarTestRequest *request = g_ptr_array_index (requests, i);
@@ -885,6 +967,85 @@ test_bad_variant (Fake          *fake,
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_FAILED);
 }
 
+/* The four WebP variants and the HEAD of raw are all asked for at once. */
+static void
+test_variants_parallel (Fake          *fake,
+                        gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+
+  fake->hold_variants = AVATAR_N_VARIANTS;
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake->most_held, ==, AVATAR_N_VARIANTS);
+  assert_variants (flow, 100);
+}
+
+/* raw, the whole upload again, is downloaded only when asked for. */
+static void
+test_variants_raw (Fake          *fake,
+                   gconstpointer  data)
+{
+  gboolean fetch_raw = GPOINTER_TO_INT (data);
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  const AvatarVariant *raw;
+
+  avatar_flow_set_fetch_raw (flow, fetch_raw);
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "GET", "/cdn/u1/k1/raw"), ==, fetch_raw ? 1 : 0);
+  g_assert_cmpuint (avatar_test_http_count (fake->cdn, "HEAD", "/cdn/u1/k1/raw"), ==, fetch_raw ? 0 : 1);
+  raw = avatar_flow_get_variant (flow, AVATAR_VARIANT_RAW);
+  if (fetch_raw)
+    g_assert_nonnull (raw->bytes);
+  else
+    g_assert_null (raw->bytes);
+  assert_variants (flow, 100);
+}
+
+/* A variant is checked by its header: one whose header is right and whose
+ * pixels are cut off is taken as it is, since nothing decodes it here. */
+static void
+test_variants_header_only (Fake          *fake,
+                           gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GdkPixbuf) pixbuf = avatar_test_noise_pixbuf_new (60, FALSE);
+  g_autoptr(GBytes) whole = avatar_test_encode (pixbuf, "webp");
+  g_autoptr(GError) error = NULL;
+
+  fake->bad_variant = "60.webp";
+  fake->bad_bytes = avatar_test_truncate (whole, 64);
+
+  g_assert_true (run_flow (flow, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (avatar_flow_get_variant (flow, AVATAR_VARIANT_60)->byte_size, ==, 64);
+  g_assert_cmpint (avatar_flow_get_variant (flow, AVATAR_VARIANT_60)->width, ==, 60);
+}
+
+/* A raw whose header says another type or length than what was sent. */
+static void
+test_variants_raw_mismatch (Fake          *fake,
+                            gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+
+  fake->bad_variant = "raw";
+  fake->bad_bytes = g_bytes_new_static ("not what was sent", 17);
+
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "raw"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -904,6 +1065,7 @@ main (int   argc,
 
   g_test_add ("/flow/whole", Fixture, NULL, setup, test_whole_flow, teardown);
   g_test_add ("/flow/timings", Fixture, NULL, setup, test_timings, teardown);
+  g_test_add ("/flow/from-prepared", Fixture, NULL, setup, test_from_prepared, teardown);
   g_test_add ("/flow/previous-avatar", Fixture, NULL, setup, test_previous_avatar, teardown);
   g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
   g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);
@@ -924,6 +1086,11 @@ main (int   argc,
 
   g_test_add ("/flow/credentials-stay-home", Fake, NULL, fake_setup, test_credentials_stay_home, fake_teardown);
   g_test_add ("/flow/poll-schedule", Fake, NULL, fake_setup, test_poll_schedule, fake_teardown);
+  g_test_add ("/flow/variants/parallel", Fake, NULL, fake_setup, test_variants_parallel, fake_teardown);
+  g_test_add ("/flow/variants/raw-not-downloaded", Fake, GINT_TO_POINTER (FALSE), fake_setup, test_variants_raw, fake_teardown);
+  g_test_add ("/flow/variants/raw-when-asked", Fake, GINT_TO_POINTER (TRUE), fake_setup, test_variants_raw, fake_teardown);
+  g_test_add ("/flow/variants/header-only", Fake, NULL, fake_setup, test_variants_header_only, fake_teardown);
+  g_test_add ("/flow/variants/raw-mismatch", Fake, NULL, fake_setup, test_variants_raw_mismatch, fake_teardown);
   g_test_add ("/flow/bad-variant/wrong-size", Fake, "48.webp", fake_setup, test_bad_variant, fake_teardown);
   g_test_add ("/flow/bad-variant/undecodable", Fake, "60.webp", fake_setup, test_bad_variant, fake_teardown);
 

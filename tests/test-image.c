@@ -632,6 +632,38 @@ test_prepare_converted (void)
     }
 }
 
+/* With its pixels kept, a picture is decoded once however often it is
+ * prepared, and each crop comes out as from a fresh decode. */
+static void
+test_prepare_keep_pixels (void)
+{
+  g_autoptr(GBytes) bytes = avatar_test_image_new ("jpeg", 300, 200);
+  g_autoptr(AvatarImage) kept = load_ok (bytes, "kept");
+  g_autoptr(AvatarImage) fresh = load_ok (bytes, "fresh");
+  AvatarCrop crops[] = { { 0, 0, 100 }, { 150, 60, 120 }, { 20, 10, 180 } };
+
+  avatar_image_set_keep_pixels (kept, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (crops); i++)
+    {
+      g_autoptr(AvatarPrepared) from_kept = prepare_ok (kept, &crops[i], AVATAR_PREPARE_NONE);
+      g_autoptr(AvatarPrepared) from_fresh = prepare_ok (fresh, &crops[i], AVATAR_PREPARE_NONE);
+
+      g_assert_true (g_bytes_equal (from_kept->bytes, from_fresh->bytes));
+    }
+
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (fresh), ==, G_N_ELEMENTS (crops));
+
+  /* Letting them go means decoding again. */
+  avatar_image_set_keep_pixels (kept, FALSE);
+  {
+    g_autoptr(AvatarPrepared) again = prepare_ok (kept, &crops[0], AVATAR_PREPARE_NONE);
+
+    g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 2);
+  }
+}
+
 static void
 test_prepare_oversized_input (void)
 {
@@ -760,6 +792,39 @@ test_animated_passthrough (void)
   g_assert_cmpstr (prepared->content_type, ==, "image/gif");
   g_assert_true (g_bytes_equal (prepared->bytes, gif));
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
+}
+
+/* WebP animations are read by libwebp: the first frame, and no loader in
+ * between. */
+static void
+test_animated_webp (void)
+{
+  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
+  g_autoptr(AvatarImage) image = load_ok (webp, "wave.webp");
+  g_autoptr(AvatarPrepared) prepared = NULL;
+  g_autoptr(GdkPixbuf) output = NULL;
+  AvatarCrop inner = { 8, 8, 48 };
+
+  g_assert_true (avatar_image_get_is_animated (image));
+  g_assert_cmpint (avatar_image_get_width (image), ==, 64);
+  g_assert_true (avatar_test_color_near (avatar_image_get_preview (image), 32, 32, 0xFF0000, 8));
+
+  prepared = prepare_ok (image, &inner, AVATAR_PREPARE_NONE);
+  g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
+  output = decode_prepared (prepared);
+  g_assert_true (avatar_test_color_near (output, 24, 24, 0xFF0000, 40));
+}
+
+/* A frame that claims to be far taller than the canvas: gdk-pixbuf's WebP
+ * loader prints criticals over it (fatal in the tests); this is a damaged
+ * file, said in words. */
+static void
+test_animated_webp_damaged (void)
+{
+  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
+  g_autoptr(GBytes) damaged = avatar_test_webp_damage_frame_height (webp, 3, 0x7fff);
+
+  assert_load_fails (damaged, "damaged.webp", AVATAR_ERROR_INVALID_IMAGE, "damaged");
 }
 
 static void
@@ -1199,6 +1264,7 @@ main (int   argc,
   g_test_add_func ("/image/prepare/passthrough", test_prepare_passthrough);
   g_test_add_func ("/image/prepare/converted", test_prepare_converted);
   g_test_add_func ("/image/prepare/oversized-input", test_prepare_oversized_input);
+  g_test_add_func ("/image/prepare/keep-pixels", test_prepare_keep_pixels);
   g_test_add_data_func ("/image/prepare/quality-steps", GINT_TO_POINTER (3000), test_prepare_quality_steps);
   g_test_add_data_func ("/image/prepare/downscale-steps", GINT_TO_POINTER (4200), test_prepare_quality_steps);
   g_test_add_func ("/image/prepare/transparent-png", test_prepare_transparent_png);
@@ -1206,6 +1272,8 @@ main (int   argc,
   g_test_add_func ("/image/prepare/transparent-too-big", test_prepare_transparent_too_big);
   g_test_add_func ("/image/animated/passthrough", test_animated_passthrough);
   g_test_add_func ("/image/animated/cropped", test_animated_cropped);
+  g_test_add_func ("/image/animated/webp", test_animated_webp);
+  g_test_add_func ("/image/animated/webp-damaged", test_animated_webp_damaged);
   g_test_add_func ("/image/preview/scaled", test_preview_scaled);
 
   g_test_add_func ("/image/crop/default", test_crop_default);

@@ -121,11 +121,16 @@ assert_result_shown (Fixture *fixture,
                      int      expected_side)
 {
   static const int list_sizes[] = { 44, 48, 60 };
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
   g_autofree char *server_url = NULL;
   GdkTexture *original;
+  AvatarFlow *flow;
 
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  flow = avatar_window_get_flow (fixture->window);
+
+  /* What was sent is the prepared picture the crop page showed. */
+  g_assert_true (avatar_flow_get_prepared (flow)->bytes ==
+                 avatar_window_get_prepared (fixture->window)->bytes);
 
   for (guint i = 0; i < G_N_ELEMENTS (list_sizes); i++)
     {
@@ -174,8 +179,16 @@ test_happy_path (Fixture       *fixture,
                      can_upload (fixture));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-crop");
 
+  /* The whole picture was decoded once: a new crop is only cut out and encoded. */
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+
+  /* Upload at once after one more change: the new crop is what is sent. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_minus, 0));
+  avatar_crop_area_get_crop (crop_area, &crop);
+  g_assert_cmpint (crop.size, <, 540);
   activate (fixture, "win.upload");
-  assert_result_shown (fixture, 540);
+  assert_result_shown (fixture, crop.size);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result");
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -629,6 +642,27 @@ test_account (Fixture       *fixture,
   g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, "second_user");
 }
 
+/* Run with a gdk-pixbuf that has no WebP loader (see tests/meson.build):
+ * the sizes the service made, all WebP, are still shown, since the app
+ * decodes them with libavatar. */
+static void
+test_webp_without_pixbuf_loader (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr (GSList) formats = gdk_pixbuf_get_formats ();
+
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+
+      g_assert_cmpstr (name, !=, "webp");
+    }
+
+  open_image_ready_to_upload (fixture, "jpeg", 300, 200);
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -644,6 +678,9 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add ("/ui/happy-path", Fixture, "happy-path", setup, test_happy_path, teardown);
+  if (g_getenv ("AVATAR_TEST_NO_WEBP_LOADER") != NULL)
+    g_test_add ("/ui/webp-without-pixbuf-loader", Fixture, "webp-without-pixbuf-loader", setup,
+                test_webp_without_pixbuf_loader, teardown);
   g_test_add ("/ui/broken-file", Fixture, "broken-file", setup, test_broken_file, teardown);
   g_test_add ("/ui/unsupported-type", Fixture, "unsupported-type", setup, test_unsupported_type, teardown);
   g_test_add ("/ui/server-error-retry", Fixture, "server-error", setup, test_server_error_then_retry, teardown);

@@ -27,7 +27,6 @@ struct _AvatarApplication
   /* Bumped on every account change, so a late lookup does not undo a newer choice. */
   guint           account_generation;
   GCancellable   *cancellable;
-  gboolean        webp_supported;
 };
 
 G_DEFINE_FINAL_TYPE (AvatarApplication, avatar_application, ADW_TYPE_APPLICATION)
@@ -53,24 +52,6 @@ static const GOptionEntry option_entries[] = {
     NULL, N_("[FILE]") },
   { NULL }
 };
-
-static gboolean
-pixbuf_can_load_webp (void)
-{
-  GSList *formats = gdk_pixbuf_get_formats ();
-  gboolean found = FALSE;
-
-  for (GSList *l = formats; l != NULL && !found; l = l->next)
-    {
-      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
-
-      found = g_ascii_strcasecmp (name, "webp") == 0;
-    }
-
-  g_slist_free (formats);
-
-  return found;
-}
 
 static void
 tokens_changed_cb (AvatarApplication *self,
@@ -291,10 +272,6 @@ avatar_application_startup (GApplication *app)
 
   self->settings = g_settings_new (BASE_APP_ID);
   self->secrets = avatar_secrets_new ();
-  self->webp_supported = pixbuf_can_load_webp ();
-  if (!self->webp_supported)
-    g_printerr ("%s\n", _("WebP pictures cannot be shown: the WebP loader for GdkPixbuf "
-                         "(webp-pixbuf-loader) is not installed."));
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -573,10 +550,3 @@ avatar_application_get_signing_in (AvatarApplication *self)
   return self->signing_in;
 }
 
-gboolean
-avatar_application_get_webp_supported (AvatarApplication *self)
-{
-  g_return_val_if_fail (AVATAR_IS_APPLICATION (self), FALSE);
-
-  return self->webp_supported;
-}

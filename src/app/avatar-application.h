@@ -37,6 +37,5 @@ void               avatar_application_sign_out            (AvatarApplication  *s
 /* TRUE while the stored tokens of the saved server are looked up. */
 gboolean           avatar_application_get_signing_in      (AvatarApplication  *self);
 /* Whether gdk-pixbuf has a WebP loader, which the service's sizes need. */
-gboolean           avatar_application_get_webp_supported  (AvatarApplication  *self);
 
 G_END_DECLS

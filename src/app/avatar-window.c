@@ -65,8 +65,16 @@ struct _AvatarWindow
   AvatarClient         *client;
   AvatarProfile        *profile;
   AvatarImage          *image;
+  /* What the crop page shows and what Upload sends; the flow shares its bytes. */
   AvatarPrepared       *prepared;
+  AvatarCrop            prepared_crop;
+  AvatarPrepareFlags    prepared_flags;
+  AvatarCrop            preparing_crop;
+  AvatarPrepareFlags    preparing_flags;
+  gboolean              prepare_running;
   gboolean              prepare_failed;
+  /* Upload was asked for while the picture was being prepared again. */
+  gboolean              upload_when_prepared;
   gboolean              loading_picture;
   gboolean              choosing;
   /* A notification about a finished upload is on the desktop. */
@@ -266,6 +274,9 @@ clear_flow (AvatarWindow *self)
 
 /* --- Textures, decoded off the main thread ------------------------------ */
 
+/* Through libavatar's decoder, with its pixel limits and libwebp for WebP,
+ * like every picture the app opens: upright, at most
+ * AVATAR_IMAGE_PREVIEW_MAX_SIDE a side. */
 static void
 decode_texture_thread (GTask        *task,
                        gpointer      source_object,
@@ -273,12 +284,13 @@ decode_texture_thread (GTask        *task,
                        GCancellable *cancellable)
 {
   GError *error = NULL;
-  GdkTexture *texture = gdk_texture_new_from_bytes (task_data, &error);
+  g_autoptr (AvatarImage) image = avatar_image_new_from_bytes (task_data, NULL, cancellable, &error);
 
-  if (texture == NULL)
+  if (image == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, texture, g_object_unref);
+    g_task_return_pointer (task, gdk_texture_new_for_pixbuf (avatar_image_get_preview (image)),
+                           g_object_unref);
 }
 
 static void
@@ -576,6 +588,8 @@ get_prepare_flags (AvatarWindow *self)
            ? AVATAR_PREPARE_KEEP_METADATA : AVATAR_PREPARE_NONE;
 }
 
+static void start_upload (AvatarWindow *self);
+
 static void
 prepared_cb (GObject      *object,
              GAsyncResult *result,
@@ -590,6 +604,7 @@ prepared_cb (GObject      *object,
   if (is_cancelled (error) || is_gone (self) || AVATAR_IMAGE (object) != self->image)
     return;
 
+  self->prepare_running = FALSE;
   g_clear_pointer (&self->prepared, avatar_prepared_free);
 
   if (prepared == NULL)
@@ -597,6 +612,7 @@ prepared_cb (GObject      *object,
       const char *message = describe_error (error, &can_retry);
 
       self->prepare_failed = TRUE;
+      self->upload_when_prepared = FALSE;
       set_message (self, message);
       gtk_label_set_label (self->prepared_label, _("This picture cannot be uploaded"));
       gtk_label_set_label (self->changes_label, message);
@@ -605,10 +621,15 @@ prepared_cb (GObject      *object,
     {
       self->prepare_failed = FALSE;
       self->prepared = g_steal_pointer (&prepared);
+      self->prepared_crop = self->preparing_crop;
+      self->prepared_flags = self->preparing_flags;
       show_prepared (self);
     }
 
   update_actions (self);
+
+  if (self->upload_when_prepared && self->prepared != NULL)
+    start_upload (self);
 }
 
 static gboolean
@@ -625,7 +646,10 @@ prepare_now (gpointer user_data)
 
   cancellable = restart_cancellable (&self->prepare_cancellable);
   avatar_crop_area_get_crop (self->crop_area, &crop);
-  avatar_image_prepare_async (self->image, &crop, get_prepare_flags (self), cancellable,
+  self->preparing_crop = crop;
+  self->preparing_flags = get_prepare_flags (self);
+  self->prepare_running = TRUE;
+  avatar_image_prepare_async (self->image, &crop, self->preparing_flags, cancellable,
                               prepared_cb, g_object_ref (self));
 
   return G_SOURCE_REMOVE;
@@ -649,8 +673,11 @@ set_image (AvatarWindow *self,
 
   hide_banner (self);
   g_set_object (&self->image, image);
+  /* A crop change then only cuts and encodes: see the README. */
+  avatar_image_set_keep_pixels (image, TRUE);
   g_clear_pointer (&self->prepared, avatar_prepared_free);
   self->prepare_failed = FALSE;
+  self->upload_when_prepared = FALSE;
   clear_flow (self);
 
   texture = gdk_texture_new_for_pixbuf (avatar_image_get_preview (image));
@@ -911,6 +938,12 @@ show_result (AvatarWindow *self)
         decode_texture_async (self, variant->bytes, self->flow_cancellable, variant_texture_cb, row);
     }
 
+  /* raw is checked by its header, not downloaded: its pixels are those
+   * that were sent. */
+  if (avatar_flow_get_variant (self->flow, AVATAR_VARIANT_RAW)->bytes == NULL)
+    decode_texture_async (self, avatar_flow_get_prepared (self->flow)->bytes, self->flow_cancellable,
+                          variant_texture_cb, self->variant_raw);
+
   gtk_picture_set_paintable (self->original_picture, NULL);
   gtk_picture_set_paintable (self->raw_picture, NULL);
 
@@ -972,18 +1005,44 @@ run_flow (AvatarWindow *self)
   update_progress (self);
 }
 
-static void
-start_upload (AvatarWindow *self)
+/* Whether the prepared picture is the one for the crop and settings shown. */
+static gboolean
+prepared_is_current (AvatarWindow *self)
 {
   AvatarCrop crop;
 
+  if (self->prepared == NULL || self->prepare_running || self->prepare_source != 0)
+    return FALSE;
+
+  avatar_crop_area_get_crop (self->crop_area, &crop);
+  return crop.x == self->prepared_crop.x && crop.y == self->prepared_crop.y &&
+         crop.size == self->prepared_crop.size &&
+         self->prepared_flags == get_prepare_flags (self);
+}
+
+/* Sends the prepared picture the window shows; when the crop has changed
+ * since, once that crop is prepared. */
+static void
+start_upload (AvatarWindow *self)
+{
   if (self->image == NULL || self->client == NULL || is_flow_running (self))
     return;
 
-  avatar_crop_area_get_crop (self->crop_area, &crop);
+  if (!prepared_is_current (self))
+    {
+      self->upload_when_prepared = TRUE;
+      if (!self->prepare_running || self->prepare_source != 0)
+        {
+          g_clear_handle_id (&self->prepare_source, g_source_remove);
+          prepare_now (self);
+        }
+      return;
+    }
+
+  self->upload_when_prepared = FALSE;
   clear_flow (self);
 
-  self->flow = avatar_flow_new (self->client, self->image, &crop, get_prepare_flags (self));
+  self->flow = avatar_flow_new_for_prepared (self->client, self->prepared);
   g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
@@ -1296,10 +1355,6 @@ application_set_cb (AvatarWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::client", G_CALLBACK (client_changed_cb), self,
                            G_CONNECT_SWAPPED);
-
-  if (!avatar_application_get_webp_supported (app))
-    show_banner (self, _("WebP pictures cannot be opened or shown because the WebP image loader "
-                         "is not installed. Install webp-pixbuf-loader."), FALSE);
 
   client_changed_cb (self, NULL, app);
 }

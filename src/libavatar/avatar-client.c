@@ -18,6 +18,7 @@
 #define DEFAULT_TIMEOUT_S        30
 #define IDLE_TIMEOUT_S           60
 #define MAX_REDIRECTS            5
+#define MAX_CONNS_PER_HOST       6
 #define MAX_LOGGED_BODY          512
 #define READ_CHUNK_SIZE          (64 * 1024)
 /* The API answers with small JSON documents; a body this large is not one. */
@@ -462,6 +463,7 @@ typedef struct
   guint   status;
   GBytes *body;
   char   *content_type;
+  goffset content_length;   /* -1 when the answer did not say */
 } Response;
 
 static void
@@ -730,6 +732,9 @@ request_handle_answer (GTask  *task,
   response->body = g_steal_pointer (&body);
   content_type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
   response->content_type = g_strdup (content_type);
+  response->content_length = -1;
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (msg)) == SOUP_ENCODING_CONTENT_LENGTH)
+    response->content_length = soup_message_headers_get_content_length (soup_message_get_response_headers (msg));
 
   g_task_return_pointer (task, g_steal_pointer (&response), (GDestroyNotify) response_free);
 }
@@ -1496,23 +1501,21 @@ fetch_cb (GObject      *source,
   g_task_return_pointer (task, response, (GDestroyNotify) response_free);
 }
 
-void
-avatar_client_fetch_async (AvatarClient        *self,
-                           const char          *url,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+static void
+public_request_async (AvatarClient        *self,
+                      const char          *method,
+                      const char          *url,
+                      gpointer             source_tag,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
 
-  g_return_if_fail (AVATAR_IS_CLIENT (self));
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, avatar_client_fetch_async);
+  g_task_set_source_tag (task, source_tag);
   g_task_set_check_cancellable (task, FALSE);
 
   uri = parse_checked_url (url, &error);
@@ -1522,8 +1525,22 @@ avatar_client_fetch_async (AvatarClient        *self,
       return;
     }
 
-  client_request_async (self, "GET", uri, NULL, REQUEST_IDEMPOTENT, FETCH_MAX_BODY,
+  client_request_async (self, method, uri, NULL, REQUEST_IDEMPOTENT, FETCH_MAX_BODY,
                         cancellable, fetch_cb, g_steal_pointer (&task));
+}
+
+void
+avatar_client_fetch_async (AvatarClient        *self,
+                           const char          *url,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (AVATAR_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  public_request_async (self, "GET", url, avatar_client_fetch_async, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -1546,6 +1563,45 @@ avatar_client_fetch_finish (AvatarClient  *self,
     *content_type = g_steal_pointer (&response->content_type);
 
   return g_steal_pointer (&response->body);
+}
+
+void
+avatar_client_head_async (AvatarClient        *self,
+                          const char          *url,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (AVATAR_IS_CLIENT (self));
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  public_request_async (self, "HEAD", url, avatar_client_head_async, cancellable, callback, user_data);
+}
+
+gboolean
+avatar_client_head_finish (AvatarClient  *self,
+                           GAsyncResult  *result,
+                           char         **content_type,
+                           goffset       *content_length,
+                           GError       **error)
+{
+  g_autoptr(Response) response = NULL;
+
+  g_return_val_if_fail (AVATAR_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_head_async, FALSE);
+
+  response = g_task_propagate_pointer (G_TASK (result), error);
+  if (response == NULL)
+    return FALSE;
+
+  if (content_type != NULL)
+    *content_type = g_steal_pointer (&response->content_type);
+  if (content_length != NULL)
+    *content_length = response->content_length;
+
+  return TRUE;
 }
 
 /* The object ------------------------------------------------------------- */
@@ -1669,6 +1725,8 @@ avatar_client_init (AvatarClient *self)
 
   self->session = soup_session_new_with_options ("timeout", self->timeout_s,
                                                  "idle-timeout", IDLE_TIMEOUT_S,
+                                                 /* The variants of an avatar are fetched all at once. */
+                                                 "max-conns-per-host", MAX_CONNS_PER_HOST,
                                                  "user-agent", "avatar-uploader/" PACKAGE_VERSION,
                                                  NULL);
   /* 401 is handled here, by refreshing the bearer token. */

@@ -120,5 +120,18 @@ GBytes        *avatar_client_fetch_finish          (AvatarClient        *self,
                                                     GAsyncResult        *result,
                                                     char               **content_type,
                                                     GError             **error);
+/* HEAD of a public URL: the answer's type and its Content-Length (-1 when
+ * it has none), without its body. The finish function sets @content_type
+ * (when not %NULL) to (transfer full) (nullable) the type. */
+void           avatar_client_head_async            (AvatarClient        *self,
+                                                    const char          *url,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean       avatar_client_head_finish           (AvatarClient        *self,
+                                                    GAsyncResult        *result,
+                                                    char               **content_type,
+                                                    goffset             *content_length,
+                                                    GError             **error);
 
 G_END_DECLS

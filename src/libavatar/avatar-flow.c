@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
+#include <webp/decode.h>
 
 #include "avatar-enums.h"
 #include "avatar-error.h"
@@ -30,6 +31,7 @@ struct _AvatarFlow
   gboolean            has_crop;
   AvatarPrepareFlags  flags;
   guint               processing_timeout_ms;
+  gboolean            fetch_raw;
 
   AvatarFlowState     state;
   guint64             bytes_sent;
@@ -508,178 +510,98 @@ flow_process (AvatarFlow *self)
 
 /* Fetching the variants -------------------------------------------------- */
 
-typedef struct
-{
-  GBytes *bytes[AVATAR_N_VARIANTS];
-  int     width[AVATAR_N_VARIANTS];
-  int     height[AVATAR_N_VARIANTS];
-} Decode;
-
-static void
-decode_free (Decode *decode)
-{
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    g_clear_pointer (&decode->bytes[i], g_bytes_unref);
-  g_free (decode);
-}
-
-static void
-size_prepared_cb (GdkPixbufLoader *loader,
-                  int              width,
-                  int              height,
-                  gboolean        *too_big)
-{
-  if (width > AVATAR_IMAGE_MAX_SIDE || height > AVATAR_IMAGE_MAX_SIDE ||
-      (gint64) width * height > AVATAR_IMAGE_MAX_PIXELS)
-    {
-      /* A zero size makes the loader stop before it allocates the pixels;
-       * any other size would still have some loaders decode at full size
-       * and scale afterwards. */
-      *too_big = TRUE;
-      gdk_pixbuf_loader_set_size (loader, 0, 0);
-    }
-}
-
+/* A variant is checked by its header alone, its type and its size against
+ * what the contract promises; its pixels are decoded only where they are
+ * shown. */
 static gboolean
-decode_variant (AvatarVariantKind   kind,
-                GBytes             *bytes,
-                int                *width,
-                int                *height,
-                GError            **error)
+check_variant (AvatarVariant  *variant,
+               GError        **error)
 {
-  g_autoptr(GdkPixbufLoader) loader = NULL;
+  const char *file = variant_specs[variant->kind].file;
+  int side = variant_specs[variant->kind].side;
   const AvatarSniffedType *type;
-  GdkPixbufAnimation *animation;
-  gboolean too_big = FALSE;
-  gboolean decoded = FALSE;
-  guint32 declared_width, declared_height;
+  WebPBitstreamFeatures features;
   const guint8 *data;
   gsize size;
 
-  data = g_bytes_get_data (bytes, &size);
+  data = g_bytes_get_data (variant->bytes, &size);
   type = avatar_sniff_type (data, size);
 
-  if (type != NULL &&
-      avatar_sniff_dimensions (type, data, size, &declared_width, &declared_height) &&
-      (declared_width > AVATAR_IMAGE_MAX_SIDE || declared_height > AVATAR_IMAGE_MAX_SIDE ||
-       (guint64) declared_width * declared_height > AVATAR_IMAGE_MAX_PIXELS))
-    too_big = TRUE;
-
-  /* A loader dropped without being closed warns, so none is made for a
-   * file refused from its header alone. */
-  if (!too_big)
-    {
-      loader = gdk_pixbuf_loader_new ();
-      g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &too_big);
-
-      /* A failed write closes the loader itself. */
-      decoded = gdk_pixbuf_loader_write_bytes (loader, bytes, NULL) &&
-                gdk_pixbuf_loader_close (loader, NULL);
-    }
-
-  if (too_big)
+  if (type == NULL || !g_str_equal (type->mime_type, "image/webp") ||
+      WebPGetFeatures (data, size, &features) != VP8_STATUS_OK)
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service sent a “%s” picture with too many pixels."),
-                   variant_specs[kind].file);
+                   _("The service sent a “%s” picture that cannot be decoded."), file);
       return FALSE;
     }
 
-  animation = decoded ? gdk_pixbuf_loader_get_animation (loader) : NULL;
-  if (animation == NULL)
+  if (features.width > AVATAR_IMAGE_MAX_SIDE || features.height > AVATAR_IMAGE_MAX_SIDE ||
+      (gint64) features.width * features.height > AVATAR_IMAGE_MAX_PIXELS)
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service sent a “%s” picture that cannot be decoded."),
-                   variant_specs[kind].file);
+                   _("The service sent a “%s” picture with too many pixels."), file);
       return FALSE;
     }
 
-  *width = gdk_pixbuf_animation_get_width (animation);
-  *height = gdk_pixbuf_animation_get_height (animation);
+  variant->width = features.width;
+  variant->height = features.height;
 
-  if (variant_specs[kind].side != 0 &&
-      (*width != variant_specs[kind].side || *height != variant_specs[kind].side))
+  if (side != 0 && (variant->width != side || variant->height != side))
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
                    _("The service sent a “%s” picture of %d × %d pixels instead of %d × %d."),
-                   variant_specs[kind].file, *width, *height,
-                   variant_specs[kind].side, variant_specs[kind].side);
+                   file, variant->width, variant->height, side, side);
       return FALSE;
     }
 
   return TRUE;
 }
 
-static void
-decode_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+/* raw is the uploaded bytes: the type and the length the header gives must
+ * be those that were sent, and then its pixels are those of the prepared
+ * picture. */
+static gboolean
+check_raw (AvatarFlow     *self,
+           AvatarVariant  *variant,
+           goffset         length,
+           GError        **error)
 {
-  Decode *decode = task_data;
+  const AvatarPrepared *prepared = self->prepared;
 
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
+  if (g_strcmp0 (variant->content_type, prepared->content_type) != 0 ||
+      (length >= 0 && (guint64) length != g_bytes_get_size (prepared->bytes)))
     {
-      GError *error = NULL;
-
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                                   _("The upload was cancelled."));
-          return;
-        }
-
-      if (!decode_variant (i, decode->bytes[i], &decode->width[i], &decode->height[i], &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
+                   _("The service’s “raw” file is not the picture that was uploaded."));
+      return FALSE;
     }
 
-  g_task_return_boolean (task, TRUE);
+  variant->byte_size = g_bytes_get_size (prepared->bytes);
+  variant->width = prepared->width;
+  variant->height = prepared->height;
+  return TRUE;
 }
 
+/* Once every fetch is back: nothing may still run when the flow reports
+ * the end. Takes @error. */
 static void
-decoded_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+fetch_done (AvatarFlow *self,
+            GError     *error)
 {
-  g_autoptr(AvatarFlow) self = user_data;
-  Decode *decode = g_task_get_task_data (G_TASK (result));
-  GError *error = NULL;
+  if (error != NULL && self->fetch_error == NULL)
+    self->fetch_error = error;
+  else
+    g_clear_error (&error);
 
-  g_task_propagate_boolean (G_TASK (result), &error);
-  self->timings.variants_ms = stage_elapsed_ms (self);
-
-  if (!flow_step_ok (self, error))
+  if (--self->fetches_pending > 0)
     return;
 
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    {
-      self->variants[i].width = decode->width[i];
-      self->variants[i].height = decode->height[i];
-    }
+  self->timings.variants_ms = stage_elapsed_ms (self);
+
+  if (!flow_step_ok (self, g_steal_pointer (&self->fetch_error)))
+    return;
 
   flow_finish (self, NULL);
-}
-
-static void
-flow_decode_variants (AvatarFlow *self)
-{
-  g_autoptr(GTask) task = NULL;
-  Decode *decode;
-
-  decode = g_new0 (Decode, 1);
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    decode->bytes[i] = g_bytes_ref (self->variants[i].bytes);
-
-  /* Not the task's source object: the worker thread drops its reference
-   * on the task after the result is in, and the flow must not wait for it. */
-  task = g_task_new (NULL, self->cancellable, decoded_cb, g_object_ref (self));
-  g_task_set_source_tag (task, flow_decode_variants);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, decode, (GDestroyNotify) decode_free);
-  g_task_run_in_thread (task, decode_thread);
 }
 
 typedef struct
@@ -696,32 +618,37 @@ fetched_cb (GObject      *source,
   Fetch *fetch = user_data;
   g_autoptr(AvatarFlow) self = fetch->flow;
   AvatarVariant *variant = &self->variants[fetch->kind];
-  g_autoptr(GError) error = NULL;
-  g_autofree char *content_type = NULL;
-  GBytes *bytes;
+  GError *error = NULL;
 
-  bytes = avatar_client_fetch_finish (AVATAR_CLIENT (source), result, &content_type, &error);
   g_free (fetch);
-
-  if (bytes != NULL)
+  variant->bytes = avatar_client_fetch_finish (AVATAR_CLIENT (source), result,
+                                               &variant->content_type, &error);
+  if (variant->bytes != NULL)
     {
-      variant->bytes = bytes;
-      variant->byte_size = g_bytes_get_size (bytes);
-      variant->content_type = g_steal_pointer (&content_type);
-    }
-  else if (self->fetch_error == NULL)
-    {
-      self->fetch_error = g_steal_pointer (&error);
+      variant->byte_size = g_bytes_get_size (variant->bytes);
+      if (variant->kind == AVATAR_VARIANT_RAW)
+        check_raw (self, variant, variant->byte_size, &error);
+      else
+        check_variant (variant, &error);
     }
 
-  /* Nothing may still run when the flow reports the end. */
-  if (--self->fetches_pending > 0)
-    return;
+  fetch_done (self, error);
+}
 
-  if (!flow_step_ok (self, g_steal_pointer (&self->fetch_error)))
-    return;
+static void
+raw_head_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(AvatarFlow) self = user_data;
+  AvatarVariant *variant = &self->variants[AVATAR_VARIANT_RAW];
+  GError *error = NULL;
+  goffset length = -1;
 
-  flow_decode_variants (self);
+  if (avatar_client_head_finish (AVATAR_CLIENT (source), result, &variant->content_type, &length, &error))
+    check_raw (self, variant, length, &error);
+
+  fetch_done (self, error);
 }
 
 static void
@@ -746,11 +673,20 @@ flow_fetch (AvatarFlow *self)
       self->variants[i].url = g_steal_pointer (&url);
     }
 
+  /* All at once; raw, the whole upload again, only when asked for. */
   self->fetches_pending = AVATAR_N_VARIANTS;
   for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
     {
-      Fetch *fetch = g_new0 (Fetch, 1);
+      Fetch *fetch;
 
+      if (i == AVATAR_VARIANT_RAW && !self->fetch_raw)
+        {
+          avatar_client_head_async (self->client, self->variants[i].url, self->cancellable,
+                                    raw_head_cb, g_object_ref (self));
+          continue;
+        }
+
+      fetch = g_new0 (Fetch, 1);
       fetch->flow = g_object_ref (self);
       fetch->kind = i;
       avatar_client_fetch_async (self->client, self->variants[i].url, self->cancellable,
@@ -1029,6 +965,23 @@ avatar_flow_new (AvatarClient       *client,
   return self;
 }
 
+AvatarFlow *
+avatar_flow_new_for_prepared (AvatarClient         *client,
+                              const AvatarPrepared *prepared)
+{
+  AvatarFlow *self;
+
+  g_return_val_if_fail (AVATAR_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (prepared != NULL && prepared->bytes != NULL, NULL);
+
+  self = g_object_new (AVATAR_TYPE_FLOW, NULL);
+  self->client = g_object_ref (client);
+  /* Shares the bytes: the picture shown is the one sent. */
+  self->prepared = avatar_prepared_copy (prepared);
+
+  return self;
+}
+
 AvatarFlowState
 avatar_flow_get_state (AvatarFlow *self)
 {
@@ -1118,6 +1071,15 @@ avatar_flow_get_timings (AvatarFlow        *self,
   g_return_if_fail (timings != NULL);
 
   *timings = self->timings;
+}
+
+void
+avatar_flow_set_fetch_raw (AvatarFlow *self,
+                           gboolean    fetch_raw)
+{
+  g_return_if_fail (AVATAR_IS_FLOW (self));
+
+  self->fetch_raw = !!fetch_raw;
 }
 
 void

@@ -41,7 +41,7 @@ typedef struct
   int                width;
   int                height;
   gsize              byte_size;
-  GBytes            *bytes;
+  GBytes            *bytes;         /* NULL for raw, unless fetched (set_fetch_raw) */
 } AvatarVariant;
 
 typedef struct
@@ -67,6 +67,10 @@ AvatarFlow           *avatar_flow_new                   (AvatarClient        *cl
                                                          AvatarImage         *image,
                                                          const AvatarCrop    *crop,
                                                          AvatarPrepareFlags   flags);
+/* A flow that sends @prepared as it is, sharing its bytes: it starts at
+ * requesting, and the prepared property is @prepared from the start. */
+AvatarFlow           *avatar_flow_new_for_prepared      (AvatarClient         *client,
+                                                         const AvatarPrepared *prepared);
 AvatarFlowState       avatar_flow_get_state             (AvatarFlow          *self);
 double                avatar_flow_get_fraction          (AvatarFlow          *self);
 guint64               avatar_flow_get_bytes_sent        (AvatarFlow          *self);
@@ -79,6 +83,11 @@ const AvatarVariant  *avatar_flow_get_variant           (AvatarFlow          *se
                                                          AvatarVariantKind    kind);
 void                  avatar_flow_get_timings           (AvatarFlow          *self,
                                                          AvatarFlowTimings   *timings);
+/* Whether to download raw, the whole upload again (not by default): without
+ * it raw is checked by a HEAD, its type and length against what was sent,
+ * and its variant has no bytes. */
+void                  avatar_flow_set_fetch_raw         (AvatarFlow          *self,
+                                                         gboolean             fetch_raw);
 /* The longest wait for processing, 30 s by default. */
 void                  avatar_flow_set_processing_timeout (AvatarFlow         *self,
                                                           guint               timeout_ms);

@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <webp/decode.h>
+#include <webp/demux.h>
 
 #include "avatar-error.h"
 #include "avatar-image.h"
@@ -21,10 +23,11 @@
 #define FIRST_JPEG_QUALITY 90
 #define DOWNSCALE_JPEG_QUALITY 80
 
-/* The picture is kept as its file's bytes, not as decoded pixels: a
- * 100-megapixel photo would otherwise hold 400 MB for as long as the
- * window is open. prepare() decodes it again in its worker thread and lets
- * the full-size pixels go as soon as the square is cut out. */
+/* The picture is kept as its file's bytes; its decoded full-size pixels
+ * only when asked (avatar_image_set_keep_pixels), as the window does while
+ * the picture is open, so that a new crop is only cut out and encoded.
+ * Otherwise prepare() decodes in its worker thread and lets the full-size
+ * pixels go as soon as the square is encoded. */
 struct _AvatarImage
 {
   GObject                  parent_instance;
@@ -54,6 +57,12 @@ struct _AvatarImage
 
   GdkPixbuf               *preview;
   double                   preview_scale;
+
+  /* Shared by the prepare() threads. */
+  GMutex                   pixels_lock;
+  gboolean                 keep_pixels;
+  GdkPixbuf               *pixels;
+  guint                    n_full_decodes;
 };
 
 G_DEFINE_FINAL_TYPE (AvatarImage, avatar_image, G_TYPE_OBJECT)
@@ -69,6 +78,8 @@ avatar_image_finalize (GObject *object)
   g_clear_pointer (&self->bytes, g_bytes_unref);
   g_clear_pointer (&self->loader_name, g_free);
   g_clear_object (&self->preview);
+  g_clear_object (&self->pixels);
+  g_mutex_clear (&self->pixels_lock);
 
   G_OBJECT_CLASS (avatar_image_parent_class)->finalize (object);
 }
@@ -87,6 +98,7 @@ avatar_image_init (AvatarImage *self)
   self->orientation = 1;
   self->transform = 1;
   self->preview_scale = 1.0;
+  g_mutex_init (&self->pixels_lock);
 }
 
 /* Errors ------------------------------------------------------------------ */
@@ -303,6 +315,178 @@ find_loader_name (const char *mime_type)
   return NULL;
 }
 
+/* WebP is read by libwebp itself, not by a gdk-pixbuf loader: the header
+ * is read first (WebPGetFeatures), and an animation goes through
+ * WebPDemux, which checks where every frame lies in the canvas before a
+ * pixel is decoded. */
+
+static void
+fit_inside (int *width,
+            int *height,
+            int  fit_side)
+{
+  double scale;
+
+  if (fit_side <= 0 || MAX (*width, *height) <= fit_side)
+    return;
+
+  scale = (double) fit_side / MAX (*width, *height);
+  *width = MAX (1, (int) (*width * scale + 0.5));
+  *height = MAX (1, (int) (*height * scale + 0.5));
+}
+
+/* Decodes one still WebP bitstream into @target, scaled to its size; fed in
+ * slices so that a cancel is noticed. */
+static VP8StatusCode
+decode_webp_into (const guint8  *data,
+                  gsize          size,
+                  int            width,
+                  int            height,
+                  GdkPixbuf     *target,
+                  GCancellable  *cancellable)
+{
+  WebPDecoderConfig config;
+  WebPIDecoder *idec;
+  VP8StatusCode status = VP8_STATUS_SUSPENDED;
+  int out_width = gdk_pixbuf_get_width (target);
+  int out_height = gdk_pixbuf_get_height (target);
+
+  if (!WebPInitDecoderConfig (&config))
+    return VP8_STATUS_INVALID_PARAM;
+
+  config.options.use_scaling = out_width != width || out_height != height;
+  config.options.scaled_width = out_width;
+  config.options.scaled_height = out_height;
+  config.output.colorspace = gdk_pixbuf_get_has_alpha (target) ? MODE_RGBA : MODE_RGB;
+  config.output.is_external_memory = 1;
+  config.output.u.RGBA.rgba = gdk_pixbuf_get_pixels (target);
+  config.output.u.RGBA.stride = gdk_pixbuf_get_rowstride (target);
+  config.output.u.RGBA.size = gdk_pixbuf_get_byte_length (target);
+
+  idec = WebPIDecode (NULL, 0, &config);
+  if (idec == NULL)
+    return VP8_STATUS_OUT_OF_MEMORY;
+
+  for (gsize offset = 0; offset < size && status == VP8_STATUS_SUSPENDED; offset += DECODE_SLICE_BYTES)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          status = VP8_STATUS_USER_ABORT;
+          break;
+        }
+      status = WebPIAppend (idec, data + offset, MIN (DECODE_SLICE_BYTES, size - offset));
+    }
+
+  WebPIDelete (idec);
+  WebPFreeDecBuffer (&config.output);
+  return status;
+}
+
+/* The first frame, on a transparent canvas of the animation's size. */
+static GdkPixbuf *
+decode_webp_animation (const guint8  *data,
+                       gsize          size,
+                       gboolean      *is_animated,
+                       GCancellable  *cancellable,
+                       VP8StatusCode *status)
+{
+  WebPData webp_data = { data, size };
+  WebPDemuxer *demux = WebPDemux (&webp_data);
+  g_autoptr(GdkPixbuf) canvas = NULL;
+  g_autoptr(GdkPixbuf) area = NULL;
+  WebPIterator iter;
+
+  *status = VP8_STATUS_BITSTREAM_ERROR;
+  if (demux == NULL)
+    return NULL;
+
+  if (WebPDemuxGetFrame (demux, 1, &iter))
+    {
+      guint32 canvas_width = WebPDemuxGetI (demux, WEBP_FF_CANVAS_WIDTH);
+      guint32 canvas_height = WebPDemuxGetI (demux, WEBP_FF_CANVAS_HEIGHT);
+
+      /* WebPDemux has checked this already; the subpixbuf must not fail. */
+      if ((guint64) iter.x_offset + iter.width <= canvas_width &&
+          (guint64) iter.y_offset + iter.height <= canvas_height)
+        canvas = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, canvas_width, canvas_height);
+      *status = canvas != NULL ? VP8_STATUS_OK : VP8_STATUS_OUT_OF_MEMORY;
+      if (canvas != NULL)
+        {
+          gdk_pixbuf_fill (canvas, 0);
+          area = gdk_pixbuf_new_subpixbuf (canvas, iter.x_offset, iter.y_offset, iter.width, iter.height);
+          *status = decode_webp_into (iter.fragment.bytes, iter.fragment.size,
+                                      iter.width, iter.height, area, cancellable);
+        }
+      *is_animated = iter.num_frames > 1;
+      WebPDemuxReleaseIterator (&iter);
+    }
+
+  WebPDemuxDelete (demux);
+  return *status == VP8_STATUS_OK ? g_steal_pointer (&canvas) : NULL;
+}
+
+static GdkPixbuf *
+decode_webp (GBytes        *bytes,
+             const char    *display_name,
+             int            fit_side,
+             gboolean      *is_animated,
+             int           *declared_width,
+             int           *declared_height,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  WebPBitstreamFeatures features;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  VP8StatusCode status = VP8_STATUS_BITSTREAM_ERROR;
+  const guint8 *data;
+  gsize size;
+  int width, height;
+
+  data = g_bytes_get_data (bytes, &size);
+
+  if (WebPGetFeatures (data, size, &features) != VP8_STATUS_OK ||
+      features.width <= 0 || features.height <= 0)
+    {
+      set_corrupt_error (error, display_name);
+      return NULL;
+    }
+
+  if (exceeds_pixel_limits (features.width, features.height))
+    {
+      set_too_many_pixels_error (error, display_name, features.width, features.height);
+      return NULL;
+    }
+
+  *is_animated = FALSE;
+  if (features.has_animation)
+    pixbuf = decode_webp_animation (data, size, is_animated, cancellable, &status);
+  else
+    {
+      width = features.width;
+      height = features.height;
+      fit_inside (&width, &height, fit_side);
+      pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, features.has_alpha, 8, width, height);
+      if (pixbuf != NULL)
+        status = decode_webp_into (data, size, features.width, features.height, pixbuf, cancellable);
+    }
+
+  if (status == VP8_STATUS_USER_ABORT)
+    {
+      set_cancelled_error (error);
+      return NULL;
+    }
+  if (status != VP8_STATUS_OK || pixbuf == NULL)
+    {
+      g_debug ("Decoding “%s” with libwebp failed: status %d", display_name, status);
+      set_corrupt_error (error, display_name);
+      return NULL;
+    }
+
+  *declared_width = features.width;
+  *declared_height = features.height;
+  return g_steal_pointer (&pixbuf);
+}
+
 /* Decodes @bytes with the loader for the sniffed type, never letting
  * gdk-pixbuf guess: a PNG named photo.jpg is read as the PNG it is. */
 static GdkPixbuf *
@@ -392,6 +576,31 @@ failed:
            local_error ? local_error->message : "no picture");
   set_corrupt_error (error, display_name);
   return NULL;
+}
+
+static gboolean
+is_webp (const AvatarSniffedType *type)
+{
+  return g_str_equal (type->mime_type, "image/webp");
+}
+
+/* The one decoder for a source picture: libwebp for WebP, the sniffed
+ * type's gdk-pixbuf loader for the rest. */
+static GdkPixbuf *
+decode_source (AvatarImage   *self,
+               int            fit_side,
+               gboolean      *is_animated,
+               int           *declared_width,
+               int           *declared_height,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  if (is_webp (self->type))
+    return decode_webp (self->bytes, self->display_name, fit_side, is_animated,
+                        declared_width, declared_height, cancellable, error);
+
+  return decode_pixbuf (self->bytes, self->loader_name, self->display_name, fit_side,
+                        is_animated, declared_width, declared_height, cancellable, error);
 }
 
 /* Loading ------------------------------------------------------------------- */
@@ -491,8 +700,7 @@ make_preview (AvatarImage   *self,
   /* Scaling while decoding is much cheaper (a JPEG decodes at 1/8 size
    * directly), but the scaled copy loses the loader's options, which the
    * other formats need for their orientation. */
-  decoded = decode_pixbuf (self->bytes, self->loader_name, self->display_name,
-                           ours ? AVATAR_IMAGE_PREVIEW_MAX_SIDE : 0, &animated,
+  decoded = decode_source (self, ours ? AVATAR_IMAGE_PREVIEW_MAX_SIDE : 0, &animated,
                            &self->stored_width, &self->stored_height,
                            cancellable, error);
   if (decoded == NULL)
@@ -582,8 +790,10 @@ load_bytes (GBytes        *bytes,
       return NULL;
     }
 
-  self->loader_name = find_loader_name (self->type->mime_type);
-  if (self->loader_name == NULL)
+  /* WebP needs no loader: libwebp reads it. */
+  if (!is_webp (self->type))
+    self->loader_name = find_loader_name (self->type->mime_type);
+  if (self->loader_name == NULL && !is_webp (self->type))
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_UNSUPPORTED_TYPE,
                    /* TRANSLATORS: a format name such as HEIC, then a file name */
@@ -1001,8 +1211,8 @@ avatar_image_would_pass_through (AvatarImage        *self,
 /* Preparing ----------------------------------------------------------------- */
 
 /* Cuts the upright square out of the stored pixels. Only the square is
- * turned, never the whole picture, and the full-size pixels are released
- * by the caller right after. */
+ * turned, never the whole picture; when nothing needs turning, the square
+ * is a view into the stored pixels, not a copy. */
 static GdkPixbuf *
 cut_upright_square (AvatarImage       *self,
                     GdkPixbuf         *stored,
@@ -1026,6 +1236,9 @@ cut_upright_square (AvatarImage       *self,
             rect.y + rect.size <= self->stored_height);
 
   region = gdk_pixbuf_new_subpixbuf (stored, rect.x, rect.y, rect.size, rect.size);
+  if (self->transform == 1)
+    return g_steal_pointer (&region);
+
   square = orient_pixbuf (region, self->transform);
   if (square == NULL)
     set_too_many_pixels_error (error, self->display_name, self->width, self->height);
@@ -1152,6 +1365,34 @@ prepare_passthrough (AvatarImage *self)
   return prepared;
 }
 
+/* The full-size stored pixels: those kept from an earlier prepare(), or
+ * decoded now. One thread decodes at a time, so that two prepares of one
+ * picture never hold its pixels twice. */
+static GdkPixbuf *
+get_stored_pixels (AvatarImage   *self,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->pixels_lock);
+  gboolean animated = FALSE;
+  int declared_width, declared_height;
+  GdkPixbuf *stored;
+
+  if (self->pixels != NULL)
+    return g_object_ref (self->pixels);
+
+  stored = decode_source (self, 0, &animated, &declared_width, &declared_height,
+                          cancellable, error);
+  if (stored == NULL)
+    return NULL;
+
+  self->n_full_decodes++;
+  if (self->keep_pixels)
+    self->pixels = g_object_ref (stored);
+
+  return stored;
+}
+
 static AvatarPrepared *
 prepare_sync (AvatarImage        *self,
               const AvatarCrop   *crop,
@@ -1163,8 +1404,6 @@ prepare_sync (AvatarImage        *self,
   g_autoptr(GdkPixbuf) square = NULL;
   AvatarChanges changes = AVATAR_CHANGE_REENCODED;
   AvatarCrop effective;
-  gboolean animated = FALSE;
-  int declared_width, declared_height;
 
   if (check_cancelled (cancellable, error))
     return NULL;
@@ -1174,9 +1413,7 @@ prepare_sync (AvatarImage        *self,
   if (can_pass_through (self, &effective, flags))
     return prepare_passthrough (self);
 
-  stored = decode_pixbuf (self->bytes, self->loader_name, self->display_name, 0,
-                          &animated, &declared_width, &declared_height,
-                          cancellable, error);
+  stored = get_stored_pixels (self, cancellable, error);
   if (stored == NULL)
     return NULL;
 
@@ -1277,6 +1514,31 @@ avatar_image_prepare_finish (AvatarImage   *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_image_prepare_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+avatar_image_set_keep_pixels (AvatarImage *self,
+                              gboolean     keep_pixels)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_if_fail (AVATAR_IS_IMAGE (self));
+
+  locker = g_mutex_locker_new (&self->pixels_lock);
+  self->keep_pixels = !!keep_pixels;
+  if (!self->keep_pixels)
+    g_clear_object (&self->pixels);
+}
+
+guint
+avatar_image_get_n_full_decodes (AvatarImage *self)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (AVATAR_IS_IMAGE (self), 0);
+
+  locker = g_mutex_locker_new (&self->pixels_lock);
+  return self->n_full_decodes;
 }
 
 /* AvatarPrepared ------------------------------------------------------------ */

@@ -160,6 +160,14 @@ gboolean      avatar_image_would_pass_through (AvatarImage          *self,
                                                const AvatarCrop     *crop,
                                                AvatarPrepareFlags    flags);
 
+/* Whether prepare() keeps the decoded full-size pixels (width × height × 3
+ * or 4 bytes) for the next prepare(), which then only cuts and encodes;
+ * %FALSE (the default) lets them go. May be called from any thread. */
+void            avatar_image_set_keep_pixels  (AvatarImage          *self,
+                                               gboolean              keep_pixels);
+/* How many times prepare() decoded the whole picture, for tests and benchmarks. */
+guint           avatar_image_get_n_full_decodes (AvatarImage        *self);
+
 /* Cuts, turns and encodes in a worker thread; @crop NULL means the default
  * crop, and any other is clamped first. prepare() and prepare_finish()
  * return (transfer full) what to upload, or %NULL with @error set. */

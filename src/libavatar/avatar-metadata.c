@@ -511,6 +511,27 @@ scan_gif (AvatarMetadata *meta,
   meta->is_animated = n_frames > 1;
 }
 
+static guint32
+le24 (const guint8 *p)
+{
+  return p[0] | p[1] << 8 | (guint32) p[2] << 16;
+}
+
+/* The container's rule: every frame of an animation lies inside the
+ * canvas. A frame that claims otherwise is where decoders go wrong. */
+static gboolean
+webp_frame_fits (const guint8 *anmf,
+                 gsize         length,
+                 guint32       canvas_width,
+                 guint32       canvas_height)
+{
+  if (length < 16)
+    return FALSE;
+
+  return (guint64) le24 (anmf) * 2 + le24 (anmf + 6) + 1 <= canvas_width &&
+         (guint64) le24 (anmf + 3) * 2 + le24 (anmf + 9) + 1 <= canvas_height;
+}
+
 static void
 scan_webp (AvatarMetadata *meta,
            const guint8   *data,
@@ -519,6 +540,7 @@ scan_webp (AvatarMetadata *meta,
   guint n_frames = 0;
   gboolean has_bitstream = FALSE;
   gboolean says_animated = FALSE;
+  guint32 canvas_width = 0, canvas_height = 0;
   gsize end;
   gsize pos = 12;
 
@@ -543,12 +565,20 @@ scan_webp (AvatarMetadata *meta,
           break;
         }
 
-      if (memcmp (fourcc, "VP8X", 4) == 0 && length >= 1)
-        says_animated = (chunk[0] & 0x02) != 0;
+      if (memcmp (fourcc, "VP8X", 4) == 0 && length >= 10)
+        {
+          says_animated = (chunk[0] & 0x02) != 0;
+          canvas_width = le24 (chunk + 4) + 1;
+          canvas_height = le24 (chunk + 7) + 1;
+        }
       else if (memcmp (fourcc, "VP8 ", 4) == 0 || memcmp (fourcc, "VP8L", 4) == 0)
         has_bitstream = TRUE;
       else if (memcmp (fourcc, "ANMF", 4) == 0)
-        n_frames++;
+        {
+          n_frames++;
+          if (!webp_frame_fits (chunk, length, canvas_width, canvas_height))
+            meta->is_malformed = TRUE;
+        }
       else if (memcmp (fourcc, "EXIF", 4) == 0)
         {
           /* Some writers keep the JPEG "Exif\0\0" prefix. */

@@ -215,6 +215,7 @@ describe_error (const GError *error,
       *can_retry = TRUE;
       return _("The avatar service could not be reached. Check your connection and try again.");
     case AVATAR_ERROR_SERVER:
+    case AVATAR_ERROR_UNAVAILABLE:
       *can_retry = TRUE;
       return _("The avatar service has a problem right now. Try again in a moment.");
     case AVATAR_ERROR_UPLOAD_REJECTED:

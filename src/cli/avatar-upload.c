@@ -32,6 +32,7 @@ enum {
   EXIT_SERVICE = 3,
   EXIT_AUTH = 4,
   EXIT_PROCESSING_TIMEOUT = 5,
+  EXIT_PROCESSING_FAILED = 6,
   EXIT_INTERRUPTED = 130,
 };
 
@@ -160,6 +161,9 @@ exit_code_for_error (const GError *error)
     case AVATAR_ERROR_PROCESSING_TIMEOUT:
       return EXIT_PROCESSING_TIMEOUT;
 
+    case AVATAR_ERROR_PROCESSING_FAILED:
+      return EXIT_PROCESSING_FAILED;
+
     case AVATAR_ERROR_CANCELLED:
       return EXIT_INTERRUPTED;
 
@@ -168,8 +172,9 @@ exit_code_for_error (const GError *error)
     case AVATAR_ERROR_SERVER:
     case AVATAR_ERROR_UPLOAD_REJECTED:
     case AVATAR_ERROR_URL_EXPIRED:
-    case AVATAR_ERROR_PROCESSING_FAILED:
     case AVATAR_ERROR_INSECURE_URL:
+    case AVATAR_ERROR_UNAVAILABLE:
+    case AVATAR_ERROR_STILL_PROCESSING:
     default:
       return EXIT_SERVICE;
     }
@@ -182,7 +187,13 @@ cli_fail (Cli          *cli,
 {
   progress_end (cli);
 
-  if (cli->interrupted)
+  if (cli->interrupted && cli->flow != NULL && avatar_flow_get_sent (cli->flow))
+    {
+      /* The service has the picture: say what will become of it. */
+      print_sentence (error->message);
+      cli->exit_code = EXIT_INTERRUPTED;
+    }
+  else if (cli->interrupted)
     {
       g_printerr ("%s\n", _("Interrupted."));
       cli->exit_code = EXIT_INTERRUPTED;
@@ -562,9 +573,12 @@ interrupt_cb (gpointer user_data)
     exit (EXIT_INTERRUPTED);
 
   cli->interrupted = TRUE;
-  g_cancellable_cancel (cli->cancellable);
+
+  /* The flow decides whether the PUT is past stopping. */
   if (cli->flow != NULL)
     avatar_flow_cancel (cli->flow);
+  else
+    g_cancellable_cancel (cli->cancellable);
 
   return G_SOURCE_CONTINUE;
 }
@@ -662,7 +676,7 @@ parse_arguments (Cli    *cli,
     _("Uploads FILE as your avatar and prints the result as JSON.\n"
       "\n"
       "Exit status: 0 done, 1 usage, 2 invalid image, 3 network or service error,\n"
-      "4 authentication, 5 processing timeout, 130 interrupted."));
+      "4 authentication, 5 processing timeout, 6 processing failed, 130 interrupted."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse_strv (context, &args, &error))

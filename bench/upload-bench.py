@@ -18,9 +18,11 @@ Usage: upload-bench.py AVATAR_UPLOAD AVATAR_DEVSERVER BENCH_PHOTO
 Writes upload.md and upload.json into $AVATAR_BENCH_OUT; $AVATAR_BENCH_RUNS
 runs per contender (5 by default)."""
 
+import datetime
 import http.client
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -62,11 +64,35 @@ class Api:
         self.conn.close()
 
 
-def start_devserver(devserver, delay_ms, data_dir):
+def start_devserver(devserver, delay_ms, data_dir, log):
     process = subprocess.Popen([devserver, '--port', '0', '--data-dir', data_dir,
                                 '--processing-delay-ms', str(delay_ms)],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               stdout=subprocess.PIPE, stderr=log, text=True)
     return process, json.loads(process.stdout.readline())
+
+
+PROMOTED = re.compile(r'(\d\d):(\d\d):(\d\d)\.(\d\d\d): Processed (\w+) .*; it is now the avatar')
+
+
+def promotion_times(log_path):
+    """The local time of day at which the devserver's log says each upload
+    became the avatar."""
+    times = {}
+    with open(log_path, encoding='utf-8', errors='replace') as log:
+        for line in log:
+            match = PROMOTED.search(line)
+            if match:
+                h, m, sec, ms, key = match.groups()
+                times[key] = datetime.time(int(h), int(m), int(sec), int(ms) * 1000)
+    return times
+
+
+def since(time_of_day, seen_at):
+    """Seconds from @time_of_day, on the day nearest to it, to @seen_at."""
+    seen_day = datetime.datetime.fromtimestamp(seen_at).date()
+    candidates = (datetime.datetime.combine(seen_day + datetime.timedelta(days=d), time_of_day).timestamp()
+                  for d in (-1, 0, 1))
+    return min((seen_at - c for c in candidates), key=abs)
 
 
 def fresh_user(info, name):
@@ -78,7 +104,8 @@ def fresh_user(info, name):
 
 def put_and_wait(info, token, photo, pause_s, tries):
     """POST, PUT, then GET until the avatar is the new one. Returns the ms
-    from the start to the sighting, and from the PUT's answer to it."""
+    from the start to the sighting, from the PUT's answer to it, the asset
+    key and the wall-clock time of the sighting."""
     start = time.perf_counter()
     api = Api(info['baseUrl'], info['appId'], token)
     ticket = api.call('POST', '/users/me/avatar', {'contentType': 'image/jpeg'})
@@ -90,10 +117,10 @@ def put_and_wait(info, token, photo, pause_s, tries):
         for attempt in range(tries):
             if api.call('GET', '/users/me')['avatarUrl'] == ticket['cdnUrl']:
                 seen = time.perf_counter()
-                return (seen - start) * 1000, (seen - sent) * 1000
+                return (seen - start) * 1000, (seen - sent) * 1000, ticket['assetKey'], time.time()
             if attempt + 1 < tries:
                 time.sleep(pause_s)
-        return None, None
+        return None, None, ticket['assetKey'], None
     finally:
         api.close()
 
@@ -102,13 +129,16 @@ def run_avatar_upload(cli, info, token, path):
     env = dict(os.environ, AVATAR_SERVER=info['baseUrl'], AVATAR_APP_ID=info['appId'],
                AVATAR_TOKEN=token)
     env.pop('AVATAR_REFRESH_TOKEN', None)
+    start_wall = time.time()
     start = time.perf_counter()
     done = subprocess.run([cli, path], env=env, capture_output=True, text=True)
     wall = (time.perf_counter() - start) * 1000
     if done.returncode != 0:
         raise RuntimeError(f'avatar-upload exited {done.returncode}: {done.stderr.strip()}')
-    timings = json.loads(done.stdout)['timings']
-    return wall - timings['variantsMs'], timings['processingMs']
+    output = json.loads(done.stdout)
+    timings = output['timings']
+    visible = wall - timings['variantsMs']
+    return visible, timings['processingMs'], output['assetKey'], start_wall + visible / 1000
 
 
 def run_one(contender, tools, info, token, path, photo):
@@ -126,7 +156,10 @@ def median(values):
 
 def bench_delay(tools, delay_ms, photos, runs, results, scratch):
     data_dir = tempfile.mkdtemp(dir=scratch)
-    process, info = start_devserver(tools['devserver'], delay_ms, data_dir)
+    log_path = os.path.join(data_dir, 'devserver.log')
+    with open(log_path, 'w') as log:
+        process, info = start_devserver(tools['devserver'], delay_ms, data_dir, log)
+    cases = []
     try:
         for label, path, photo in photos:
             case = {'photo': label, 'delayMs': delay_ms, 'runs': {c: [] for c in CONTENDERS}}
@@ -136,12 +169,20 @@ def bench_delay(tools, delay_ms, photos, runs, results, scratch):
                 for contender in order:
                     name = f'b{delay_ms}_{label[:4]}_{run}_{contender[:3]}'.replace('×', 'x')
                     token = fresh_user(info, name)
-                    visible, after_put = run_one(contender, tools, info, token, path, photo)
-                    case['runs'][contender].append({'visibleMs': visible, 'afterPutMs': after_put})
-            results.append(case)
+                    visible, after_put, key, seen = run_one(contender, tools, info, token, path, photo)
+                    case['runs'][contender].append({'visibleMs': visible, 'afterPutMs': after_put,
+                                                    'assetKey': key, 'seenAt': seen})
+            cases.append(case)
     finally:
         process.terminate()
         process.wait()
+    promoted = promotion_times(log_path)
+    for case in cases:
+        for runs_ in case['runs'].values():
+            for run in runs_:
+                if run['seenAt'] is not None and run['assetKey'] in promoted:
+                    run['sincePromotionMs'] = since(promoted[run['assetKey']], run['seenAt']) * 1000
+    results.extend(cases)
 
 
 def summarise(case):
@@ -149,12 +190,24 @@ def summarise(case):
     wait = {c: median([r['afterPutMs'] for r in case['runs'][c]]) for c in CONTENDERS}
     case['medianVisibleMs'] = med
     case['medianAfterPutMs'] = wait
-    case['speedupOverDocumented'] = med['documented'] / med['avatar-upload']
+    # A run that never saw the avatar (the documented flow gives up after
+    # 10 tries) counts as the longest possible.
+    case['missedRuns'] = {c: sum(r['visibleMs'] is None for r in case['runs'][c]) for c in CONTENDERS}
+    doc = median([r['visibleMs'] if r['visibleMs'] is not None else float('inf')
+                  for r in case['runs']['documented']])
+    case['speedupOverDocumented'] = doc / med['avatar-upload']
     case['aboveFloorMs'] = med['avatar-upload'] - med['floor']
-    case['pollLatencyMs'] = wait['avatar-upload'] - wait['floor']
-    case['goals'] = {'aboveFloorAtMost150Ms': case['aboveFloorMs'] <= 150}
+    case['medianSincePromotionMs'] = {c: median([r.get('sincePromotionMs') for r in case['runs'][c]])
+                                      for c in CONTENDERS}
+    case['pollLatencyMs'] = case['medianSincePromotionMs']['avatar-upload']
+    case['goals'] = {'aboveFloorAtMost150Ms': case['aboveFloorMs'] <= 150,
+                     'seenWithin150MsOfPromotion': case['pollLatencyMs'] is not None and case['pollLatencyMs'] <= 150}
     if case['delayMs'] == 300:
         case['goals']['twiceAsFastAsDocumented'] = case['speedupOverDocumented'] >= 2.0
+
+
+def fmt(value):
+    return '–' if value is None else f'{value:.0f}'
 
 
 def yes_no(ok):
@@ -166,20 +219,25 @@ def markdown(results, runs):
         f'### Upload: time until the new avatar is visible (median of {runs} runs, ms)',
         '',
         '| photo | processing delay | avatar-upload | documented flow | floor '
-        '| documented ÷ avatar-upload | avatar-upload − floor | poll latency | goals |',
+        '| documented ÷ avatar-upload | avatar-upload − floor | poll latency (ms) | goals |',
         '|---|---|---|---|---|---|---|---|---|',
     ]
     for case in results:
         med = case['medianVisibleMs']
-        goals = [f'≤150 ms above floor: {yes_no(case["goals"]["aboveFloorAtMost150Ms"])}']
+        goals = [f'≤150 ms above floor: {yes_no(case["goals"]["aboveFloorAtMost150Ms"])}',
+                 f'seen ≤150 ms after promotion: {yes_no(case["goals"]["seenWithin150MsOfPromotion"])}']
         if 'twiceAsFastAsDocumented' in case['goals']:
             goals.append(f'≥2× documented: {yes_no(case["goals"]["twiceAsFastAsDocumented"])}')
+        documented = fmt(med['documented'])
+        if case['missedRuns']['documented']:
+            documented += f' ({case["missedRuns"]["documented"]} of {runs} never saw it)'
         lines.append(f'| {case["photo"]} JPEG | {case["delayMs"]} ms | {med["avatar-upload"]:.0f} '
-                     f'| {med["documented"]:.0f} | {med["floor"]:.0f} '
+                     f'| {documented} | {med["floor"]:.0f} '
                      f'| {case["speedupOverDocumented"]:.2f}× | {case["aboveFloorMs"]:+.0f} '
-                     f'| {case["pollLatencyMs"]:+.0f} | {"; ".join(goals)} |')
-    lines += ['', 'Poll latency: how much later than the floor avatar-upload saw the avatar, '
-              'counted from the answer to the PUT (medians).', '']
+                     f'| {fmt(case["pollLatencyMs"])} | {"; ".join(goals)} |')
+    lines += ['', 'Poll latency: from the moment the devserver logged the promotion to the moment '
+              'avatar-upload saw it (median; the floor\'s own is '
+              + ', '.join(fmt(c['medianSincePromotionMs']['floor']) for c in results) + ' ms).', '']
     return '\n'.join(lines)
 
 

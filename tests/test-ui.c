@@ -396,6 +396,49 @@ test_stop_waiting_live (Fixture       *fixture,
   g_assert_true (is_on_page (fixture, "welcome"));
 }
 
+static gboolean
+is_active (GtkWindow *window)
+{
+  return gtk_window_is_active (window);
+}
+
+/* After the wait was stopped, the avatar goes live unseen; coming back to
+ * the window shows it. */
+static void
+test_stop_waiting_then_activate (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *state = NULL;
+  g_autofree char *server_url = NULL;
+  GtkWindow *other;
+  AvatarFlow *flow;
+
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 2000}");
+  WAIT_FOR (fixture, is_active (GTK_WINDOW (fixture->window)));
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
+  activate (fixture, "win.cancel");
+  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
+  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+
+  /* Elsewhere while the service finishes. */
+  other = GTK_WINDOW (gtk_window_new ());
+  gtk_window_present (other);
+  WAIT_FOR (fixture, !is_active (GTK_WINDOW (fixture->window)));
+  state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
+  g_assert_cmpstr (state, ==, "ready");
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+
+  gtk_window_destroy (other);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (fixture, is_active (GTK_WINDOW (fixture->window)));
+  WAIT_FOR (fixture, profile_shows (fixture, server_url));
+}
+
 static void
 test_cancel_upload (Fixture       *fixture,
                     gconstpointer  data)
@@ -747,6 +790,7 @@ main (int   argc,
   g_test_add ("/ui/cancel-upload", Fixture, "cancel-upload", setup, test_cancel_upload, teardown);
   g_test_add ("/ui/stop-waiting", Fixture, "stop-waiting", setup, test_stop_waiting, teardown);
   g_test_add ("/ui/stop-waiting-live", Fixture, "stop-waiting-live", setup, test_stop_waiting_live, teardown);
+  g_test_add ("/ui/stop-waiting-activate", Fixture, "stop-waiting-activate", setup, test_stop_waiting_then_activate, teardown);
   g_test_add ("/ui/expired-token", Fixture, "expired-token", setup, test_expired_token, teardown);
   g_test_add ("/ui/auth-failure", Fixture, "auth-failure", setup, test_auth_failure, teardown);
   g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);

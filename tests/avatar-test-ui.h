@@ -41,7 +41,7 @@ const char *avatar_test_ui_get_message (AvatarTestUi *ui);
 
 /* The application's active window when it is an AvatarWindow, or NULL. */
 AvatarWindow *avatar_test_ui_get_active_window (AvatarApplication *app);
-/* Runs @app signed in to @server with the tokens given on its command line,
+/* Runs @app signed in to @server with the tokens given in its environment,
  * opening @path (nullable), and calls @scenario once its main loop runs;
  * returns the exit status. */
 int           avatar_test_ui_run_app           (AvatarApplication *app,

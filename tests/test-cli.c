@@ -108,6 +108,8 @@ run_start_full (Run                *run,
   g_subprocess_launcher_unsetenv (launcher, "AVATAR_TOKEN");
   g_subprocess_launcher_unsetenv (launcher, "AVATAR_REFRESH_TOKEN");
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  /* No keyring: the tokens are the ones each test gives. */
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
   for (guint i = 0; env != NULL && env[i] != NULL; i++)
     {
       g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
@@ -528,7 +530,8 @@ test_upload_options (Fixture       *fixture,
 
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
   run_cli (&run, NULL, args);
-  g_assert_cmpstr (run.err, ==, "");
+  /* Without a keyring or a token file, the new pair cannot be kept: it says so. */
+  g_assert_true (g_str_has_prefix (run.err, "The service gave new tokens, which could not be kept"));
   g_assert_cmpint (run.status, ==, 0);
   output = parse_output (&run);
   original = json_object_get_object_member (json_object_get_object_member (output, "variants"), "original");
@@ -709,6 +712,24 @@ test_processing_timeout (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* A processing that fails is told as such, long before the deadline. */
+static void
+test_processing_failed (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_auto(GStrv) env = server_env (fixture);
+  const char *args[] = { "--timeout", "600", fixture->picture, NULL };
+  Run run = { 0, };
+
+  avatar_test_server_set_fault (fixture->server, "{\"processing\": \"fail\"}");
+  run_cli (&run, (const char * const *) env, args);
+  g_assert_cmpint (run.status, ==, 6);
+  g_assert_cmpstr (run.out, ==, "");
+  assert_one_sentence (run.err);
+  g_assert_nonnull (strstr (run.err, "could not process"));
+  run_clear (&run);
+}
+
 /* Each kind of failure, against a scripted API --------------------------- */
 
 static void
@@ -849,9 +870,44 @@ test_interrupted (Fixture       *fixture,
   g_subprocess_send_signal (run.process, GPOINTER_TO_INT (data));
   avatar_test_wait_flag (&run.done);
 
+  /* The PUT was answered: the picture is the service's now. */
   g_assert_cmpint (run.status, ==, 130);
   g_assert_cmpstr (run.out, ==, "");
   assert_one_sentence (run.err);
+  g_assert_nonnull (strstr (run.err, "The picture was sent."));
+  run_clear (&run);
+}
+
+static gboolean
+body_held (gpointer data)
+{
+  return avatar_test_http_get_held (data) > 0;
+}
+
+/* Before the PUT is answered, an interrupt stops it: nothing was sent. */
+static void
+test_interrupted_uploading (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(AvatarTestHttp) api = avatar_test_http_new (endless_handler, NULL);
+  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
+  g_autoptr(GBytes) noise = avatar_test_noise_png_new (700, FALSE, 0);
+  g_autofree char *picture = write_file (fixture, "noise.png", noise);
+  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+  const char *args[] = { picture, NULL };
+  Run run = { 0, };
+
+  avatar_test_http_hold_bodies (api);
+  run_start (&run, env, args);
+  g_assert_true (avatar_test_wait_until (body_held, api, 60000));
+  g_subprocess_send_signal (run.process, GPOINTER_TO_INT (data));
+  avatar_test_wait_flag (&run.done);
+
+  g_assert_cmpint (run.status, ==, 130);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpstr (run.err, ==, "Interrupted.\n");
+  g_assert_cmpuint (avatar_test_http_count (api, "GET", "/users/me"), ==, 0);
+  avatar_test_http_release (api);
   run_clear (&run);
 }
 
@@ -881,6 +937,9 @@ main (int   argc,
   g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
   g_test_add ("/cli/exit/interrupted", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted, teardown);
   g_test_add ("/cli/exit/terminated", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted, teardown);
+  g_test_add ("/cli/exit/interrupted-uploading", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted_uploading, teardown);
+  g_test_add ("/cli/exit/terminated-uploading", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted_uploading, teardown);
+  g_test_add ("/cli/exit/processing-failed", Fixture, NULL, setup, test_processing_failed, teardown);
 
   return g_test_run ();
 }

@@ -640,7 +640,7 @@ test_retry_gives_up (Fixture       *fixture,
   fixture->status = 500;
   fixture->failures_left = 10;
   profile = get_profile (fixture, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_SERVER);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNAVAILABLE);
   g_assert_null (profile);
   g_assert_cmpuint (avatar_test_http_count (fixture->api, "GET", "/users/me"), ==, AVATAR_RETRY_MAX_TRIES);
 }
@@ -676,7 +676,7 @@ test_retry_after_too_long (Fixture       *fixture,
   fixture->retry_after = "3600";
   fixture->failures_left = 1;
   profile = get_profile (fixture, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_SERVER);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNAVAILABLE);
   g_assert_cmpuint (avatar_test_http_count (fixture->api, "GET", "/users/me"), ==, 1);
 }
 
@@ -860,7 +860,7 @@ test_refresh_not_repeated_on_500 (Fixture       *fixture,
   fixture->refresh_status = 500;
   avatar_client_refresh_async (fixture->client, NULL, avatar_test_store_result, &result);
   g_assert_false (avatar_client_refresh_finish (fixture->client, avatar_test_wait_result (&result), &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_SERVER);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNAVAILABLE);
   g_assert_cmpuint (fixture->refreshes, ==, 1);
 }
 

@@ -18,6 +18,8 @@
 #include "avatar-test-server.h"
 
 #define TIMEOUT_MESSAGE "The picture was uploaded, but the service did not finish processing it in time. Try again later."
+#define FAILED_MESSAGE "The picture was uploaded, but the service could not process it. Choose another picture."
+#define SENT_MESSAGE "The picture was sent. It becomes your avatar as soon as the service has processed it."
 
 /* Watching a flow -------------------------------------------------------- */
 
@@ -27,6 +29,7 @@ typedef struct
   GPtrArray       *asset_keys;
   AvatarFlowState  cancel_in;
   gboolean         cancel_on_progress;
+  gboolean         cancel_when_all_out;
 } Watch;
 
 static void
@@ -49,6 +52,13 @@ watch_progress_cb (AvatarFlow *flow,
   if (watch->cancel_on_progress && avatar_flow_get_bytes_sent (flow) > 0)
     {
       watch->cancel_on_progress = FALSE;
+      avatar_flow_cancel (flow);
+    }
+
+  if (watch->cancel_when_all_out && avatar_flow_get_bytes_total (flow) > 0 &&
+      avatar_flow_get_bytes_sent (flow) == avatar_flow_get_bytes_total (flow))
+    {
+      watch->cancel_when_all_out = FALSE;
       avatar_flow_cancel (flow);
     }
 }
@@ -510,19 +520,53 @@ test_fault_processing (Fixture       *fixture,
   gint64 start;
   gint64 elapsed_ms;
 
+  gboolean fails = g_str_equal (mode, "fail");
+
   avatar_test_server_set_fault (fixture->server, rule);
-  avatar_flow_set_processing_timeout (flow, 1200);
+  /* A failure is told long before the limit; a hang meets it. */
+  avatar_flow_set_processing_timeout (flow, fails ? 60000 : 1200);
 
   start = g_get_monotonic_time ();
   g_assert_false (run_flow (flow, &error));
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
 
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
-  g_assert_cmpstr (error->message, ==, TIMEOUT_MESSAGE);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_FAILED);
-  g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
   g_assert_null (avatar_flow_get_avatar_url (flow));
-  g_assert_cmpint (elapsed_ms, >=, 1200);
+  g_assert_true (avatar_flow_get_sent (flow));
+  if (fails)
+    {
+      g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED);
+      g_assert_cmpstr (error->message, ==, FAILED_MESSAGE);
+      g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED);
+      g_assert_cmpint (elapsed_ms, <, 60000);
+    }
+  else
+    {
+      g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
+      g_assert_cmpstr (error->message, ==, TIMEOUT_MESSAGE);
+      g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT);
+      g_assert_cmpint (elapsed_ms, >=, 1200);
+    }
+}
+
+/* Answers of 503 while the service processes are waited out: the
+ * deadline alone ends the wait. */
+static void
+test_poll_unavailable (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  static const char * const rules[] = {
+    "{\"processingDelayMs\": 1500}",
+    /* Three polls in a row, with every retry of the client. */
+    "{\"route\": \"profile\", \"status\": 503, \"count\": 9}",
+    "{\"route\": \"patch\", \"status\": 503, \"count\": 3}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+
+  run_with_faults (fixture, rules, flow);
+  assert_variants (flow, 120);
 }
 
 static void
@@ -585,7 +629,9 @@ test_cancel (Fixture       *fixture,
              gconstpointer  data)
 {
   AvatarFlowState state = GPOINTER_TO_INT (data);
-  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (200, FALSE, 0);
+  /* Larger than the socket buffers, for a cancel with bytes still to go. */
+  int side = state == AVATAR_FLOW_STATE_UPLOADING ? 700 : 200;
+  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (side, FALSE, 0);
   g_autoptr(AvatarImage) image = image_new (bytes);
   AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
   g_autoptr(GError) error = NULL;
@@ -617,6 +663,25 @@ test_cancel (Fixture       *fixture,
   g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
   g_assert_true (watch_saw (&watch, state));
   g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
+  /* Before the PUT's answer, a cancel is a cancel: nothing was stored. */
+  if (state <= AVATAR_FLOW_STATE_UPLOADING)
+    {
+      g_assert_false (avatar_flow_get_sent (flow));
+      g_assert_cmpstr (avatar_flow_get_error (flow)->message, ==, "The upload was cancelled.");
+      if (avatar_flow_get_asset_key (flow) != NULL)
+        {
+          g_autofree char *asset_state = avatar_test_server_dup_asset_state (fixture->server,
+                                                                           avatar_flow_get_asset_key (flow),
+                                                                           NULL);
+
+          g_assert_cmpstr (asset_state, ==, "pending");
+        }
+    }
+  else
+    {
+      g_assert_true (avatar_flow_get_sent (flow));
+      g_assert_cmpstr (avatar_flow_get_error (flow)->message, ==, SENT_MESSAGE);
+    }
   /* The slow stage was stopped, not waited for. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
   g_clear_error (&error);
@@ -634,16 +699,79 @@ test_cancel (Fixture       *fixture,
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
   g_assert_cmpint (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
-  assert_variants (flow, 200);
+  assert_variants (flow, side);
 
   /* Cancelling a finished run changes nothing. */
   avatar_flow_cancel (flow);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_DONE);
   g_assert_null (avatar_flow_get_error (flow));
-  assert_variants (flow, 200);
+  assert_variants (flow, side);
 
   /* Nothing of either run is left holding the flow. */
   assert_nothing_running (flow);
+  watch_clear (&watch);
+}
+
+static void
+assert_becomes_avatar (Fixture    *fixture,
+                       AvatarFlow *flow)
+{
+  g_autofree char *asset_state = NULL;
+  g_autoptr(AvatarProfile) profile = NULL;
+
+  asset_state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
+  g_assert_cmpstr (asset_state, ==, "ready");
+  profile = get_profile (fixture);
+  g_assert_nonnull (strstr (profile->avatar_url, avatar_flow_get_asset_key (flow)));
+}
+
+/* A cancel after the PUT's answer stops the wait and says so, and the
+ * picture becomes the avatar all the same. */
+static void
+test_cancel_after_put (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+
+  watch_init (&watch, flow);
+  watch.cancel_in = AVATAR_FLOW_STATE_PROCESSING;
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 1000}");
+
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
+  g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
+  g_assert_true (avatar_flow_get_sent (flow));
+  assert_becomes_avatar (fixture, flow);
+
+  watch_clear (&watch);
+}
+
+/* Once every byte is out, the object may be stored before the answer
+ * comes: the cancel waits for that answer and tells the truth. */
+static void
+test_cancel_body_out (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+
+  watch_init (&watch, flow);
+  watch.cancel_when_all_out = TRUE;
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"delayMs\": 1000, \"count\": 1}");
+
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
+  g_assert_true (avatar_flow_get_sent (flow));
+  g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PROCESSING));
+  assert_becomes_avatar (fixture, flow);
+
   watch_clear (&watch);
 }
 
@@ -905,38 +1033,37 @@ test_poll_schedule (Fake          *fake,
   g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
   g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
   g_autoptr(GError) error = NULL;
-  /* The pauses before each poll after the first, in ms. */
-  static const gint64 pauses[] = { 100, 150, 225, 337, 505, 757, 1000, 1000 };
   g_autofree char *fake_cdn_url_ready = fake_cdn_url (fake);
-
+  const guint polls = 12;
   gint64 first_poll_us;
-  gint64 all_pauses_ms = 0;
+  gint64 span_us;
 
-  fake->polls_before_ready = G_N_ELEMENTS (pauses);
+  fake->polls_before_ready = polls - 1;
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (avatar_flow_get_avatar_url (flow), ==, fake_cdn_url_ready);
 
-  /* Growing pauses up to a second: each at least as long as the schedule
-   * says, and all of them together not much longer, which a loaded
-   * machine stays well within, and a slower schedule does not. */
-  g_assert_cmpuint (fake->poll_times->len, ==, G_N_ELEMENTS (pauses) + 1);
-  for (guint i = 0; i < G_N_ELEMENTS (pauses); i++)
-    {
-      gint64 previous = g_array_index (fake->poll_times, gint64, i);
-      gint64 current = g_array_index (fake->poll_times, gint64, i + 1);
+  /* A steady pace, never more than five a second: the polls leave 200 ms
+   * apart, so they arrive no closer on the whole (one may come in a little
+   * late, which brings it nearer the next), and all of them together take
+   * not much longer, which a loaded machine stays well within, and a
+   * backing-off schedule does not. */
+  g_assert_cmpuint (fake->poll_times->len, ==, polls);
+  for (guint i = 1; i < polls; i++)
+    g_assert_cmpint (g_array_index (fake->poll_times, gint64, i) -
+                     g_array_index (fake->poll_times, gint64, i - 1), >=, 100 * 1000);
+  span_us = g_array_index (fake->poll_times, gint64, polls - 1) - g_array_index (fake->poll_times, gint64, 0);
+  g_assert_cmpint (span_us, >=, ((polls - 1) * 200 - 100) * 1000);
+  g_assert_cmpint (span_us, <, ((polls - 1) * 200 + 1500) * 1000);
 
-      g_assert_cmpint (current - previous, >=, (pauses[i] - 5) * 1000);
-      all_pauses_ms += pauses[i];
-    }
-  g_assert_cmpint (g_array_index (fake->poll_times, gint64, G_N_ELEMENTS (pauses)) -
-                   g_array_index (fake->poll_times, gint64, 0),
-                   <, (all_pauses_ms + 2000) * 1000);
+  /* Every fifth look asks the service to confirm, which is how a failed
+   * processing is heard of. */
+  g_assert_cmpuint (avatar_test_http_count (fake->api, "PATCH", "/users/me"), ==, polls / 5);
+  g_assert_cmpuint (avatar_test_http_count (fake->api, "GET", "/users/me"), ==, polls - polls / 5);
 
-  /* The first poll right after the PUT: sooner than the first pause, which
-   * is the least a schedule that waited before it would take. */
+  /* The first poll right after the PUT. */
   first_poll_us = g_array_index (fake->poll_times, gint64, 0);
-  g_assert_cmpint (first_poll_us - fake->uploaded_us, <, pauses[0] * 1000);
+  g_assert_cmpint (first_poll_us - fake->uploaded_us, <, 200 * 1000);
 }
 
 static void
@@ -1074,9 +1201,12 @@ main (int   argc,
   g_test_add ("/flow/fault/expired-token", Fixture, NULL, setup, test_fault_expired_token, teardown);
   g_test_add ("/flow/fault/processing-fail", Fixture, "fail", setup, test_fault_processing, teardown);
   g_test_add ("/flow/fault/processing-hang", Fixture, "hang", setup, test_fault_processing, teardown);
+  g_test_add ("/flow/fault/poll-unavailable", Fixture, NULL, setup, test_poll_unavailable, teardown);
   g_test_add ("/flow/fault/processing-slow-poll", Fixture, NULL, setup, test_processing_slow_poll, teardown);
   g_test_add ("/flow/rerun-after-failure", Fixture, NULL, setup, test_rerun_after_failure, teardown);
   g_test_add ("/flow/cancel/idle", Fixture, NULL, setup, test_cancel_idle, teardown);
+  g_test_add ("/flow/cancel/after-put", Fixture, NULL, setup, test_cancel_after_put, teardown);
+  g_test_add ("/flow/cancel/body-out", Fixture, NULL, setup, test_cancel_body_out, teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cancels); i++)
     {
       g_autofree char *path = g_strdup_printf ("/flow/cancel/%s", cancels[i].name);

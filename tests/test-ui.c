@@ -313,6 +313,145 @@ is_uploading (Fixture *fixture)
          avatar_flow_get_bytes_sent (flow) > 0;
 }
 
+/* The button of win.cancel on the progress page. */
+static GtkButton *
+find_cancel_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "win.cancel") == 0)
+    return GTK_BUTTON (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkButton *button = find_cancel_button (child);
+
+      if (button != NULL)
+        return button;
+    }
+
+  return NULL;
+}
+
+static const char *
+cancel_label (Fixture *fixture)
+{
+  GtkButton *button = find_cancel_button (GTK_WIDGET (fixture->window));
+
+  g_assert_nonnull (button);
+  return gtk_button_get_label (button);
+}
+
+static gboolean
+flow_sent_in (Fixture         *fixture,
+              AvatarFlowState  state)
+{
+  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+
+  return flow != NULL && avatar_flow_get_sent (flow) && avatar_flow_get_state (flow) == state;
+}
+
+#define SENT_MESSAGE "The picture was sent. It becomes your avatar as soon as the service has processed it."
+
+/* Once the PUT is answered, the button stops the wait only, and the window
+ * says what becomes of the picture. */
+static void
+test_stop_waiting (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  AvatarFlow *flow;
+
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 60000}");
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
+  g_assert_cmpstr (cancel_label (fixture), ==, "_Stop Waiting");
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-stop-waiting");
+
+  activate (fixture, "win.cancel");
+  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
+  g_assert_true (is_on_page (fixture, "welcome"));
+  g_assert_cmpstr (avatar_window_get_message (fixture->window), ==, SENT_MESSAGE);
+}
+
+static gboolean
+profile_shows (Fixture    *fixture,
+               const char *avatar_url)
+{
+  const AvatarProfile *profile = avatar_window_get_profile (fixture->window);
+
+  return profile != NULL && g_strcmp0 (profile->avatar_url, avatar_url) == 0;
+}
+
+/* A flow that ends, however it ends, reloads the profile: an avatar the
+ * service made live meanwhile shows at home. */
+static void
+test_stop_waiting_live (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *server_url = NULL;
+  AvatarFlow *flow;
+
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"cdn\", \"delayMs\": 60000}");
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_FETCHING));
+  activate (fixture, "win.cancel");
+  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
+
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_nonnull (server_url);
+  WAIT_FOR (fixture, profile_shows (fixture, server_url));
+  g_assert_true (is_on_page (fixture, "welcome"));
+}
+
+static gboolean
+is_active (GtkWindow *window)
+{
+  return gtk_window_is_active (window);
+}
+
+/* After the wait was stopped, the avatar goes live unseen; coming back to
+ * the window shows it. */
+static void
+test_stop_waiting_then_activate (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *state = NULL;
+  g_autofree char *server_url = NULL;
+  GtkWindow *other;
+  AvatarFlow *flow;
+
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 2000}");
+  WAIT_FOR (fixture, is_active (GTK_WINDOW (fixture->window)));
+
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
+  activate (fixture, "win.cancel");
+  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
+  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+
+  /* Elsewhere while the service finishes. */
+  other = GTK_WINDOW (gtk_window_new ());
+  gtk_window_present (other);
+  WAIT_FOR (fixture, !is_active (GTK_WINDOW (fixture->window)));
+  state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
+  g_assert_cmpstr (state, ==, "ready");
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+
+  gtk_window_destroy (other);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (fixture, is_active (GTK_WINDOW (fixture->window)));
+  WAIT_FOR (fixture, profile_shows (fixture, server_url));
+}
+
 static void
 test_cancel_upload (Fixture       *fixture,
                     gconstpointer  data)
@@ -328,6 +467,7 @@ test_cancel_upload (Fixture       *fixture,
   activate (fixture, "win.upload");
   WAIT_FOR (fixture, is_uploading (fixture));
   g_assert_true (is_on_page (fixture, "progress"));
+  g_assert_cmpstr (cancel_label (fixture), ==, "_Cancel");
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-progress");
 
   activate (fixture, "win.cancel");
@@ -685,6 +825,9 @@ main (int   argc,
   g_test_add ("/ui/unsupported-type", Fixture, "unsupported-type", setup, test_unsupported_type, teardown);
   g_test_add ("/ui/server-error-retry", Fixture, "server-error", setup, test_server_error_then_retry, teardown);
   g_test_add ("/ui/cancel-upload", Fixture, "cancel-upload", setup, test_cancel_upload, teardown);
+  g_test_add ("/ui/stop-waiting", Fixture, "stop-waiting", setup, test_stop_waiting, teardown);
+  g_test_add ("/ui/stop-waiting-live", Fixture, "stop-waiting-live", setup, test_stop_waiting_live, teardown);
+  g_test_add ("/ui/stop-waiting-activate", Fixture, "stop-waiting-activate", setup, test_stop_waiting_then_activate, teardown);
   g_test_add ("/ui/expired-token", Fixture, "expired-token", setup, test_expired_token, teardown);
   g_test_add ("/ui/auth-failure", Fixture, "auth-failure", setup, test_auth_failure, teardown);
   g_test_add ("/ui/account", Fixture, "account", setup, test_account, teardown);

@@ -45,9 +45,9 @@ static const GOptionEntry option_entries[] = {
   { "app-id", 'a', 0, G_OPTION_ARG_STRING, NULL,
     N_("Application ID to send to the service, for this session"), N_("ID") },
   { "token", 't', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Access token, for this session"), N_("TOKEN") },
+    N_("Access token, for this session (or AVATAR_TOKEN, which others cannot see)"), N_("TOKEN") },
   { "refresh-token", 'r', 0, G_OPTION_ARG_STRING, NULL,
-    N_("Refresh token, for this session"), N_("TOKEN") },
+    N_("Refresh token, for this session (or AVATAR_REFRESH_TOKEN)"), N_("TOKEN") },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
     NULL, N_("[FILE]") },
   { NULL }
@@ -329,6 +329,14 @@ avatar_application_command_line (GApplication            *app,
   g_variant_dict_lookup (options, "token", "&s", &access_token);
   g_variant_dict_lookup (options, "refresh-token", "&s", &refresh_token);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &filenames);
+
+  /* A command line is visible to every user of the computer; the
+   * environment only to its owner. */
+  if (access_token == NULL && refresh_token == NULL)
+    {
+      access_token = g_application_command_line_getenv (command_line, "AVATAR_TOKEN");
+      refresh_token = g_application_command_line_getenv (command_line, "AVATAR_REFRESH_TOKEN");
+    }
 
   if (server_url != NULL || app_id != NULL || access_token != NULL || refresh_token != NULL)
     {

@@ -8,10 +8,11 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
+#include "avatar-keyring.h"
 #include "avatar-secrets.h"
 
-#define KIND_ACCESS "access"
-#define KIND_REFRESH "refresh"
+#define KIND_ACCESS AVATAR_KEYRING_KIND_ACCESS
+#define KIND_REFRESH AVATAR_KEYRING_KIND_REFRESH
 
 typedef struct
 {
@@ -47,22 +48,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const SecretSchema *
-get_schema (void)
-{
-  static const SecretSchema schema = {
-    BASE_APP_ID ".Token", SECRET_SCHEMA_NONE,
-    {
-      { "server-url", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    },
-    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-  };
-
-  return &schema;
-}
 
 static void
 token_pair_free (TokenPair *pair)
@@ -108,11 +93,9 @@ lookup_thread (GTask        *task,
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
 
-  access_token = secret_password_lookup_sync (get_schema (), cancellable, &error,
-                                              "server-url", server_url, "kind", KIND_ACCESS, NULL);
+  access_token = avatar_keyring_lookup (server_url, KIND_ACCESS, cancellable, &error);
   if (error == NULL)
-    refresh_token = secret_password_lookup_sync (get_schema (), cancellable, &error,
-                                                 "server-url", server_url, "kind", KIND_REFRESH, NULL);
+    refresh_token = avatar_keyring_lookup (server_url, KIND_REFRESH, cancellable, &error);
   if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -189,39 +172,6 @@ avatar_secrets_lookup_finish (AvatarSecrets  *self,
   return TRUE;
 }
 
-static gboolean
-store_one (const char    *server_url,
-           const char    *kind,
-           const char    *token,
-           GError       **error)
-{
-  g_autofree char *label = NULL;
-
-  if (token == NULL || token[0] == '\0')
-    {
-      GError *local_error = NULL;
-
-      /* FALSE without an error only means that nothing was stored. */
-      secret_password_clear_sync (get_schema (), NULL, &local_error,
-                                  "server-url", server_url, "kind", kind, NULL);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  /* Translators: the name of a stored password; %s is a server address. */
-  label = g_strdup_printf (g_str_equal (kind, KIND_ACCESS) ? _("Avatar Uploader access token for %s")
-                                                             : _("Avatar Uploader refresh token for %s"),
-                           server_url);
-
-  return secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, token,
-                                     NULL, error,
-                                     "server-url", server_url, "kind", kind, NULL);
-}
-
 typedef struct
 {
   char      *server_url;
@@ -261,8 +211,8 @@ store_thread (GTask        *task,
       return;
     }
 
-  if (store_one (data->server_url, KIND_ACCESS, data->tokens.access_token, &error) &&
-      store_one (data->server_url, KIND_REFRESH, data->tokens.refresh_token, &error))
+  if (avatar_keyring_store (data->server_url, KIND_ACCESS, data->tokens.access_token, NULL, &error) &&
+      avatar_keyring_store (data->server_url, KIND_REFRESH, data->tokens.refresh_token, NULL, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, g_steal_pointer (&error));

@@ -33,6 +33,7 @@ struct _AvatarWindow
   GtkButton            *banner_retry_button;
   GtkButton            *back_button;
   GtkButton            *upload_button;
+  GtkButton            *cancel_button;
   GtkStack             *stack;
   GtkSpinner           *spinner;
   GtkLabel             *loading_label;
@@ -223,6 +224,7 @@ describe_error (const GError *error,
       *can_retry = TRUE;
       return _("The avatar service could not be reached. Check your connection and try again.");
     case AVATAR_ERROR_SERVER:
+    case AVATAR_ERROR_UNAVAILABLE:
       *can_retry = TRUE;
       return _("The avatar service has a problem right now. Try again in a moment.");
     case AVATAR_ERROR_UPLOAD_REJECTED:
@@ -814,6 +816,11 @@ update_progress (AvatarWindow *self)
 
   gtk_label_set_label (self->stage_label, stage);
 
+  /* Once the PUT is answered the picture is the service's: stopping only
+   * stops the wait, and the button says so. */
+  gtk_button_set_label (self->cancel_button, avatar_flow_get_sent (self->flow) ? _("_Stop Waiting")
+                                                                               : _("_Cancel"));
+
   if (state == AVATAR_FLOW_STATE_UPLOADING || state == AVATAR_FLOW_STATE_PROCESSING)
     {
       double fraction = avatar_flow_get_fraction (self->flow);
@@ -912,6 +919,15 @@ notify_upload_done (AvatarWindow *self)
   self->upload_notified = TRUE;
 }
 
+static void refresh_profile (AvatarWindow *self);
+
+static void
+window_active_cb (AvatarWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    refresh_profile (self);
+}
+
 /* Once the person is back in the window, the news is stale. */
 static void
 withdraw_upload_done (AvatarWindow *self)
@@ -974,8 +990,22 @@ flow_done_cb (GObject      *object,
       return;
     }
 
+  /* A flow let go of may still have changed the avatar. */
+  if (flow != self->flow && !is_gone (self))
+    refresh_profile (self);
+
   if (flow != self->flow || is_gone (self))
     return;
+
+  refresh_profile (self);
+
+  /* The service has the picture: home, where it shows once it is live. */
+  if (is_cancelled (error) && avatar_flow_get_sent (flow))
+    {
+      set_page (self, "welcome");
+      show_banner (self, error->message, FALSE);
+      return;
+    }
 
   /* The picture and its crop stay, so that Retry sends them again. */
   set_page (self, "crop");
@@ -991,6 +1021,45 @@ flow_done_cb (GObject      *object,
 
   if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
     open_account_dialog (self);
+}
+
+static void
+profile_refreshed_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AvatarProfile) profile = NULL;
+
+  profile = avatar_client_get_profile_finish (AVATAR_CLIENT (object), result, &error);
+  if (profile == NULL)
+    {
+      if (!is_cancelled (error))
+        g_debug ("The profile could not be refreshed: %s", error->message);
+      return;
+    }
+
+  if (is_gone (self) || AVATAR_CLIENT (object) != self->client || self->profile == NULL)
+    return;
+
+  if (g_strcmp0 (profile->avatar_url, self->profile->avatar_url) != 0 ||
+      g_strcmp0 (profile->username, self->profile->username) != 0)
+    show_profile (self, profile);
+}
+
+/* The profile again, staying on the page: when a flow ends in any way and
+ * when the window becomes active, so that an avatar the service promoted
+ * meanwhile shows. Not the profile's cancellable, which its picture uses. */
+static void
+refresh_profile (AvatarWindow *self)
+{
+  if (self->client == NULL || self->profile == NULL || is_flow_running (self) ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+
+  avatar_client_get_profile_async (self->client, self->cancellable, profile_refreshed_cb,
+                                   g_object_ref (self));
 }
 
 static void
@@ -1046,6 +1115,8 @@ start_upload (AvatarWindow *self)
   g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flow, "notify::sent", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
 
   run_flow (self);
@@ -1353,6 +1424,8 @@ application_set_cb (AvatarWindow *self)
 
   g_signal_connect_object (self, "notify::is-active", G_CALLBACK (withdraw_upload_done), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::is-active", G_CALLBACK (window_active_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (app, "notify::client", G_CALLBACK (client_changed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -1447,6 +1520,7 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_retry_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, upload_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, spinner);

@@ -17,6 +17,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "avatar-client.h"
@@ -24,6 +25,7 @@
 #include "avatar-error.h"
 #include "avatar-flow.h"
 #include "avatar-image.h"
+#include "avatar-keyring.h"
 
 enum {
   EXIT_DONE = 0,
@@ -32,6 +34,7 @@ enum {
   EXIT_SERVICE = 3,
   EXIT_AUTH = 4,
   EXIT_PROCESSING_TIMEOUT = 5,
+  EXIT_PROCESSING_FAILED = 6,
   EXIT_INTERRUPTED = 130,
 };
 
@@ -46,6 +49,7 @@ typedef struct
   char         *app_id;
   char         *token;
   char         *refresh_token;
+  char         *token_file;
   char         *crop_text;
   gboolean      keep_metadata;
   int           timeout_s;
@@ -76,6 +80,7 @@ cli_clear (Cli *cli)
   g_free (cli->app_id);
   g_free (cli->token);
   g_free (cli->refresh_token);
+  g_free (cli->token_file);
   g_free (cli->crop_text);
   g_strfreev (cli->files);
   g_clear_pointer (&cli->loop, g_main_loop_unref);
@@ -160,6 +165,9 @@ exit_code_for_error (const GError *error)
     case AVATAR_ERROR_PROCESSING_TIMEOUT:
       return EXIT_PROCESSING_TIMEOUT;
 
+    case AVATAR_ERROR_PROCESSING_FAILED:
+      return EXIT_PROCESSING_FAILED;
+
     case AVATAR_ERROR_CANCELLED:
       return EXIT_INTERRUPTED;
 
@@ -168,8 +176,9 @@ exit_code_for_error (const GError *error)
     case AVATAR_ERROR_SERVER:
     case AVATAR_ERROR_UPLOAD_REJECTED:
     case AVATAR_ERROR_URL_EXPIRED:
-    case AVATAR_ERROR_PROCESSING_FAILED:
     case AVATAR_ERROR_INSECURE_URL:
+    case AVATAR_ERROR_UNAVAILABLE:
+    case AVATAR_ERROR_STILL_PROCESSING:
     default:
       return EXIT_SERVICE;
     }
@@ -182,7 +191,13 @@ cli_fail (Cli          *cli,
 {
   progress_end (cli);
 
-  if (cli->interrupted)
+  if (cli->interrupted && cli->flow != NULL && avatar_flow_get_sent (cli->flow))
+    {
+      /* The service has the picture: say what will become of it. */
+      print_sentence (error->message);
+      cli->exit_code = EXIT_INTERRUPTED;
+    }
+  else if (cli->interrupted)
     {
       g_printerr ("%s\n", _("Interrupted."));
       cli->exit_code = EXIT_INTERRUPTED;
@@ -548,6 +563,139 @@ loaded_cb (GObject      *source,
   start_upload (cli);
 }
 
+/* Tokens ----------------------------------------------------------------- */
+
+static char *setting     (char       *option,
+                          const char *variable);
+static int   usage_error (const char *message);
+
+/* A token file holds {"accessToken", "refreshToken"}, readable by its owner
+ * alone. FALSE with @error set when it exists but cannot be used; TRUE,
+ * with nothing read, when it does not exist yet. */
+static gboolean
+read_token_file (const char  *path,
+                 char       **access_token,
+                 char       **refresh_token,
+                 GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *contents = NULL;
+  JsonObject *object;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return TRUE;
+
+  if ((st.st_mode & 077) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   _("The token file %s can be read by others; make it private with “chmod 600”."), path);
+      return FALSE;
+    }
+
+  if (!g_file_get_contents (path, &contents, NULL, error) ||
+      !json_parser_load_from_data (parser, contents, -1, error))
+    return FALSE;
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("The token file %s does not hold “accessToken” and “refreshToken”."), path);
+      return FALSE;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  *access_token = g_strdup (json_object_get_string_member_with_default (object, "accessToken", NULL));
+  *refresh_token = g_strdup (json_object_get_string_member_with_default (object, "refreshToken", NULL));
+
+  return TRUE;
+}
+
+static gboolean
+write_token_file (const char  *path,
+                  const char  *access_token,
+                  const char  *refresh_token,
+                  GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  add_string_or_null (builder, "accessToken", access_token);
+  add_string_or_null (builder, "refreshToken", refresh_token);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* The service rotated the tokens, and the old refresh token is dead: the
+ * new pair goes where the next run looks, the token file or the keyring. */
+static void
+tokens_changed_cb (AvatarClient *client,
+                   Cli          *cli)
+{
+  g_autofree char *access_token = avatar_client_dup_access_token (client);
+  g_autofree char *refresh_token = avatar_client_dup_refresh_token (client);
+  g_autoptr(GError) error = NULL;
+
+  if (cli->token_file != NULL)
+    write_token_file (cli->token_file, access_token, refresh_token, &error);
+  else if (avatar_keyring_store (cli->server, AVATAR_KEYRING_KIND_ACCESS, access_token, NULL, &error))
+    avatar_keyring_store (cli->server, AVATAR_KEYRING_KIND_REFRESH, refresh_token, NULL, &error);
+
+  if (error != NULL)
+    {
+      progress_end (cli);
+      g_printerr (_("The service gave new tokens, which could not be kept (%s); "
+                    "the next run needs --token-file or a keyring.\n"), error->message);
+    }
+}
+
+/* Options first, then the token file, then the environment; the keyring
+ * when none of them has a token. */
+static int
+find_tokens (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file_access = NULL;
+  g_autofree char *file_refresh = NULL;
+
+  if (cli->token_file != NULL &&
+      !read_token_file (cli->token_file, &file_access, &file_refresh, &error))
+    return usage_error (error->message);
+
+  if (cli->token == NULL && cli->refresh_token == NULL && (file_access || file_refresh))
+    {
+      cli->token = g_steal_pointer (&file_access);
+      cli->refresh_token = g_steal_pointer (&file_refresh);
+    }
+
+  cli->token = setting (cli->token, "AVATAR_TOKEN");
+  cli->refresh_token = setting (cli->refresh_token, "AVATAR_REFRESH_TOKEN");
+
+  if (cli->token == NULL && cli->refresh_token == NULL && cli->token_file == NULL)
+    {
+      /* No Secret Service is no error: there is just nothing stored. */
+      cli->token = avatar_keyring_lookup (cli->server, AVATAR_KEYRING_KIND_ACCESS, NULL, NULL);
+      cli->refresh_token = avatar_keyring_lookup (cli->server, AVATAR_KEYRING_KIND_REFRESH, NULL, NULL);
+    }
+
+  if (cli->token == NULL && cli->refresh_token == NULL)
+    return usage_error (_("No access token: pass --token-file, set AVATAR_TOKEN, or sign in with the app."));
+
+  /* A token file named for the first time starts with the tokens given. */
+  if (cli->token_file != NULL && !g_file_test (cli->token_file, G_FILE_TEST_EXISTS) &&
+      !write_token_file (cli->token_file, cli->token, cli->refresh_token, &error))
+    return usage_error (error->message);
+
+  return EXIT_DONE;
+}
+
 /* Start-up --------------------------------------------------------------- */
 
 /* SIGINT from the terminal, SIGTERM from a script or service manager: both
@@ -562,9 +710,12 @@ interrupt_cb (gpointer user_data)
     exit (EXIT_INTERRUPTED);
 
   cli->interrupted = TRUE;
-  g_cancellable_cancel (cli->cancellable);
+
+  /* The flow decides whether the PUT is past stopping. */
   if (cli->flow != NULL)
     avatar_flow_cancel (cli->flow);
+  else
+    g_cancellable_cancel (cli->cancellable);
 
   return G_SOURCE_CONTINUE;
 }
@@ -636,6 +787,8 @@ parse_arguments (Cli    *cli,
       N_("The access token (or AVATAR_TOKEN)"), N_("TOKEN") },
     { "refresh-token", 0, 0, G_OPTION_ARG_STRING, &cli->refresh_token,
       N_("The refresh token, used once the access token expires (or AVATAR_REFRESH_TOKEN)"), N_("TOKEN") },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &cli->token_file,
+      N_("A private file holding the tokens, rewritten when the service renews them (or AVATAR_TOKEN_FILE)"), N_("FILE") },
     { "crop", 0, 0, G_OPTION_ARG_STRING, &cli->crop_text,
       N_("The square to keep, in upright source pixels (default: the largest centred square)"), N_("X,Y,SIZE") },
     { "keep-metadata", 0, 0, G_OPTION_ARG_NONE, &cli->keep_metadata,
@@ -662,7 +815,7 @@ parse_arguments (Cli    *cli,
     _("Uploads FILE as your avatar and prints the result as JSON.\n"
       "\n"
       "Exit status: 0 done, 1 usage, 2 invalid image, 3 network or service error,\n"
-      "4 authentication, 5 processing timeout, 130 interrupted."));
+      "4 authentication, 5 processing timeout, 6 processing failed, 130 interrupted."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse_strv (context, &args, &error))
@@ -706,8 +859,7 @@ parse_arguments (Cli    *cli,
 
   cli->server = setting (cli->server, "AVATAR_SERVER");
   cli->app_id = setting (cli->app_id, "AVATAR_APP_ID");
-  cli->token = setting (cli->token, "AVATAR_TOKEN");
-  cli->refresh_token = setting (cli->refresh_token, "AVATAR_REFRESH_TOKEN");
+  cli->token_file = setting (cli->token_file, "AVATAR_TOKEN_FILE");
 
   if (cli->check)
     return EXIT_DONE;
@@ -716,10 +868,8 @@ parse_arguments (Cli    *cli,
     return usage_error (_("No service address: pass --server or set AVATAR_SERVER."));
   if (cli->app_id == NULL)
     return usage_error (_("No application id: pass --app-id or set AVATAR_APP_ID."));
-  if (cli->token == NULL && cli->refresh_token == NULL)
-    return usage_error (_("No access token: pass --token or set AVATAR_TOKEN."));
 
-  return EXIT_DONE;
+  return find_tokens (cli);
 }
 
 int
@@ -755,6 +905,7 @@ main (int   argc,
       if (cli.client == NULL)
         return usage_error (error->message);
       avatar_client_set_tokens (cli.client, cli.token, cli.refresh_token);
+      g_signal_connect (cli.client, "tokens-changed", G_CALLBACK (tokens_changed_cb), &cli);
     }
 
   if (cli.profile)

@@ -313,9 +313,10 @@ avatar_client_wrap_error (GError *error)
   return wrapped;
 }
 
-/* The message from {"error": {"code", "message"}}, when the body has one. */
+/* The member @name of {"error": {"code", "message"}}, when the body has one. */
 static char *
-dup_server_message (GBytes *body)
+dup_server_error_member (GBytes     *body,
+                         const char *name)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -340,7 +341,7 @@ dup_server_message (GBytes *body)
     return NULL;
 
   object = json_node_get_object (node);
-  node = json_object_get_member (object, "message");
+  node = json_object_get_member (object, name);
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
 
@@ -350,36 +351,47 @@ dup_server_message (GBytes *body)
   return g_strdup (json_node_get_string (node));
 }
 
-static GError *
-error_from_response (SoupMessage *msg,
-                     GBytes      *body)
+static AvatarError
+error_code_for_answer (guint       status,
+                       const char *server_code)
 {
-  g_autofree char *server_message = dup_server_message (body);
-  guint status = soup_message_get_status (msg);
-  const char *reason = soup_message_get_reason_phrase (msg);
-  AvatarError code;
-
-  log_error_body (body);
-
   switch (status)
     {
     case SOUP_STATUS_UNAUTHORIZED:
     case SOUP_STATUS_FORBIDDEN:
-      code = AVATAR_ERROR_AUTH;
-      break;
+      return AVATAR_ERROR_AUTH;
 
     case SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE:
-      code = AVATAR_ERROR_TOO_LARGE;
-      break;
+      return AVATAR_ERROR_TOO_LARGE;
 
     case SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE:
-      code = AVATAR_ERROR_UNSUPPORTED_TYPE;
-      break;
+      return AVATAR_ERROR_UNSUPPORTED_TYPE;
+
+    case SOUP_STATUS_BAD_REQUEST:
+      /* What confirmAvatar tells of the newest upload. */
+      if (g_strcmp0 (server_code, "processing_failed") == 0)
+        return AVATAR_ERROR_PROCESSING_FAILED;
+      if (g_strcmp0 (server_code, "still_processing") == 0)
+        return AVATAR_ERROR_STILL_PROCESSING;
+      return AVATAR_ERROR_SERVER;
 
     default:
-      code = AVATAR_ERROR_SERVER;
-      break;
+      return avatar_retry_status_is_transient (status) ? AVATAR_ERROR_UNAVAILABLE
+                                                       : AVATAR_ERROR_SERVER;
     }
+}
+
+static GError *
+error_from_response (SoupMessage *msg,
+                     GBytes      *body)
+{
+  g_autofree char *server_message = dup_server_error_member (body, "message");
+  g_autofree char *server_code = dup_server_error_member (body, "code");
+  guint status = soup_message_get_status (msg);
+  const char *reason = soup_message_get_reason_phrase (msg);
+  AvatarError code = error_code_for_answer (status, server_code);
+
+  log_error_body (body);
 
   if (server_message != NULL)
     return g_error_new_literal (AVATAR_ERROR, code, server_message);

@@ -18,8 +18,11 @@
 #include "avatar-upload.h"
 
 #define DEFAULT_PROCESSING_TIMEOUT_MS 30000
-#define FIRST_POLL_DELAY_MS           100
-#define MAX_POLL_DELAY_MS             1000
+/* One look at the profile every 200 ms, so no more than 5 requests a
+ * second: the avatar is seen 100 ms after its promotion on average. Every
+ * fifth look is a confirmAvatar, which also tells of a failed processing. */
+#define POLL_INTERVAL_MS              200
+#define POLLS_PER_CONFIRM             5
 
 struct _AvatarFlow
 {
@@ -39,6 +42,7 @@ struct _AvatarFlow
   GError             *error;
   char               *avatar_url;
   char               *asset_key;
+  gboolean            sent;
   AvatarPrepared     *prepared;
   AvatarVariant       variants[AVATAR_N_VARIANTS];
   AvatarFlowTimings   timings;
@@ -54,7 +58,9 @@ struct _AvatarFlow
   gint64              stage_started_us;
   GSource            *deadline;
   gboolean            timed_out;
-  guint               poll_delay_ms;
+  guint               polls;
+  gint64              poll_started_us;
+  gboolean            stop_after_upload;
   guint               fetches_pending;
   GError             *fetch_error;
 };
@@ -70,6 +76,7 @@ enum {
   PROP_ERROR,
   PROP_AVATAR_URL,
   PROP_ASSET_KEY,
+  PROP_SENT,
   PROP_PREPARED,
   PROP_PROCESSING_TIMEOUT,
   N_PROPS
@@ -151,6 +158,17 @@ flow_set_string (AvatarFlow  *self,
 }
 
 static void
+flow_set_sent (AvatarFlow *self,
+               gboolean    sent)
+{
+  if (self->sent == sent)
+    return;
+
+  self->sent = sent;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENT]);
+}
+
+static void
 flow_set_error (AvatarFlow   *self,
                 const GError *error)
 {
@@ -191,6 +209,17 @@ stage_elapsed_ms (AvatarFlow *self)
 }
 
 /* Ending a run ----------------------------------------------------------- */
+
+/* Once the service has the picture, stopping only stops the wait. */
+static GError *
+flow_cancelled_error (AvatarFlow *self)
+{
+  if (self->sent)
+    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
+                        _("The picture was sent. It becomes your avatar as soon as the service has processed it."));
+
+  return g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+}
 
 static void
 flow_clear_deadline (AvatarFlow *self)
@@ -242,7 +271,8 @@ flow_finish (AvatarFlow *self,
              GError     *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
-  gboolean cancelled = self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable);
+  gboolean cancelled = self->stop_after_upload ||
+                       (self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable));
 
   g_assert (task != NULL);
 
@@ -254,10 +284,10 @@ flow_finish (AvatarFlow *self,
       error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT,
                            _("The picture was uploaded, but the service did not finish processing it in time. Try again later."));
     }
-  else if (error != NULL && cancelled)
+  else if (error != NULL && (cancelled || g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED)))
     {
       g_clear_error (&error);
-      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+      error = flow_cancelled_error (self);
     }
 
   self->timings.total_ms = (g_get_monotonic_time () - self->run_started_us) / 1000;
@@ -407,7 +437,13 @@ uploaded_cb (GObject      *source,
 
   /* An expired URL was replaced by a fresh one, with its own asset. */
   flow_take_ticket (self, ticket);
-  flow_process (self);
+  flow_set_sent (self, TRUE);
+
+  /* A cancel that came once every byte was out waited for this answer. */
+  if (self->stop_after_upload)
+    flow_finish (self, flow_cancelled_error (self));
+  else
+    flow_process (self);
 }
 
 static void
@@ -455,6 +491,38 @@ poll_pause_cb (GObject      *source,
   flow_poll (self);
 }
 
+/* The next look at the profile, POLL_INTERVAL_MS after the start of the
+ * last one, whatever that one took. */
+static void
+flow_poll_later (AvatarFlow *self)
+{
+  gint64 elapsed_ms = (g_get_monotonic_time () - self->poll_started_us) / 1000;
+  guint delay_ms = (guint) CLAMP (POLL_INTERVAL_MS - elapsed_ms, 0, POLL_INTERVAL_MS);
+
+  avatar_retry_sleep_async (delay_ms, self->cancellable, poll_pause_cb, g_object_ref (self));
+}
+
+/* Whether waiting on is worth it after a poll failed: the upload is still
+ * being processed, or the service or the network is down for a moment
+ * (the client has already retried); the deadline ends it anyway. */
+static gboolean
+poll_error_is_passing (const GError *error)
+{
+  return g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_STILL_PROCESSING) ||
+         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_UNAVAILABLE) ||
+         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK);
+}
+
+static void
+flow_processed (AvatarFlow *self,
+                const char *avatar_url)
+{
+  flow_clear_deadline (self);
+  self->timings.processing_ms = stage_elapsed_ms (self);
+  flow_set_string (self, &self->avatar_url, avatar_url, PROP_AVATAR_URL);
+  flow_fetch (self);
+}
+
 static void
 polled_cb (GObject      *source,
            GAsyncResult *result,
@@ -463,32 +531,44 @@ polled_cb (GObject      *source,
   g_autoptr(AvatarFlow) self = user_data;
   g_autoptr(AvatarProfile) profile = NULL;
   GError *error = NULL;
-  guint delay_ms;
 
-  profile = avatar_client_get_profile_finish (AVATAR_CLIENT (source), result, &error);
+  if (g_async_result_is_tagged (result, avatar_client_confirm_avatar_async))
+    profile = avatar_client_confirm_avatar_finish (AVATAR_CLIENT (source), result, &error);
+  else
+    profile = avatar_client_get_profile_finish (AVATAR_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED,
+                           _("The picture was uploaded, but the service could not process it. Choose another picture."));
+    }
+
+  if (error != NULL && poll_error_is_passing (error) && !g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_debug ("Still waiting for processing: %s", error->message);
+      g_clear_error (&error);
+    }
+
   if (!flow_step_ok (self, error))
     return;
 
   /* The previous avatar is not null either: only the new URL will do. */
-  if (g_strcmp0 (profile->avatar_url, self->ticket->cdn_url) == 0)
-    {
-      flow_clear_deadline (self);
-      self->timings.processing_ms = stage_elapsed_ms (self);
-      flow_set_string (self, &self->avatar_url, profile->avatar_url, PROP_AVATAR_URL);
-      flow_fetch (self);
-      return;
-    }
-
-  delay_ms = self->poll_delay_ms;
-  self->poll_delay_ms = MIN (MAX_POLL_DELAY_MS, self->poll_delay_ms * 3 / 2);
-
-  avatar_retry_sleep_async (delay_ms, self->cancellable, poll_pause_cb, g_object_ref (self));
+  if (profile != NULL && g_strcmp0 (profile->avatar_url, self->ticket->cdn_url) == 0)
+    flow_processed (self, profile->avatar_url);
+  else
+    flow_poll_later (self);
 }
 
 static void
 flow_poll (AvatarFlow *self)
 {
-  avatar_client_get_profile_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
+  self->poll_started_us = g_get_monotonic_time ();
+
+  if (++self->polls % POLLS_PER_CONFIRM == 0)
+    avatar_client_confirm_avatar_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
+  else
+    avatar_client_get_profile_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
 }
 
 static void
@@ -496,7 +576,7 @@ flow_process (AvatarFlow *self)
 {
   flow_set_state (self, AVATAR_FLOW_STATE_PROCESSING);
 
-  self->poll_delay_ms = FIRST_POLL_DELAY_MS;
+  self->polls = 0;
   self->timed_out = FALSE;
 
   self->deadline = g_timeout_source_new (self->processing_timeout_ms);
@@ -719,6 +799,7 @@ avatar_flow_run_async (AvatarFlow          *self,
 
   self->cancellable = g_cancellable_new ();
   self->timed_out = FALSE;
+  self->stop_after_upload = FALSE;
   self->run_started_us = g_get_monotonic_time ();
   self->stage_started_us = self->run_started_us;
   memset (&self->timings, 0, sizeof self->timings);
@@ -728,6 +809,7 @@ avatar_flow_run_async (AvatarFlow          *self,
   flow_set_error (self, NULL);
   flow_set_string (self, &self->avatar_url, NULL, PROP_AVATAR_URL);
   flow_set_string (self, &self->asset_key, NULL, PROP_ASSET_KEY);
+  flow_set_sent (self, FALSE);
   flow_set_bytes (self, 0, self->prepared != NULL ? g_bytes_get_size (self->prepared->bytes) : 0);
   g_object_thaw_notify (G_OBJECT (self));
 
@@ -769,6 +851,15 @@ void
 avatar_flow_cancel (AvatarFlow *self)
 {
   g_return_if_fail (AVATAR_IS_FLOW (self));
+
+  /* Once the whole body is out, the object may be stored already: the
+   * answer to the PUT tells, and the run ends with it. */
+  if (self->state == AVATAR_FLOW_STATE_UPLOADING && self->bytes_total > 0 &&
+      self->bytes_sent == self->bytes_total)
+    {
+      self->stop_after_upload = TRUE;
+      return;
+    }
 
   /* The step in progress notices, and the run ends once it has stopped. */
   if (self->cancellable != NULL)
@@ -841,6 +932,10 @@ avatar_flow_get_property (GObject    *object,
 
     case PROP_ASSET_KEY:
       g_value_set_string (value, self->asset_key);
+      break;
+
+    case PROP_SENT:
+      g_value_set_boolean (value, self->sent);
       break;
 
     case PROP_PREPARED:
@@ -919,6 +1014,11 @@ avatar_flow_class_init (AvatarFlowClass *klass)
     g_param_spec_string ("asset-key", NULL, NULL,
                          NULL,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_SENT] =
+    g_param_spec_boolean ("sent", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_PREPARED] =
     g_param_spec_boxed ("prepared", NULL, NULL,
@@ -1039,6 +1139,14 @@ avatar_flow_get_asset_key (AvatarFlow *self)
   g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
 
   return self->asset_key;
+}
+
+gboolean
+avatar_flow_get_sent (AvatarFlow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), FALSE);
+
+  return self->sent;
 }
 
 const AvatarPrepared *

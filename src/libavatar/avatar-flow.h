@@ -59,7 +59,7 @@ typedef struct
 G_DECLARE_FINAL_TYPE (AvatarFlow, avatar_flow, AVATAR, FLOW, GObject)
 
 /* One upload job. Properties: state, fraction, bytes-sent, bytes-total,
- * error (boxed GError), avatar-url, asset-key, prepared, and
+ * error (boxed GError), avatar-url, asset-key, sent, prepared, and
  * processing-timeout (ms). Variants are there once the state is done
  * (NULL before). Every get_ function returns a borrowed (transfer none)
  * pointer, NULL while there is nothing to tell, valid until the next run. */
@@ -78,6 +78,9 @@ guint64               avatar_flow_get_bytes_total       (AvatarFlow          *se
 const GError         *avatar_flow_get_error             (AvatarFlow          *self);
 const char           *avatar_flow_get_avatar_url        (AvatarFlow          *self);
 const char           *avatar_flow_get_asset_key         (AvatarFlow          *self);
+/* TRUE once the service answered the PUT of this run: from then on the
+ * picture is the service's, and a cancel only stops the wait. */
+gboolean              avatar_flow_get_sent              (AvatarFlow          *self);
 const AvatarPrepared *avatar_flow_get_prepared          (AvatarFlow          *self);
 const AvatarVariant  *avatar_flow_get_variant           (AvatarFlow          *self,
                                                          AvatarVariantKind    kind);
@@ -101,7 +104,10 @@ void                  avatar_flow_run_async             (AvatarFlow          *se
 gboolean              avatar_flow_run_finish            (AvatarFlow          *self,
                                                          GAsyncResult        *result,
                                                          GError             **error);
-/* Cancels whatever runs now, in any state. */
+/* Cancels whatever runs now, in any state. Once every byte of the PUT is
+ * out, the run ends with the PUT's answer; after that, with sent TRUE, the
+ * cancel stops the wait only, and the error (still AVATAR_ERROR_CANCELLED)
+ * says the picture becomes the avatar once processed. */
 void                  avatar_flow_cancel                (AvatarFlow          *self);
 
 G_END_DECLS

@@ -19,6 +19,9 @@
 #define WIDE_LAYOUT_MIN_WIDTH 860
 #define WIDE_PANEL_WIDTH 300
 
+/* How often the progress bar pulses while nothing can be measured. */
+#define PULSE_INTERVAL_MS 100
+
 /* How long the crop must rest before the picture is prepared again. */
 #define PREPARE_DELAY_MS 250
 
@@ -32,7 +35,10 @@ struct _AvatarWindow
   GtkLabel             *banner_label;
   GtkButton            *banner_retry_button;
   GtkButton            *back_button;
+  GtkButton            *done_button;
   GtkButton            *upload_button;
+  AdwWindowTitle       *window_title;
+  GtkMenuButton        *menu_button;
   GtkStack             *stack;
   GtkSpinner           *spinner;
   GtkLabel             *loading_label;
@@ -58,8 +64,6 @@ struct _AvatarWindow
   AvatarVariantRow     *variant_60;
   AvatarVariantRow     *variant_original;
   AvatarVariantRow     *variant_raw;
-  GtkPicture           *original_picture;
-  GtkPicture           *raw_picture;
 
   GSettings            *settings;
   AvatarClient         *client;
@@ -73,9 +77,12 @@ struct _AvatarWindow
   gboolean              upload_notified;
   AvatarFlow           *flow;
   char                 *message;
+  /* The toast in view, if any (weak). */
+  AdwToast             *toast;
   GtkWidget            *remove_dialog;
   GtkWidget            *account_dialog;
   guint                 prepare_source;
+  guint                 pulse_source;
 
   /* All cancelled in dispose, so no answer reaches a window that is gone:
    * one for the window's own small jobs, one per kind of work. */
@@ -151,11 +158,32 @@ page_is (AvatarWindow *self,
   return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) == 0;
 }
 
+/* The header names the step the person is at. */
+static const char *
+get_step_title (const char *page)
+{
+  if (g_str_equal (page, "welcome"))
+    return _("Choose a Picture");
+  if (g_str_equal (page, "crop"))
+    return _("Crop");
+  if (g_str_equal (page, "progress"))
+    return _("Uploading");
+  if (g_str_equal (page, "result"))
+    return _("Your New Avatar");
+
+  return _("Avatar Uploader");
+}
+
 static void
 set_page (AvatarWindow *self,
           const char   *name)
 {
+  /* News about the page being left, such as "URL copied", goes with it. */
+  if (self->toast != NULL && !page_is (self, name))
+    adw_toast_dismiss (self->toast);
+
   gtk_stack_set_visible_child_name (self->stack, name);
+  adw_window_title_set_title (self->window_title, get_step_title (name));
   gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
   update_actions (self);
 }
@@ -173,8 +201,11 @@ static void
 show_toast (AvatarWindow *self,
             const char   *title)
 {
+  AdwToast *toast = adw_toast_new (title);
+
   set_message (self, title);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* Errors stay in view until dismissed or overtaken, in full sentences that a
@@ -186,6 +217,8 @@ show_banner (AvatarWindow *self,
 {
   set_message (self, message);
   gtk_label_set_label (self->banner_label, message);
+  gtk_button_set_label (self->banner_retry_button, _("_Retry"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_retry_button), "win.retry");
   gtk_widget_set_visible (GTK_WIDGET (self->banner_retry_button), offer_retry);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
@@ -231,7 +264,7 @@ describe_error (const GError *error,
     case AVATAR_ERROR_UNSUPPORTED_TYPE:
       return _("The avatar service does not accept this type of picture. Choose a JPEG, PNG, GIF or WebP picture.");
     case AVATAR_ERROR_AUTH:
-      return _("Your sign-in is no longer valid. Sign in again to continue.");
+      return _("You were signed out. Sign in again to go on.");
     case AVATAR_ERROR_PROTOCOL:
       return _("The avatar service answered in a way this app does not understand. Check the server address.");
     case AVATAR_ERROR_INSECURE_URL:
@@ -249,6 +282,25 @@ describe_error (const GError *error,
     }
 }
 
+/* An expired sign-in offers to sign in, rather than to try again; the
+ * account dialog opens when the person asks for it, not by itself. */
+static void
+show_error_banner (AvatarWindow *self,
+                   const GError *error,
+                   gboolean      offer_retry)
+{
+  gboolean can_retry;
+  const char *message = describe_error (error, &can_retry);
+
+  show_banner (self, message, offer_retry && can_retry);
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+    {
+      gtk_button_set_label (self->banner_retry_button, _("_Sign In…"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_retry_button), "win.account");
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_retry_button), TRUE);
+    }
+}
+
 static void update_progress (AvatarWindow *self);
 
 /* A flow that is let go of may still be running: it must neither go on nor
@@ -260,6 +312,7 @@ clear_flow (AvatarWindow *self)
     return;
 
   g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+  g_clear_handle_id (&self->pulse_source, g_source_remove);
   avatar_flow_cancel (self->flow);
   g_clear_object (&self->flow);
 }
@@ -311,7 +364,8 @@ update_actions (AvatarWindow *self)
   gboolean busy = is_flow_running (self);
   gboolean cropping = page_is (self, "crop");
   gboolean has_avatar = self->profile != NULL && self->profile->avatar_url != NULL;
-  gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || page_is (self, "result");
+  gboolean done = page_is (self, "result");
+  gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || done;
 
   gtk_widget_action_set_enabled (widget, "win.open", !busy && !self->choosing);
   gtk_widget_action_set_enabled (widget, "win.paste", !busy);
@@ -325,7 +379,9 @@ update_actions (AvatarWindow *self)
   gtk_widget_action_set_enabled (widget, "win.remove", !busy && self->client != NULL && has_avatar);
   gtk_widget_action_set_enabled (widget, "win.back", !busy && can_go_back);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
+  /* One way back from the result: Done, where no toast can cover it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back && !done);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_button), done);
   gtk_widget_set_visible (GTK_WIDGET (self->upload_button), cropping);
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), has_avatar);
 }
@@ -420,6 +476,21 @@ open_account_dialog (AvatarWindow *self)
 }
 
 static void
+show_error_page (AvatarWindow *self,
+                 const char   *icon_name,
+                 const char   *title,
+                 const char   *description,
+                 const char   *button_label,
+                 const char   *action_name)
+{
+  adw_status_page_set_icon_name (self->error_page, icon_name);
+  adw_status_page_set_title (self->error_page, title);
+  adw_status_page_set_description (self->error_page, description);
+  gtk_button_set_label (self->error_button, button_label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), action_name);
+}
+
+static void
 profile_loaded_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -439,15 +510,14 @@ profile_loaded_cb (GObject      *object,
 
       g_debug ("The profile could not be loaded: %s", error->message);
       set_message (self, message);
-      adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
-      adw_status_page_set_title (self->error_page, _("Cannot Load Your Profile"));
-      adw_status_page_set_description (self->error_page, message);
-      gtk_button_set_label (self->error_button, _("_Try Again"));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.reload");
+      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+        show_error_page (self, "avatar-default-symbolic", _("Signed Out — Sign In Again"),
+                         message, _("_Sign In…"), "win.account");
+      else
+        show_error_page (self, "network-offline-symbolic", _("Your Profile Did Not Load"),
+                         message, _("_Try Again"), "win.reload");
       if (!self->loading_picture && !page_is (self, "crop") && !page_is (self, "progress"))
         set_page (self, "error");
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-        open_account_dialog (self);
       return;
     }
 
@@ -531,11 +601,8 @@ show_image_error (AvatarWindow *self,
   avatar_crop_area_set_picture (self->crop_area, NULL, 0, 0);
 
   set_message (self, message);
-  adw_status_page_set_icon_name (self->error_page, "image-missing-symbolic");
-  adw_status_page_set_title (self->error_page, _("This Picture Cannot Be Used"));
-  adw_status_page_set_description (self->error_page, message);
-  gtk_button_set_label (self->error_button, _("_Choose Another Picture…"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.open");
+  show_error_page (self, "image-missing-symbolic", _("This Picture Cannot Be Used"), message,
+                   _("_Choose Another Picture…"), "win.open");
   set_page (self, "error");
 }
 
@@ -746,66 +813,83 @@ avatar_window_open_bytes (AvatarWindow *self,
 
 /* --- Upload ---------------------------------------------------------------- */
 
+/* Words for each step, as a person would say them. */
+static const char *
+describe_stage (AvatarFlowState state)
+{
+  switch (state)
+    {
+    case AVATAR_FLOW_STATE_IDLE:
+    case AVATAR_FLOW_STATE_PREPARING:
+      return _("Preparing your new avatar…");
+    case AVATAR_FLOW_STATE_REQUESTING:
+      return _("Contacting the service…");
+    case AVATAR_FLOW_STATE_UPLOADING:
+      return _("Uploading…");
+    case AVATAR_FLOW_STATE_PROCESSING:
+      return _("The service is making every size…");
+    case AVATAR_FLOW_STATE_FETCHING:
+      return _("Getting your new avatar…");
+    case AVATAR_FLOW_STATE_DONE:
+      return _("Done");
+    case AVATAR_FLOW_STATE_FAILED:
+    case AVATAR_FLOW_STATE_CANCELLED:
+    default:
+      return "";
+    }
+}
+
+static gboolean
+pulse_progress (gpointer user_data)
+{
+  AvatarWindow *self = user_data;
+
+  gtk_progress_bar_pulse (self->progress_bar);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* The bar moves only with real progress: while nothing can be measured it
+ * says so by pulsing, instead of standing at a made-up fraction. */
+static void
+set_progress_indeterminate (AvatarWindow *self,
+                            gboolean      indeterminate)
+{
+  if (!indeterminate)
+    {
+      g_clear_handle_id (&self->pulse_source, g_source_remove);
+      return;
+    }
+
+  if (self->pulse_source == 0)
+    self->pulse_source = g_timeout_add (PULSE_INTERVAL_MS, pulse_progress, self);
+}
+
 static void
 update_progress (AvatarWindow *self)
 {
   AvatarFlowState state;
-  const char *stage = "";
   g_autofree char *details = NULL;
 
   if (self->flow == NULL)
     return;
 
   state = avatar_flow_get_state (self->flow);
+  gtk_label_set_label (self->stage_label, describe_stage (state));
+  set_progress_indeterminate (self, is_flow_running (self) && state != AVATAR_FLOW_STATE_UPLOADING);
 
-  switch (state)
+  if (state == AVATAR_FLOW_STATE_UPLOADING)
     {
-    case AVATAR_FLOW_STATE_IDLE:
-    case AVATAR_FLOW_STATE_PREPARING:
-      stage = _("Preparing the Picture…");
-      break;
-    case AVATAR_FLOW_STATE_REQUESTING:
-      stage = _("Asking Where to Upload…");
-      break;
-    case AVATAR_FLOW_STATE_UPLOADING:
-      stage = _("Uploading…");
-      break;
-    case AVATAR_FLOW_STATE_PROCESSING:
-      stage = _("Waiting for the Service to Process It…");
-      break;
-    case AVATAR_FLOW_STATE_FETCHING:
-      stage = _("Downloading the New Sizes…");
-      break;
-    case AVATAR_FLOW_STATE_DONE:
-      stage = _("Done");
-      break;
-    case AVATAR_FLOW_STATE_FAILED:
-    case AVATAR_FLOW_STATE_CANCELLED:
-    default:
-      break;
-    }
-
-  gtk_label_set_label (self->stage_label, stage);
-
-  if (state == AVATAR_FLOW_STATE_UPLOADING || state == AVATAR_FLOW_STATE_PROCESSING)
-    {
-      double fraction = avatar_flow_get_fraction (self->flow);
       g_autofree char *sent = g_format_size (avatar_flow_get_bytes_sent (self->flow));
       g_autofree char *total = g_format_size (avatar_flow_get_bytes_total (self->flow));
 
-      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
-      /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB (35 %)". */
-      details = g_strdup_printf (_("%s of %s (%d %%)"), sent, total, (int) (fraction * 100 + 0.5));
+      gtk_progress_bar_set_fraction (self->progress_bar, avatar_flow_get_fraction (self->flow));
+      /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB". */
+      details = g_strdup_printf (_("%s of %s"), sent, total);
       gtk_label_set_label (self->progress_label, details);
-    }
-  else if (state == AVATAR_FLOW_STATE_FETCHING || state == AVATAR_FLOW_STATE_DONE)
-    {
-      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
-      gtk_label_set_label (self->progress_label, "");
     }
   else
     {
-      gtk_progress_bar_pulse (self->progress_bar);
       gtk_label_set_label (self->progress_label, "");
     }
 
@@ -834,22 +918,8 @@ variant_texture_cb (GObject      *object,
 
   avatar_variant_row_set_texture (row, texture);
 
-  switch (avatar_variant_row_get_kind (row))
-    {
-    case AVATAR_VARIANT_ORIGINAL:
-      gtk_picture_set_paintable (self->original_picture, GDK_PAINTABLE (texture));
-      adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
-      break;
-    case AVATAR_VARIANT_RAW:
-      gtk_picture_set_paintable (self->raw_picture, GDK_PAINTABLE (texture));
-      break;
-    case AVATAR_VARIANT_44:
-    case AVATAR_VARIANT_48:
-    case AVATAR_VARIANT_60:
-    case AVATAR_N_VARIANTS:
-    default:
-      break;
-    }
+  if (avatar_variant_row_get_kind (row) == AVATAR_VARIANT_ORIGINAL)
+    adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
 }
 
 static AvatarVariantRow *
@@ -911,9 +981,6 @@ show_result (AvatarWindow *self)
         decode_texture_async (self, variant->bytes, self->flow_cancellable, variant_texture_cb, row);
     }
 
-  gtk_picture_set_paintable (self->original_picture, NULL);
-  gtk_picture_set_paintable (self->raw_picture, NULL);
-
   if (self->profile != NULL)
     {
       g_free (self->profile->avatar_url);
@@ -932,7 +999,6 @@ flow_done_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   AvatarFlow *flow = AVATAR_FLOW (object);
   g_autoptr (GError) error = NULL;
-  gboolean can_retry;
 
   if (avatar_flow_run_finish (flow, result, &error))
     {
@@ -954,10 +1020,7 @@ flow_done_cb (GObject      *object,
     }
 
   g_debug ("The upload failed: %s", error->message);
-  show_banner (self, describe_error (error, &can_retry), can_retry);
-
-  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-    open_account_dialog (self);
+  show_error_banner (self, error, TRUE);
 }
 
 static void
@@ -1002,7 +1065,6 @@ avatar_removed_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (AvatarProfile) profile = NULL;
-  gboolean can_retry;
 
   profile = avatar_client_remove_avatar_finish (AVATAR_CLIENT (object), result, &error);
   if (is_cancelled (error) || is_gone (self))
@@ -1010,9 +1072,7 @@ avatar_removed_cb (GObject      *object,
 
   if (profile == NULL)
     {
-      show_banner (self, describe_error (error, &can_retry), FALSE);
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-        open_account_dialog (self);
+      show_error_banner (self, error, FALSE);
       return;
     }
 
@@ -1339,6 +1399,8 @@ avatar_window_dispose (GObject *object)
   g_cancellable_cancel (self->prepare_cancellable);
   g_cancellable_cancel (self->flow_cancellable);
   g_clear_handle_id (&self->prepare_source, g_source_remove);
+  g_clear_handle_id (&self->pulse_source, g_source_remove);
+  g_clear_weak_pointer (&self->toast);
   clear_flow (self);
   close_dialog (self, &self->remove_dialog);
   close_dialog (self, &self->account_dialog);
@@ -1393,6 +1455,9 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, banner_retry_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, upload_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, done_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, loading_label);
@@ -1418,8 +1483,6 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_60);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_original);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_raw);
-  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, original_picture);
-  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, raw_picture);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
@@ -1607,4 +1670,12 @@ avatar_window_get_account_dialog (AvatarWindow *self)
   g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
 
   return self->account_dialog;
+}
+
+gboolean
+avatar_window_is_progress_pulsing (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), FALSE);
+
+  return self->pulse_source != 0;
 }

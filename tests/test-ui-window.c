@@ -1,0 +1,512 @@
+/* test-ui-window.c
+ *
+ * The window as a person uses it: menus, shortcuts, going back, the words
+ * it says, the result page and the crop tools.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "avatar-application.h"
+#include "avatar-test-broadway.h"
+#include "avatar-test-images.h"
+#include "avatar-test-server.h"
+#include "avatar-test-ui.h"
+#include "avatar-variant-row.h"
+#include "avatar-window.h"
+#include "avatar-window-private.h"
+
+typedef AvatarTestUi Fixture;
+
+#define WAIT_FOR(fixture, condition) AVATAR_TEST_UI_WAIT_FOR (fixture, condition)
+
+static gboolean
+is_on_page (Fixture    *fixture,
+            const char *page)
+{
+  return avatar_test_ui_is_on_page (fixture, page);
+}
+
+static void
+setup (Fixture       *fixture,
+       gconstpointer  data)
+{
+  avatar_test_ui_setup (fixture, data);
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+}
+
+static void
+teardown (Fixture       *fixture,
+          gconstpointer  data)
+{
+  avatar_test_ui_teardown (fixture);
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             gboolean (*match) (GtkWidget *widget, gconstpointer data),
+             gconstpointer data)
+{
+  if (match (widget, data))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_type (GtkWidget     *widget,
+         gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (data));
+}
+
+static gboolean
+has_action (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
+/* A menu item, by its label. */
+static gboolean
+has_text (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (widget), "text") == NULL)
+    return FALSE;
+  g_object_get (widget, "text", &text, NULL);
+
+  return g_strcmp0 (text, data) == 0;
+}
+
+static GtkMenuButton *
+get_menu_button (Fixture *fixture)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (fixture->window), is_type,
+                                   GSIZE_TO_POINTER (GTK_TYPE_MENU_BUTTON));
+
+  g_assert_nonnull (button);
+
+  return GTK_MENU_BUTTON (button);
+}
+
+static gboolean
+popover_is_open (GtkMenuButton *button)
+{
+  GtkPopover *popover = gtk_menu_button_get_popover (button);
+
+  return popover != NULL && gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+static GtkWindow *
+find_shortcuts_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+/* Ctrl+? as Broadway reports it, with the Shift that typed "?" still set. */
+static void
+test_shortcuts_key (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_auto (GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (fixture->app),
+                                                                  "<Shift><Control>question");
+
+  g_assert_true (g_strv_contains ((const char * const *) actions, "win.show-help-overlay"));
+}
+
+static gboolean
+can_upload (Fixture *fixture)
+{
+  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
+
+  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
+}
+
+static void
+open_picture (Fixture    *fixture,
+              const char *format,
+              int         width,
+              int         height)
+{
+  g_autoptr (GBytes) bytes = avatar_test_image_new (format, width, height);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFileIOStream) stream = NULL;
+
+  fixture->file = g_file_new_tmp ("avatar-ui-window-XXXXXX.png", &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (bytes, NULL),
+                                          g_bytes_get_size (bytes), NULL, FALSE,
+                                          G_FILE_CREATE_NONE, NULL, NULL, &error));
+  avatar_window_open_file (fixture->window, fixture->file);
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
+}
+
+static void
+activate (Fixture    *fixture,
+          const char *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL));
+}
+
+static void
+present_sized (Fixture *fixture,
+               int      width,
+               int      height)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = avatar_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), width, height);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+}
+
+static GtkWidget *
+find_button_with_action (Fixture    *fixture,
+                         const char *action)
+{
+  return find_widget (GTK_WIDGET (fixture->window), has_action, action);
+}
+
+/* Where a click at the middle of @widget lands. */
+static gboolean
+click_lands_on (GtkWidget *widget)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (widget));
+  graphene_rect_t bounds;
+  GtkWidget *picked;
+
+  if (!gtk_widget_compute_bounds (widget, root, &bounds))
+    return FALSE;
+  picked = gtk_widget_pick (root, bounds.origin.x + bounds.size.width / 2,
+                            bounds.origin.y + bounds.size.height / 2, GTK_PICK_DEFAULT);
+
+  return picked != NULL && (picked == widget || gtk_widget_is_ancestor (picked, widget));
+}
+
+/* At 360 pixels the back button takes the click, and Alt+Left goes back. */
+static void
+test_back (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_auto (GStrv) actions = gtk_application_get_actions_for_accel (GTK_APPLICATION (fixture->app),
+                                                                  "<Alt>Left");
+  GtkWidget *back;
+
+  g_assert_true (g_strv_contains ((const char * const *) actions, "win.back"));
+
+  present_sized (fixture, 360, 640);
+  open_picture (fixture, "png", 300, 400);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  back = find_button_with_action (fixture, "win.back");
+  g_assert_nonnull (back);
+  g_assert_true (gtk_widget_get_mapped (back) && gtk_widget_is_sensitive (back));
+  g_assert_true (click_lands_on (back));
+
+  /* The crop area keeps the key for the window when Alt is held. */
+  g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+                                            GDK_KEY_Left, GDK_ALT_MASK));
+  g_signal_emit_by_name (back, "clicked");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+}
+
+static gboolean
+all_variants_shown (Fixture *fixture)
+{
+  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
+    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+static void
+upload_and_wait_for_result (Fixture *fixture)
+{
+  activate (fixture, "win.upload");
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+}
+
+static gboolean
+is_visible_back_button (GtkWidget     *widget,
+                        gconstpointer  data)
+{
+  return has_action (widget, "win.back") && gtk_widget_get_mapped (widget);
+}
+
+static guint
+count_widgets (GtkWidget *widget,
+               gboolean (*match) (GtkWidget *widget, gconstpointer data),
+               gconstpointer data)
+{
+  guint count = match (widget, data) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count += count_widgets (child, match, data);
+
+  return count;
+}
+
+static gboolean
+shows_paintable (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_PICTURE (widget) && gtk_widget_get_mapped (widget) &&
+         gtk_picture_get_paintable (GTK_PICTURE (widget)) == data;
+}
+
+static gboolean
+is_variant_row (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return AVATAR_IS_VARIANT_ROW (widget) &&
+         avatar_variant_row_get_kind (AVATAR_VARIANT_ROW (widget)) == GPOINTER_TO_UINT (data);
+}
+
+static GtkWidget *
+find_variant_row (Fixture           *fixture,
+                  AvatarVariantKind  kind)
+{
+  GtkWidget *row = find_widget (GTK_WIDGET (fixture->window), is_variant_row, GUINT_TO_POINTER (kind));
+
+  g_assert_nonnull (row);
+
+  return row;
+}
+
+static double
+avatar_x (Fixture           *fixture,
+          AvatarVariantKind  kind)
+{
+  GtkWidget *avatar = find_widget (find_variant_row (fixture, kind), is_type,
+                                   GSIZE_TO_POINTER (ADW_TYPE_AVATAR));
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (avatar, GTK_WIDGET (fixture->window), &bounds));
+
+  return bounds.origin.x;
+}
+
+static gboolean
+is_mapped_scrolled_window (GtkWidget     *widget,
+                           gconstpointer  data)
+{
+  return GTK_IS_SCROLLED_WINDOW (widget) && gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_shown_toast (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return g_str_equal (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") && gtk_widget_get_mapped (widget);
+}
+
+/* The result fits a 720 × 600 window: one way back, in the header, where the
+ * "URL copied" toast cannot cover it; the round sizes line up; the full
+ * sizes are shown once, with their facts. */
+static void
+test_result_page (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  GtkWidget *root, *done, *copy, *scrolled;
+  GtkAdjustment *adjustment;
+  GdkTexture *original;
+
+  present_sized (fixture, 720, 600);
+  root = GTK_WIDGET (fixture->window);
+  open_picture (fixture, "png", 300, 300);
+  upload_and_wait_for_result (fixture);
+
+  scrolled = find_widget (root, is_mapped_scrolled_window, NULL);
+  g_assert_nonnull (scrolled);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), <=, gtk_adjustment_get_page_size (adjustment));
+
+  g_assert_cmpuint (count_widgets (root, is_visible_back_button, NULL), ==, 1);
+  done = find_widget (root, is_visible_back_button, NULL);
+  g_assert_true (click_lands_on (done));
+
+  g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_44), ==, avatar_x (fixture, AVATAR_VARIANT_60));
+  g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_48), ==, avatar_x (fixture, AVATAR_VARIANT_60));
+
+  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  g_assert_cmpuint (count_widgets (root, shows_paintable, original), ==, 1);
+  g_assert_nonnull (find_widget (find_variant_row (fixture, AVATAR_VARIANT_ORIGINAL), shows_paintable, original));
+  avatar_test_ui_save_screenshot (root, "ui-window-result");
+
+  /* Copy URL on the 60 px row, then Done while the toast is up. */
+  copy = find_widget (find_variant_row (fixture, AVATAR_VARIANT_60), is_type,
+                      GSIZE_TO_POINTER (GTK_TYPE_BUTTON));
+  g_signal_emit_by_name (copy, "clicked");
+  WAIT_FOR (fixture, find_widget (root, is_shown_toast, NULL) != NULL);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  g_assert_true (click_lands_on (done));
+  g_signal_emit_by_name (done, "clicked");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  WAIT_FOR (fixture, find_widget (root, is_shown_toast, NULL) == NULL);
+
+  /* And the window still answers. */
+  gtk_menu_button_popup (get_menu_button (fixture));
+  WAIT_FOR (fixture, popover_is_open (get_menu_button (fixture)));
+}
+
+static gboolean
+is_status_page_titled (GtkWidget     *widget,
+                       gconstpointer  data)
+{
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), data) == 0;
+}
+
+static const char *
+get_header_title (Fixture *fixture)
+{
+  GtkWidget *title = find_widget (GTK_WIDGET (fixture->window), is_type,
+                                  GSIZE_TO_POINTER (ADW_TYPE_WINDOW_TITLE));
+
+  return adw_window_title_get_title (ADW_WINDOW_TITLE (title));
+}
+
+/* An expired sign-in says so and offers to sign in; no dialog pops up by itself. */
+static void
+test_signed_out (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  GtkWidget *page, *button;
+
+  g_assert_cmpstr (get_header_title (fixture), ==, "Choose a Picture");
+  avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"refresh\", \"status\": 401}");
+  activate (fixture, "win.reload");
+
+  WAIT_FOR (fixture, is_on_page (fixture, "error"));
+  page = find_widget (GTK_WIDGET (fixture->window), is_status_page_titled, "Signed Out — Sign In Again");
+  g_assert_nonnull (page);
+  g_assert_cmpstr (adw_status_page_get_icon_name (ADW_STATUS_PAGE (page)), !=, "network-offline-symbolic");
+  button = find_widget (page, has_action, "win.account");
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Sign In…");
+  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-signed-out");
+}
+
+static gboolean
+is_label (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), data) == 0;
+}
+
+static AvatarFlowState
+get_flow_state (Fixture *fixture)
+{
+  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+
+  return flow != NULL ? avatar_flow_get_state (flow) : AVATAR_FLOW_STATE_IDLE;
+}
+
+/* Plain words for each step, the header names it, and the bar moves only
+ * with bytes sent. */
+static void
+test_progress_words (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  open_picture (fixture, "png", 400, 400);
+  g_assert_cmpstr (get_header_title (fixture), ==, "Crop");
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"delayMs\": 60000}");
+  activate (fixture, "win.upload");
+
+  WAIT_FOR (fixture, get_flow_state (fixture) == AVATAR_FLOW_STATE_REQUESTING);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  g_assert_cmpstr (get_header_title (fixture), ==, "Uploading");
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->window), is_label, "Contacting the service…"));
+  g_assert_true (avatar_window_is_progress_pulsing (fixture->window));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-requesting");
+
+  activate (fixture, "win.cancel");
+  WAIT_FOR (fixture, is_on_page (fixture, "crop"));
+  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+
+  avatar_test_server_clear_faults (fixture->server);
+  upload_and_wait_for_result (fixture);
+  g_assert_cmpstr (get_header_title (fixture), ==, "Your New Avatar");
+  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+}
+
+/* Keyboard Shortcuts, chosen from the main menu, and closed again, leaves
+ * the main menu working. */
+static void
+test_shortcuts_then_menu (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GtkMenuButton *menu_button = get_menu_button (fixture);
+  GtkWidget *item;
+
+  gtk_menu_button_popup (menu_button);
+  WAIT_FOR (fixture, popover_is_open (menu_button));
+
+  item = find_widget (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), has_text,
+                      "Keyboard Shortcuts");
+  g_assert_nonnull (item);
+  g_signal_emit_by_name (item, "clicked");
+  WAIT_FOR (fixture, find_shortcuts_window () != NULL && !popover_is_open (menu_button));
+  avatar_test_ui_wait_for_paint (find_shortcuts_window ());
+
+  gtk_window_close (find_shortcuts_window ());
+  WAIT_FOR (fixture, find_shortcuts_window () == NULL);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+
+  gtk_menu_button_popup (menu_button);
+  WAIT_FOR (fixture, popover_is_open (menu_button));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  g_test_add ("/ui-window/shortcuts-then-menu", Fixture, "shortcuts-menu", setup,
+              test_shortcuts_then_menu, teardown);
+  g_test_add ("/ui-window/shortcuts-key", Fixture, "shortcuts-key", setup, test_shortcuts_key, teardown);
+  g_test_add ("/ui-window/back", Fixture, "back", setup, test_back, teardown);
+  g_test_add ("/ui-window/result-page", Fixture, "result-page", setup, test_result_page, teardown);
+  g_test_add ("/ui-window/signed-out", Fixture, "signed-out", setup, test_signed_out, teardown);
+  g_test_add ("/ui-window/progress-words", Fixture, "progress-words", setup, test_progress_words, teardown);
+
+  return g_test_run ();
+}

@@ -463,6 +463,30 @@ test_progress_words (Fixture       *fixture,
   g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
 }
 
+static gboolean
+is_welcome_text (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         g_str_has_prefix (gtk_label_get_label (GTK_LABEL (widget)), "Choose a picture, crop it");
+}
+
+/* At the default size the home page's description wraps into a short column. */
+static void
+test_welcome_wraps (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GtkWidget *label;
+
+  present_sized (fixture, 720, 640);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  label = find_widget (GTK_WIDGET (fixture->window), is_welcome_text, NULL);
+  g_assert_nonnull (label);
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), >, 1);
+  g_assert_cmpint (gtk_widget_get_width (label), <, 480);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-welcome");
+}
+
 /* Keyboard Shortcuts, chosen from the main menu, and closed again, leaves
  * the main menu working. */
 static void
@@ -503,6 +527,7 @@ main (int   argc,
   g_test_add ("/ui-window/shortcuts-then-menu", Fixture, "shortcuts-menu", setup,
               test_shortcuts_then_menu, teardown);
   g_test_add ("/ui-window/shortcuts-key", Fixture, "shortcuts-key", setup, test_shortcuts_key, teardown);
+  g_test_add ("/ui-window/welcome-wraps", Fixture, "welcome-wraps", setup, test_welcome_wraps, teardown);
   g_test_add ("/ui-window/back", Fixture, "back", setup, test_back, teardown);
   g_test_add ("/ui-window/result-page", Fixture, "result-page", setup, test_result_page, teardown);
   g_test_add ("/ui-window/signed-out", Fixture, "signed-out", setup, test_signed_out, teardown);

@@ -487,6 +487,83 @@ test_welcome_wraps (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-welcome");
 }
 
+static char *
+dup_server_avatar_url (Fixture *fixture)
+{
+  g_autoptr (JsonNode) body = NULL;
+  JsonObject *object;
+
+  g_assert_cmpuint (avatar_test_server_call_as (fixture->server, fixture->access_token, "GET",
+                                                "/users/me", NULL, &body), ==, 200);
+  object = json_node_get_object (body);
+  if (json_object_get_null_member (object, "avatarUrl"))
+    return NULL;
+
+  return g_strdup (json_object_get_string_member (object, "avatarUrl"));
+}
+
+static gboolean
+is_undo_button (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Undo") == 0;
+}
+
+static void
+remove_avatar (Fixture *fixture)
+{
+  open_picture (fixture, "png", 200, 200);
+  upload_and_wait_for_result (fixture);
+  activate (fixture, "win.back");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+
+  activate (fixture, "win.remove");
+  g_signal_emit_by_name (avatar_window_get_remove_dialog (fixture->window), "response", "remove");
+  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+}
+
+/* The toast after a removal offers Undo, which uploads the removed avatar again. */
+static void
+test_undo_remove (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *server_url = NULL;
+  GtkWidget *undo;
+  GdkTexture *original;
+
+  remove_avatar (fixture);
+  WAIT_FOR (fixture, find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL) != NULL);
+  undo = find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL);
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-removed-undo");
+  g_signal_emit_by_name (undo, "clicked");
+
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  g_assert_cmpint (gdk_texture_get_width (original), ==, 200);
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_nonnull (server_url);
+  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
+}
+
+/* When the removed avatar cannot go back up, the window says so. */
+static void
+test_undo_remove_fails (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  remove_avatar (fixture);
+  avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 50}");
+  activate (fixture, "win.undo-remove");
+
+  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+                     get_flow_state (fixture) == AVATAR_FLOW_STATE_FAILED);
+  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+
+  /* Nothing is left to undo a second time, and that is said too. */
+  activate (fixture, "win.undo-remove");
+  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+}
+
 /* Keyboard Shortcuts, chosen from the main menu, and closed again, leaves
  * the main menu working. */
 static void
@@ -528,6 +605,8 @@ main (int   argc,
               test_shortcuts_then_menu, teardown);
   g_test_add ("/ui-window/shortcuts-key", Fixture, "shortcuts-key", setup, test_shortcuts_key, teardown);
   g_test_add ("/ui-window/welcome-wraps", Fixture, "welcome-wraps", setup, test_welcome_wraps, teardown);
+  g_test_add ("/ui-window/undo-remove", Fixture, "undo-remove", setup, test_undo_remove, teardown);
+  g_test_add ("/ui-window/undo-remove-fails", Fixture, "undo-fails", setup, test_undo_remove_fails, teardown);
   g_test_add ("/ui-window/back", Fixture, "back", setup, test_back, teardown);
   g_test_add ("/ui-window/result-page", Fixture, "result-page", setup, test_result_page, teardown);
   g_test_add ("/ui-window/signed-out", Fixture, "signed-out", setup, test_signed_out, teardown);

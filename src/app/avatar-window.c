@@ -22,6 +22,9 @@
 /* How often the progress bar pulses while nothing can be measured. */
 #define PULSE_INTERVAL_MS 100
 
+/* How long Undo stays offered after a removal, in seconds. */
+#define UNDO_TIMEOUT_S 8
+
 /* How long the crop must rest before the picture is prepared again. */
 #define PREPARE_DELAY_MS 250
 
@@ -73,6 +76,10 @@ struct _AvatarWindow
   gboolean              prepare_failed;
   gboolean              loading_picture;
   gboolean              choosing;
+  /* The removed avatar as it was uploaded, for Undo; and whether the
+   * picture being opened or uploaded is that avatar being put back. */
+  GBytes               *removed_raw;
+  gboolean              restoring;
   /* A notification about a finished upload is on the desktop. */
   gboolean              upload_notified;
   AvatarFlow           *flow;
@@ -96,6 +103,7 @@ struct _AvatarWindow
 G_DEFINE_FINAL_TYPE (AvatarWindow, avatar_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_actions (AvatarWindow *self);
+static void start_upload (AvatarWindow *self);
 static void load_profile (AvatarWindow *self);
 
 static gboolean
@@ -753,9 +761,16 @@ image_loaded_cb (GObject      *object,
 
   self->loading_picture = FALSE;
   if (image == NULL)
-    show_image_error (self, error);
-  else
-    set_image (self, image);
+    {
+      self->restoring = FALSE;
+      show_image_error (self, error);
+      return;
+    }
+
+  set_image (self, image);
+  /* Undo sends the removed avatar through the same steps as any picture. */
+  if (self->restoring)
+    start_upload (self);
 }
 
 static void
@@ -992,6 +1007,19 @@ show_result (AvatarWindow *self)
 }
 
 static void
+show_restore_error (AvatarWindow *self,
+                    const GError *error)
+{
+  gboolean can_retry;
+  g_autofree char *message = NULL;
+
+  /* Translators: %s says why, in a sentence of its own. */
+  message = g_strdup_printf (_("Your previous avatar could not be put back. %s"),
+                             describe_error (error, &can_retry));
+  show_banner (self, message, can_retry);
+}
+
+static void
 flow_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
@@ -1003,12 +1031,24 @@ flow_done_cb (GObject      *object,
   if (avatar_flow_run_finish (flow, result, &error))
     {
       if (flow == self->flow && !is_gone (self))
-        show_result (self);
+        {
+          self->restoring = FALSE;
+          show_result (self);
+        }
       return;
     }
 
   if (flow != self->flow || is_gone (self))
     return;
+
+  if (self->restoring && !is_cancelled (error))
+    {
+      self->restoring = FALSE;
+      set_page (self, "crop");
+      show_restore_error (self, error);
+      return;
+    }
+  self->restoring = FALSE;
 
   /* The picture and its crop stay, so that Retry sends them again. */
   set_page (self, "crop");
@@ -1022,6 +1062,7 @@ flow_done_cb (GObject      *object,
   g_debug ("The upload failed: %s", error->message);
   show_error_banner (self, error, TRUE);
 }
+
 
 static void
 run_flow (AvatarWindow *self)
@@ -1058,6 +1099,22 @@ start_upload (AvatarWindow *self)
 /* --- Removing the avatar ---------------------------------------------------- */
 
 static void
+show_removed_toast (AvatarWindow *self)
+{
+  AdwToast *toast = adw_toast_new (_("Your avatar was removed"));
+
+  if (self->removed_raw != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.undo-remove");
+      adw_toast_set_timeout (toast, UNDO_TIMEOUT_S);
+    }
+  set_message (self, adw_toast_get_title (toast));
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
 avatar_removed_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -1078,19 +1135,47 @@ avatar_removed_cb (GObject      *object,
 
   show_profile (self, profile);
   set_page (self, "welcome");
-  show_toast (self, _("Your avatar was removed"));
+  show_removed_toast (self);
+}
+
+/* The removed avatar's bytes, kept before the removal, since a service may
+ * delete them with it; without them there is nothing to undo. */
+static void
+removed_raw_fetched_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  bytes = avatar_client_fetch_finish (AVATAR_CLIENT (object), result, NULL, &error);
+  if (is_cancelled (error) || is_gone (self))
+    return;
+  if (bytes == NULL)
+    g_debug ("The avatar cannot be kept for Undo: %s", error->message);
+
+  g_clear_pointer (&self->removed_raw, g_bytes_unref);
+  self->removed_raw = g_steal_pointer (&bytes);
+
+  /* Not the profile's cancellable: reloading the profile meanwhile must not
+   * drop the removal the person confirmed. */
+  avatar_client_remove_avatar_async (AVATAR_CLIENT (object), self->cancellable,
+                                     avatar_removed_cb, g_object_ref (self));
 }
 
 static void
 remove_avatar (AvatarWindow *self)
 {
-  if (self->client == NULL)
+  g_autofree char *raw_url = NULL;
+
+  if (self->client == NULL || self->profile == NULL || self->profile->avatar_url == NULL)
     return;
 
-  /* Not the profile's cancellable: reloading the profile meanwhile must not
-   * drop the removal the person confirmed. */
-  avatar_client_remove_avatar_async (self->client, self->cancellable,
-                                     avatar_removed_cb, g_object_ref (self));
+  /* "raw", the picture as it was uploaded, is a sibling of the avatar's URL. */
+  raw_url = g_uri_resolve_relative (self->profile->avatar_url, "raw", G_URI_FLAGS_ENCODED, NULL);
+  avatar_client_fetch_async (self->client, raw_url != NULL ? raw_url : self->profile->avatar_url,
+                             self->cancellable, removed_raw_fetched_cb, g_object_ref (self));
 }
 
 #if ADW_CHECK_VERSION (1, 5, 0)
@@ -1212,6 +1297,24 @@ cancel_action (GtkWidget  *widget,
 
   if (self->flow != NULL)
     avatar_flow_cancel (self->flow);
+}
+
+static void
+undo_remove_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+  g_autoptr (GBytes) bytes = g_steal_pointer (&self->removed_raw);
+
+  if (bytes == NULL || is_flow_running (self))
+    {
+      show_banner (self, _("Your previous avatar could not be put back: it was not kept."), FALSE);
+      return;
+    }
+
+  self->restoring = TRUE;
+  avatar_window_open_bytes (self, bytes, _("Your previous avatar"));
 }
 
 static void
@@ -1408,6 +1511,7 @@ avatar_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), AVATAR_TYPE_WINDOW);
 
   g_clear_object (&self->image);
+  g_clear_pointer (&self->removed_raw, g_bytes_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->prepared, avatar_prepared_free);
@@ -1490,6 +1594,7 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.account", NULL, account_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);

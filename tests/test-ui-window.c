@@ -564,6 +564,169 @@ test_undo_remove_fails (Fixture       *fixture,
   g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
 }
 
+static GBytes *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  guchar *pixels = g_malloc (width * height * 4);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_texture_download (texture, pixels, width * 4);
+
+  return g_bytes_new_take (pixels, width * height * 4);
+}
+
+static gboolean
+is_mapped_avatar_of_size (GtkWidget     *widget,
+                          gconstpointer  data)
+{
+  return ADW_IS_AVATAR (widget) && gtk_widget_get_mapped (widget) &&
+         adw_avatar_get_size (ADW_AVATAR (widget)) == GPOINTER_TO_INT (data);
+}
+
+static gboolean
+is_zoom_scale (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return GTK_IS_SCALE (widget) && gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+is_hint (GtkWidget     *widget,
+         gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         strstr (gtk_label_get_label (GTK_LABEL (widget)), "[ and ] turn") != NULL;
+}
+
+static gboolean
+prepared_matches (Fixture          *fixture,
+                  const AvatarCrop *crop)
+{
+  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+
+  return prepared != NULL && prepared->width == crop->size &&
+         ((prepared->changes & AVATAR_CHANGE_TURNED) != 0) == (crop->turns != 0 || crop->flip);
+}
+
+/* The picture's corner pixel, as RGB. */
+static guint32
+corner_pixel (GdkPixbuf *pixbuf,
+              int        x,
+              int        y)
+{
+  const guchar *p = gdk_pixbuf_read_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) +
+                    x * gdk_pixbuf_get_n_channels (pixbuf);
+
+  return (p[0] & 0xc0) << 16 | (p[1] & 0xc0) << 8 | (p[2] & 0xc0);
+}
+
+/* Cropping like the best editors: the crop area comes first for Tab and keeps
+ * its ring, a zoom slider in step with the keys, turning and flipping that
+ * the previews and the prepared picture show, the avatar as it is now
+ * beside the new one, and a line saying which keys do what. */
+static void
+test_crop_tools (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  AvatarCropArea *area;
+  GtkWidget *scale, *now;
+  g_autoptr (GBytes) focused = NULL;
+  g_autoptr (GBytes) unfocused = NULL;
+  g_autoptr (GdkPixbuf) sent = NULL;
+  g_autoptr (GdkPixbuf) upright = NULL;
+  g_autofree char *description = NULL;
+  const AvatarPrepared *prepared;
+  AvatarCrop crop;
+  int size;
+
+  /* An avatar of before, for the before and after. */
+  open_picture (fixture, "png", 200, 200);
+  upload_and_wait_for_result (fixture);
+  activate (fixture, "win.back");
+  g_clear_object (&fixture->file);
+
+  open_picture (fixture, "png", 400, 300);
+  area = avatar_window_get_crop_area (fixture->window);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+
+  gtk_root_set_focus (GTK_ROOT (fixture->window), NULL);
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (area)));
+
+  /* The ring stays after an arrow key, even when GTK stops showing focus. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (area), GDK_KEY_minus, 0));
+  gtk_window_set_focus_visible (GTK_WINDOW (fixture->window), FALSE);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  focused = render_widget (GTK_WIDGET (area));
+  gtk_root_set_focus (GTK_ROOT (fixture->window), NULL);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  unfocused = render_widget (GTK_WIDGET (area));
+  g_assert_false (g_bytes_equal (focused, unfocused));
+  gtk_widget_grab_focus (GTK_WIDGET (area));
+
+  /* The slider follows the keys, and the crop follows the slider. */
+  scale = find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
+  g_assert_nonnull (scale);
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), >, 1.0);
+  g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (scale)),
+                                  avatar_crop_area_get_zoom (area), 0.001);
+  gtk_range_set_value (GTK_RANGE (scale), 2.0);
+  avatar_crop_area_get_crop (area, &crop);
+  g_assert_cmpint (crop.size, ==, 150);
+
+  /* Turned right with "]" and flipped with the button's action. */
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (area), GDK_KEY_bracketright, 0));
+  activate (fixture, "win.flip");
+  avatar_crop_area_get_crop (area, &crop);
+  g_assert_cmpint (crop.turns, ==, 1);
+  g_assert_true (crop.flip);
+  description = avatar_crop_area_dup_description (area);
+  g_assert_nonnull (strstr (description, "turned 90 degrees"));
+  g_assert_nonnull (strstr (description, "mirrored"));
+
+  WAIT_FOR (fixture, prepared_matches (fixture, &crop));
+  prepared = avatar_window_get_prepared (fixture->window);
+  {
+    g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+
+    g_assert_true (gdk_pixbuf_loader_write_bytes (loader, prepared->bytes, NULL));
+    g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
+    sent = g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+  }
+  {
+    g_autoptr (GBytes) source = g_file_load_bytes (fixture->file, NULL, NULL, NULL);
+    g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+    g_autoptr (GdkPixbuf) square = NULL;
+
+    g_assert_true (gdk_pixbuf_loader_write_bytes (loader, source, NULL));
+    g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
+    square = gdk_pixbuf_new_subpixbuf (gdk_pixbuf_loader_get_pixbuf (loader), crop.x, crop.y,
+                                       crop.size, crop.size);
+    upright = g_object_ref (square);
+  }
+  /* Turned right, then mirrored: the square turns over its diagonal, so the
+   * top right corner shows what was at the bottom left. */
+  size = crop.size - 1;
+  g_assert_cmphex (corner_pixel (sent, 2, 2), ==, corner_pixel (upright, 2, 2));
+  g_assert_cmphex (corner_pixel (sent, size - 2, 2), ==, corner_pixel (upright, 2, size - 2));
+  g_assert_cmphex (corner_pixel (sent, size - 2, 2), !=, corner_pixel (upright, size - 2, 2));
+
+  now = find_widget (GTK_WIDGET (fixture->window), is_mapped_avatar_of_size, GINT_TO_POINTER (60));
+  g_assert_nonnull (now);
+  g_assert_nonnull (adw_avatar_get_custom_image (ADW_AVATAR (now)));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->window), is_hint, NULL));
+  avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-crop-tools");
+}
+
 /* Keyboard Shortcuts, chosen from the main menu, and closed again, leaves
  * the main menu working. */
 static void
@@ -607,6 +770,7 @@ main (int   argc,
   g_test_add ("/ui-window/welcome-wraps", Fixture, "welcome-wraps", setup, test_welcome_wraps, teardown);
   g_test_add ("/ui-window/undo-remove", Fixture, "undo-remove", setup, test_undo_remove, teardown);
   g_test_add ("/ui-window/undo-remove-fails", Fixture, "undo-fails", setup, test_undo_remove_fails, teardown);
+  g_test_add ("/ui-window/crop-tools", Fixture, "crop-tools", setup, test_crop_tools, teardown);
   g_test_add ("/ui-window/back", Fixture, "back", setup, test_back, teardown);
   g_test_add ("/ui-window/result-page", Fixture, "result-page", setup, test_result_page, teardown);
   g_test_add ("/ui-window/signed-out", Fixture, "signed-out", setup, test_signed_out, teardown);

@@ -53,6 +53,8 @@ struct _AvatarWindow
   GtkBox               *crop_box;
   AdwClamp             *crop_panel;
   AvatarCropArea       *crop_area;
+  GtkAdjustment        *zoom_adjustment;
+  AdwAvatar            *current_avatar;
   AvatarCropPreview    *preview_44;
   AvatarCropPreview    *preview_48;
   AvatarCropPreview    *preview_60;
@@ -76,6 +78,8 @@ struct _AvatarWindow
   gboolean              prepare_failed;
   gboolean              loading_picture;
   gboolean              choosing;
+  /* The zoom slider is being set from the crop, not by the person. */
+  gboolean              syncing_zoom;
   /* The removed avatar as it was uploaded, for Undo; and whether the
    * picture being opened or uploaded is that avatar being put back. */
   GBytes               *removed_raw;
@@ -381,6 +385,9 @@ update_actions (AvatarWindow *self)
                                  cropping && !busy && self->client != NULL && self->image != NULL &&
                                  self->prepared != NULL && !self->prepare_failed);
   gtk_widget_action_set_enabled (widget, "win.cancel", busy);
+  gtk_widget_action_set_enabled (widget, "win.turn-left", cropping && !busy);
+  gtk_widget_action_set_enabled (widget, "win.turn-right", cropping && !busy);
+  gtk_widget_action_set_enabled (widget, "win.flip", cropping && !busy);
   gtk_widget_action_set_enabled (widget, "win.retry",
                                  !busy && self->client != NULL && self->flow != NULL &&
                                  avatar_flow_get_state (self->flow) == AVATAR_FLOW_STATE_FAILED);
@@ -706,9 +713,30 @@ prepare_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The slider follows the crop, however it was zoomed: keys, scroll, pinch. */
+static void
+sync_zoom_scale (AvatarWindow *self)
+{
+  self->syncing_zoom = TRUE;
+  gtk_adjustment_configure (self->zoom_adjustment,
+                            avatar_crop_area_get_zoom (self->crop_area),
+                            1.0, avatar_crop_area_get_max_zoom (self->crop_area),
+                            0.1, 0.5, 0.0);
+  self->syncing_zoom = FALSE;
+}
+
+static void
+zoom_changed_cb (AvatarWindow *self)
+{
+  if (!self->syncing_zoom)
+    avatar_crop_area_set_zoom (self->crop_area, gtk_adjustment_get_value (self->zoom_adjustment));
+}
+
 static void
 crop_changed_cb (AvatarWindow *self)
 {
+  sync_zoom_scale (self);
+
   if (self->image == NULL)
     return;
 
@@ -733,6 +761,7 @@ set_image (AvatarWindow *self,
   gtk_label_set_label (self->changes_label, "");
   avatar_crop_area_set_picture (self->crop_area, texture,
                                 avatar_image_get_width (image), avatar_image_get_height (image));
+  sync_zoom_scale (self);
 
   g_clear_handle_id (&self->prepare_source, g_source_remove);
   prepare_now (self);
@@ -1318,6 +1347,30 @@ undo_remove_action (GtkWidget  *widget,
 }
 
 static void
+turn_left_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  avatar_crop_area_turn (AVATAR_WINDOW (widget)->crop_area, -1);
+}
+
+static void
+turn_right_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  avatar_crop_area_turn (AVATAR_WINDOW (widget)->crop_area, 1);
+}
+
+static void
+flip_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  avatar_crop_area_flip (AVATAR_WINDOW (widget)->crop_area);
+}
+
+static void
 remove_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -1403,6 +1456,22 @@ avatar_window_size_allocate (GtkWidget *widget,
     }
 
   GTK_WIDGET_CLASS (avatar_window_parent_class)->size_allocate (widget, width, height, baseline);
+}
+
+/* On the crop page, the first Tab goes to the crop area, which the keys act
+ * on, rather than to the header bar's buttons above it. */
+static gboolean
+avatar_window_focus (GtkWidget        *widget,
+                     GtkDirectionType  direction)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+
+  if (direction == GTK_DIR_TAB_FORWARD && page_is (self, "crop") &&
+      gtk_root_get_focus (GTK_ROOT (self)) == NULL &&
+      gtk_widget_grab_focus (GTK_WIDGET (self->crop_area)))
+    return TRUE;
+
+  return GTK_WIDGET_CLASS (avatar_window_parent_class)->focus (widget, direction);
 }
 
 static gboolean
@@ -1547,6 +1616,7 @@ avatar_window_class_init (AvatarWindowClass *klass)
 
   window_class->close_request = avatar_window_close_request;
   widget_class->size_allocate = avatar_window_size_allocate;
+  widget_class->focus = avatar_window_focus;
 
   g_type_ensure (AVATAR_TYPE_CROP_AREA);
   g_type_ensure (AVATAR_TYPE_CROP_PREVIEW);
@@ -1573,6 +1643,8 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_box);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_panel);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_area);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, zoom_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, current_avatar);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_44);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_48);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_60);
@@ -1595,6 +1667,9 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
   gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
+  gtk_widget_class_install_action (widget_class, "win.turn-left", NULL, turn_left_action);
+  gtk_widget_class_install_action (widget_class, "win.turn-right", NULL, turn_right_action);
+  gtk_widget_class_install_action (widget_class, "win.flip", NULL, flip_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.account", NULL, account_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
@@ -1617,6 +1692,13 @@ avatar_window_init (AvatarWindow *self)
   avatar_crop_preview_set_crop_area (self->progress_preview, self->crop_area);
   g_signal_connect_object (self->crop_area, "crop-changed", G_CALLBACK (crop_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->zoom_adjustment, "value-changed", G_CALLBACK (zoom_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* Before and after: the avatar as it is now, beside the new one. */
+  g_object_bind_property (self->profile_avatar, "custom-image", self->current_avatar, "custom-image",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->profile_avatar, "text", self->current_avatar, "text",
+                          G_BINDING_SYNC_CREATE);
 
   for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
     g_signal_connect_object (get_variant_row (self, kind), "url-copied", G_CALLBACK (url_copied_cb),

@@ -745,6 +745,9 @@ test_shortcuts_then_menu (Fixture       *fixture,
   g_signal_emit_by_name (item, "clicked");
   WAIT_FOR (fixture, find_shortcuts_window () != NULL && !popover_is_open (menu_button));
   avatar_test_ui_wait_for_paint (find_shortcuts_window ());
+  /* Under Broadway in a 1024-pixel browser page, a wider window (it was 1030
+   * pixels) covers the main menu with its close button out of reach. */
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (find_shortcuts_window ())), <, 1000);
 
   gtk_window_close (find_shortcuts_window ());
   WAIT_FOR (fixture, find_shortcuts_window () == NULL);

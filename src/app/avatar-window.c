@@ -41,7 +41,6 @@ struct _AvatarWindow
   GtkButton            *done_button;
   GtkButton            *upload_button;
   AdwWindowTitle       *window_title;
-  GtkMenuButton        *menu_button;
   GtkStack             *stack;
   GtkSpinner           *spinner;
   GtkLabel             *loading_label;
@@ -1631,7 +1630,6 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, upload_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, done_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, window_title);
-  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, loading_label);

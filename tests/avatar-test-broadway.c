@@ -38,6 +38,9 @@ after_paint_cb (GdkFrameClock *clock,
                 PaintWait     *wait)
 {
   wait->paints++;
+  /* A window at rest paints once per request: ask for the next frame. */
+  if (wait->paints < wait->paints_at_start + 2)
+    gtk_widget_queue_draw (GTK_WIDGET (wait->window));
 }
 
 static gboolean

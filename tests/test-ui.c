@@ -530,10 +530,15 @@ test_auth_failure (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"refresh\", \"status\": 401}");
   activate (fixture, "win.upload");
 
-  /* Asked to sign in again, with the picture and crop kept for then. */
-  WAIT_FOR (fixture, avatar_window_get_account_dialog (fixture->window) != NULL);
+  /* Asked to sign in again, with the picture and crop kept for then; the
+   * account dialog opens when asked for, not by itself. */
+  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
   WAIT_FOR (fixture, is_on_page (fixture, "crop"));
   g_assert_nonnull (avatar_window_get_message (fixture->window));
+  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  activate (fixture, "win.account");
+  g_assert_nonnull (avatar_window_get_account_dialog (fixture->window));
   g_assert_true (avatar_window_get_image (fixture->window) == image);
   avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &after);
   g_assert_cmpint (after.x, ==, before.x);

@@ -266,6 +266,10 @@ avatar_application_startup (GApplication *app)
     { "win.paste", { "<Control>v", NULL } },
     { "win.upload", { "<Control>Return", NULL } },
     { "win.cancel", { "Escape", NULL } },
+    { "win.back", { "<Alt>Left", "<Alt>KP_Left", NULL } },
+    /* Broadway reports "?" with the Shift that typed it still set, where
+     * other backends count the Shift as used up: accept both. */
+    { "win.show-help-overlay", { "<Control>question", "<Shift><Control>question", NULL } },
   };
 
   G_APPLICATION_CLASS (avatar_application_parent_class)->startup (app);

@@ -97,7 +97,8 @@ apply_crop (AvatarCropArea   *self,
 
   clamp_crop (self, &clamped);
 
-  if (clamped.x == self->crop.x && clamped.y == self->crop.y && clamped.size == self->crop.size)
+  if (clamped.x == self->crop.x && clamped.y == self->crop.y && clamped.size == self->crop.size &&
+      clamped.turns == self->crop.turns && clamped.flip == self->crop.flip)
     return;
 
   self->crop = clamped;
@@ -112,7 +113,7 @@ resize_around_centre (AvatarCropArea   *self,
                       const AvatarCrop *from,
                       int               size)
 {
-  AvatarCrop crop;
+  AvatarCrop crop = *from;
   double cx = from->x + from->size / 2.0;
   double cy = from->y + from->size / 2.0;
   int shortest = short_side (self);
@@ -318,7 +319,7 @@ resize_with_handle (AvatarCropArea *self,
         positions[axis] = (int) lround (origins[axis] + start->size / 2.0 - size / 2.0);
     }
 
-  apply_crop (self, &(AvatarCrop) { positions[0], positions[1], size });
+  apply_crop (self, &(AvatarCrop) { positions[0], positions[1], size, start->turns, start->flip });
 }
 
 static void
@@ -490,6 +491,16 @@ key_pressed_cb (AvatarCropArea        *self,
     case GDK_KEY_KP_Home:
       avatar_crop_area_reset (self);
       return TRUE;
+    case GDK_KEY_bracketleft:
+      avatar_crop_area_turn (self, -1);
+      return TRUE;
+    case GDK_KEY_bracketright:
+      avatar_crop_area_turn (self, 1);
+      return TRUE;
+    case GDK_KEY_h:
+    case GDK_KEY_H:
+      avatar_crop_area_flip (self);
+      return TRUE;
     default:
       return FALSE;
     }
@@ -578,7 +589,7 @@ avatar_crop_area_init (AvatarCropArea *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("No picture"),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   _("Arrow keys move the crop, Shift with an arrow moves it faster, "
-                                    "plus and minus change its size, Home resets it."),
+                                    "plus and minus zoom, [ and ] turn it, H flips it, Home resets it."),
                                   -1);
 }
 
@@ -670,9 +681,79 @@ avatar_crop_area_reset (AvatarCropArea *self)
   apply_crop (self, &crop);
 }
 
+/* Turns the square by @quarter_turns clockwise (negative: anticlockwise). */
+void
+avatar_crop_area_turn (AvatarCropArea *self,
+                       int             quarter_turns)
+{
+  AvatarCrop crop;
+
+  g_return_if_fail (AVATAR_IS_CROP_AREA (self));
+
+  if (self->texture == NULL)
+    return;
+
+  crop = self->crop;
+  /* Mirrored, a turn to the right shows as a turn to the left. */
+  crop.turns = (((crop.turns + (crop.flip ? -quarter_turns : quarter_turns)) % 4) + 4) % 4;
+  apply_crop (self, &crop);
+}
+
+void
+avatar_crop_area_flip (AvatarCropArea *self)
+{
+  AvatarCrop crop;
+
+  g_return_if_fail (AVATAR_IS_CROP_AREA (self));
+
+  if (self->texture == NULL)
+    return;
+
+  crop = self->crop;
+  crop.flip = !crop.flip;
+  apply_crop (self, &crop);
+}
+
+double
+avatar_crop_area_get_zoom (AvatarCropArea *self)
+{
+  g_return_val_if_fail (AVATAR_IS_CROP_AREA (self), 1.0);
+
+  if (self->texture == NULL || self->crop.size <= 0)
+    return 1.0;
+
+  return (double) short_side (self) / self->crop.size;
+}
+
+double
+avatar_crop_area_get_max_zoom (AvatarCropArea *self)
+{
+  g_return_val_if_fail (AVATAR_IS_CROP_AREA (self), 1.0);
+
+  if (self->texture == NULL)
+    return 1.0;
+
+  return (double) short_side (self) / MIN (AVATAR_IMAGE_MIN_CROP, short_side (self));
+}
+
+void
+avatar_crop_area_set_zoom (AvatarCropArea *self,
+                           double          zoom)
+{
+  g_return_if_fail (AVATAR_IS_CROP_AREA (self));
+
+  if (self->texture == NULL || zoom <= 0)
+    return;
+
+  resize_around_centre (self, &self->crop, (int) lround (short_side (self) / zoom));
+}
+
 char *
 avatar_crop_area_dup_description (AvatarCropArea *self)
 {
+  g_autofree char *crop = NULL;
+  g_autofree char *turned = NULL;
+
   g_return_val_if_fail (AVATAR_IS_CROP_AREA (self), NULL);
 
   if (self->texture == NULL)
@@ -680,7 +761,14 @@ avatar_crop_area_dup_description (AvatarCropArea *self)
 
   /* Translators: a square crop of a picture, for screen readers: its side,
    * its top left corner, then the picture's size, all in pixels. */
-  return g_strdup_printf (_("Crop of %d by %d pixels at %d, %d in a picture of %d by %d pixels"),
+  crop = g_strdup_printf (_("Crop of %d by %d pixels at %d, %d in a picture of %d by %d pixels"),
                           self->crop.size, self->crop.size, self->crop.x, self->crop.y,
                           self->source_width, self->source_height);
+  if (self->crop.turns == 0 && !self->crop.flip)
+    return g_steal_pointer (&crop);
+
+  /* Translators: how the crop is turned, for screen readers: %d is 90, 180 or 270. */
+  turned = g_strdup_printf (_("turned %d degrees clockwise"), self->crop.turns * 90);
+  return g_strdup_printf ("%s, %s%s", crop, self->crop.turns != 0 ? turned : "",
+                          self->crop.flip ? (self->crop.turns != 0 ? _(", mirrored") : _("mirrored")) : "");
 }

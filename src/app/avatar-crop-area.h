@@ -30,7 +30,18 @@ void       avatar_crop_area_get_crop        (AvatarCropArea   *self,
 /* Moves and shrinks @crop into the picture before using it. */
 void       avatar_crop_area_set_crop        (AvatarCropArea   *self,
                                              const AvatarCrop *crop);
-/* Back to the largest centred square. */
+/* Quarter turns clockwise (negative: anticlockwise) and mirroring of the
+ * square, as AvatarCrop's turns and flip. */
+void       avatar_crop_area_turn            (AvatarCropArea   *self,
+                                             int               quarter_turns);
+void       avatar_crop_area_flip            (AvatarCropArea   *self);
+/* How far the crop is zoomed in: 1 for the largest square, up to the
+ * largest zoom, where the crop is at its smallest. */
+double     avatar_crop_area_get_zoom        (AvatarCropArea   *self);
+double     avatar_crop_area_get_max_zoom    (AvatarCropArea   *self);
+void       avatar_crop_area_set_zoom        (AvatarCropArea   *self,
+                                             double            zoom);
+/* Back to the largest centred square, neither turned nor mirrored. */
 void       avatar_crop_area_reset           (AvatarCropArea   *self);
 /* The sentence the crop area gives assistive technologies. */
 char      *avatar_crop_area_dup_description (AvatarCropArea   *self);

@@ -67,11 +67,19 @@ avatar_crop_preview_snapshot (GtkWidget   *widget,
   gsk_rounded_rect_init_from_rect (&circle, &GRAPHENE_RECT_INIT (0, 0, self->size, self->size),
                                    self->size / 2.0);
   gtk_snapshot_push_rounded_clip (snapshot, &circle);
+  /* Turned, then mirrored, about the middle, as the square will be sent. */
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (self->size / 2.0, self->size / 2.0));
+  if (crop.flip)
+    gtk_snapshot_scale (snapshot, -1, 1);
+  gtk_snapshot_rotate (snapshot, 90 * crop.turns);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-self->size / 2.0, -self->size / 2.0));
   gtk_snapshot_append_texture (snapshot, texture,
                                &GRAPHENE_RECT_INIT (-crop.x * texture_scale * scale,
                                                     -crop.y * texture_scale * scale,
                                                     gdk_texture_get_width (texture) * scale,
                                                     gdk_texture_get_height (texture) * scale));
+  gtk_snapshot_restore (snapshot);
   gtk_snapshot_pop (snapshot);
 }
 

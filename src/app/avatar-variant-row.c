@@ -20,6 +20,8 @@ struct _AvatarVariantRow
   char              *url;
   GdkTexture        *texture;
   AdwAvatar         *avatar;
+  /* The full sizes are square: shown as they are, not round. */
+  GtkPicture        *picture;
   GtkButton         *copy_button;
 };
 
@@ -97,12 +99,14 @@ update_kind (AvatarVariantRow *self)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), kind_title (self->kind));
 
   gtk_widget_set_visible (GTK_WIDGET (self->avatar), size > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->picture), size == 0);
   if (size > 0)
     {
-      /* Centred in the room of the largest list size, so that the titles line up. */
+      /* At the start of the room of the largest list size, so that the
+       * pictures' edges and the titles line up, as in a list of people. */
       adw_avatar_set_size (self->avatar, size);
-      gtk_widget_set_margin_start (GTK_WIDGET (self->avatar), (LARGEST_LIST_SIZE - size) / 2);
-      gtk_widget_set_margin_end (GTK_WIDGET (self->avatar), (LARGEST_LIST_SIZE - size + 1) / 2);
+      gtk_widget_set_margin_start (GTK_WIDGET (self->avatar), 0);
+      gtk_widget_set_margin_end (GTK_WIDGET (self->avatar), LARGEST_LIST_SIZE - size);
     }
 }
 
@@ -195,6 +199,16 @@ avatar_variant_row_init (AvatarVariantRow *self)
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->avatar), 6);
   adw_action_row_add_prefix (ADW_ACTION_ROW (self), GTK_WIDGET (self->avatar));
 
+  self->picture = GTK_PICTURE (gtk_picture_new ());
+  gtk_picture_set_can_shrink (self->picture, TRUE);
+  gtk_widget_set_size_request (GTK_WIDGET (self->picture), LARGEST_LIST_SIZE, LARGEST_LIST_SIZE);
+  gtk_widget_set_valign (GTK_WIDGET (self->picture), GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->picture), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->picture), 6);
+  gtk_widget_set_overflow (GTK_WIDGET (self->picture), GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (GTK_WIDGET (self->picture), "result-picture");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (self), GTK_WIDGET (self->picture));
+
   self->copy_button = GTK_BUTTON (gtk_button_new_from_icon_name ("edit-copy-symbolic"));
   gtk_widget_set_valign (GTK_WIDGET (self->copy_button), GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->copy_button), _("Copy URL"));
@@ -263,6 +277,7 @@ avatar_variant_row_set_texture (AvatarVariantRow *self,
     return;
 
   adw_avatar_set_custom_image (self->avatar, GDK_PAINTABLE (texture));
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
 }
 
 GdkTexture *

@@ -52,5 +52,7 @@ GtkWidget           *avatar_window_get_upload_button   (AvatarWindow      *self)
 /* The open "Remove Avatar" confirmation or account dialog, or NULL. */
 GtkWidget           *avatar_window_get_remove_dialog   (AvatarWindow      *self);
 GtkWidget           *avatar_window_get_account_dialog  (AvatarWindow      *self);
+/* TRUE while the progress bar pulses, for want of anything to measure. */
+gboolean             avatar_window_is_progress_pulsing (AvatarWindow      *self);
 
 G_END_DECLS

@@ -19,6 +19,12 @@
 #define WIDE_LAYOUT_MIN_WIDTH 860
 #define WIDE_PANEL_WIDTH 300
 
+/* How often the progress bar pulses while nothing can be measured. */
+#define PULSE_INTERVAL_MS 100
+
+/* How long Undo stays offered after a removal, in seconds. */
+#define UNDO_TIMEOUT_S 8
+
 /* How long the crop must rest before the picture is prepared again. */
 #define PREPARE_DELAY_MS 250
 
@@ -32,8 +38,10 @@ struct _AvatarWindow
   GtkLabel             *banner_label;
   GtkButton            *banner_retry_button;
   GtkButton            *back_button;
+  GtkButton            *done_button;
   GtkButton            *upload_button;
   GtkButton            *cancel_button;
+  AdwWindowTitle       *window_title;
   GtkStack             *stack;
   GtkSpinner           *spinner;
   GtkLabel             *loading_label;
@@ -45,6 +53,8 @@ struct _AvatarWindow
   GtkBox               *crop_box;
   AdwClamp             *crop_panel;
   AvatarCropArea       *crop_area;
+  GtkAdjustment        *zoom_adjustment;
+  AdwAvatar            *current_avatar;
   AvatarCropPreview    *preview_44;
   AvatarCropPreview    *preview_48;
   AvatarCropPreview    *preview_60;
@@ -59,8 +69,6 @@ struct _AvatarWindow
   AvatarVariantRow     *variant_60;
   AvatarVariantRow     *variant_original;
   AvatarVariantRow     *variant_raw;
-  GtkPicture           *original_picture;
-  GtkPicture           *raw_picture;
 
   GSettings            *settings;
   AvatarClient         *client;
@@ -78,13 +86,22 @@ struct _AvatarWindow
   gboolean              upload_when_prepared;
   gboolean              loading_picture;
   gboolean              choosing;
+  /* The zoom slider is being set from the crop, not by the person. */
+  gboolean              syncing_zoom;
+  /* The removed avatar as it was uploaded, for Undo; and whether the
+   * picture being opened or uploaded is that avatar being put back. */
+  GBytes               *removed_raw;
+  gboolean              restoring;
   /* A notification about a finished upload is on the desktop. */
   gboolean              upload_notified;
   AvatarFlow           *flow;
   char                 *message;
+  /* The toast in view, if any (weak). */
+  AdwToast             *toast;
   GtkWidget            *remove_dialog;
   GtkWidget            *account_dialog;
   guint                 prepare_source;
+  guint                 pulse_source;
 
   /* All cancelled in dispose, so no answer reaches a window that is gone:
    * one for the window's own small jobs, one per kind of work. */
@@ -98,6 +115,7 @@ struct _AvatarWindow
 G_DEFINE_FINAL_TYPE (AvatarWindow, avatar_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void update_actions (AvatarWindow *self);
+static void start_upload (AvatarWindow *self);
 static void load_profile (AvatarWindow *self);
 
 static gboolean
@@ -160,11 +178,32 @@ page_is (AvatarWindow *self,
   return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) == 0;
 }
 
+/* The header names the step the person is at. */
+static const char *
+get_step_title (const char *page)
+{
+  if (g_str_equal (page, "welcome"))
+    return _("Choose a Picture");
+  if (g_str_equal (page, "crop"))
+    return _("Crop");
+  if (g_str_equal (page, "progress"))
+    return _("Uploading");
+  if (g_str_equal (page, "result"))
+    return _("Your New Avatar");
+
+  return _("Avatar Uploader");
+}
+
 static void
 set_page (AvatarWindow *self,
           const char   *name)
 {
+  /* News about the page being left, such as "URL copied", goes with it. */
+  if (self->toast != NULL && !page_is (self, name))
+    adw_toast_dismiss (self->toast);
+
   gtk_stack_set_visible_child_name (self->stack, name);
+  adw_window_title_set_title (self->window_title, get_step_title (name));
   gtk_spinner_set_spinning (self->spinner, g_str_equal (name, "loading"));
   update_actions (self);
 }
@@ -182,8 +221,11 @@ static void
 show_toast (AvatarWindow *self,
             const char   *title)
 {
+  AdwToast *toast = adw_toast_new (title);
+
   set_message (self, title);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* Errors stay in view until dismissed or overtaken, in full sentences that a
@@ -195,6 +237,8 @@ show_banner (AvatarWindow *self,
 {
   set_message (self, message);
   gtk_label_set_label (self->banner_label, message);
+  gtk_button_set_label (self->banner_retry_button, _("_Retry"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_retry_button), "win.retry");
   gtk_widget_set_visible (GTK_WIDGET (self->banner_retry_button), offer_retry);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
@@ -241,7 +285,7 @@ describe_error (const GError *error,
     case AVATAR_ERROR_UNSUPPORTED_TYPE:
       return _("The avatar service does not accept this type of picture. Choose a JPEG, PNG, GIF or WebP picture.");
     case AVATAR_ERROR_AUTH:
-      return _("Your sign-in is no longer valid. Sign in again to continue.");
+      return _("You were signed out. Sign in again to go on.");
     case AVATAR_ERROR_PROTOCOL:
       return _("The avatar service answered in a way this app does not understand. Check the server address.");
     case AVATAR_ERROR_INSECURE_URL:
@@ -259,6 +303,25 @@ describe_error (const GError *error,
     }
 }
 
+/* An expired sign-in offers to sign in, rather than to try again; the
+ * account dialog opens when the person asks for it, not by itself. */
+static void
+show_error_banner (AvatarWindow *self,
+                   const GError *error,
+                   gboolean      offer_retry)
+{
+  gboolean can_retry;
+  const char *message = describe_error (error, &can_retry);
+
+  show_banner (self, message, offer_retry && can_retry);
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+    {
+      gtk_button_set_label (self->banner_retry_button, _("_Sign In…"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_retry_button), "win.account");
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_retry_button), TRUE);
+    }
+}
+
 static void update_progress (AvatarWindow *self);
 
 /* A flow that is let go of may still be running: it must neither go on nor
@@ -270,6 +333,7 @@ clear_flow (AvatarWindow *self)
     return;
 
   g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+  g_clear_handle_id (&self->pulse_source, g_source_remove);
   avatar_flow_cancel (self->flow);
   g_clear_object (&self->flow);
 }
@@ -325,7 +389,8 @@ update_actions (AvatarWindow *self)
   gboolean busy = is_flow_running (self);
   gboolean cropping = page_is (self, "crop");
   gboolean has_avatar = self->profile != NULL && self->profile->avatar_url != NULL;
-  gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || page_is (self, "result");
+  gboolean done = page_is (self, "result");
+  gboolean can_go_back = page_is (self, "crop") || page_is (self, "error") || done;
 
   gtk_widget_action_set_enabled (widget, "win.open", !busy && !self->choosing);
   gtk_widget_action_set_enabled (widget, "win.paste", !busy);
@@ -333,13 +398,18 @@ update_actions (AvatarWindow *self)
                                  cropping && !busy && self->client != NULL && self->image != NULL &&
                                  self->prepared != NULL && !self->prepare_failed);
   gtk_widget_action_set_enabled (widget, "win.cancel", busy);
+  gtk_widget_action_set_enabled (widget, "win.turn-left", cropping && !busy);
+  gtk_widget_action_set_enabled (widget, "win.turn-right", cropping && !busy);
+  gtk_widget_action_set_enabled (widget, "win.flip", cropping && !busy);
   gtk_widget_action_set_enabled (widget, "win.retry",
                                  !busy && self->client != NULL && self->flow != NULL &&
                                  avatar_flow_get_state (self->flow) == AVATAR_FLOW_STATE_FAILED);
   gtk_widget_action_set_enabled (widget, "win.remove", !busy && self->client != NULL && has_avatar);
   gtk_widget_action_set_enabled (widget, "win.back", !busy && can_go_back);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back);
+  /* One way back from the result: Done, where no toast can cover it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), can_go_back && !done);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_button), done);
   gtk_widget_set_visible (GTK_WIDGET (self->upload_button), cropping);
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), has_avatar);
 }
@@ -434,6 +504,21 @@ open_account_dialog (AvatarWindow *self)
 }
 
 static void
+show_error_page (AvatarWindow *self,
+                 const char   *icon_name,
+                 const char   *title,
+                 const char   *description,
+                 const char   *button_label,
+                 const char   *action_name)
+{
+  adw_status_page_set_icon_name (self->error_page, icon_name);
+  adw_status_page_set_title (self->error_page, title);
+  adw_status_page_set_description (self->error_page, description);
+  gtk_button_set_label (self->error_button, button_label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), action_name);
+}
+
+static void
 profile_loaded_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -453,15 +538,14 @@ profile_loaded_cb (GObject      *object,
 
       g_debug ("The profile could not be loaded: %s", error->message);
       set_message (self, message);
-      adw_status_page_set_icon_name (self->error_page, "network-offline-symbolic");
-      adw_status_page_set_title (self->error_page, _("Cannot Load Your Profile"));
-      adw_status_page_set_description (self->error_page, message);
-      gtk_button_set_label (self->error_button, _("_Try Again"));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.reload");
+      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
+        show_error_page (self, "avatar-default-symbolic", _("Signed Out — Sign In Again"),
+                         message, _("_Sign In…"), "win.account");
+      else
+        show_error_page (self, "network-offline-symbolic", _("Your Profile Did Not Load"),
+                         message, _("_Try Again"), "win.reload");
       if (!self->loading_picture && !page_is (self, "crop") && !page_is (self, "progress"))
         set_page (self, "error");
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-        open_account_dialog (self);
       return;
     }
 
@@ -545,11 +629,8 @@ show_image_error (AvatarWindow *self,
   avatar_crop_area_set_picture (self->crop_area, NULL, 0, 0);
 
   set_message (self, message);
-  adw_status_page_set_icon_name (self->error_page, "image-missing-symbolic");
-  adw_status_page_set_title (self->error_page, _("This Picture Cannot Be Used"));
-  adw_status_page_set_description (self->error_page, message);
-  gtk_button_set_label (self->error_button, _("_Choose Another Picture…"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_button), "win.open");
+  show_error_page (self, "image-missing-symbolic", _("This Picture Cannot Be Used"), message,
+                   _("_Choose Another Picture…"), "win.open");
   set_page (self, "error");
 }
 
@@ -657,9 +738,30 @@ prepare_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The slider follows the crop, however it was zoomed: keys, scroll, pinch. */
+static void
+sync_zoom_scale (AvatarWindow *self)
+{
+  self->syncing_zoom = TRUE;
+  gtk_adjustment_configure (self->zoom_adjustment,
+                            avatar_crop_area_get_zoom (self->crop_area),
+                            1.0, avatar_crop_area_get_max_zoom (self->crop_area),
+                            0.1, 0.5, 0.0);
+  self->syncing_zoom = FALSE;
+}
+
+static void
+zoom_changed_cb (AvatarWindow *self)
+{
+  if (!self->syncing_zoom)
+    avatar_crop_area_set_zoom (self->crop_area, gtk_adjustment_get_value (self->zoom_adjustment));
+}
+
 static void
 crop_changed_cb (AvatarWindow *self)
 {
+  sync_zoom_scale (self);
+
   if (self->image == NULL)
     return;
 
@@ -687,6 +789,7 @@ set_image (AvatarWindow *self,
   gtk_label_set_label (self->changes_label, "");
   avatar_crop_area_set_picture (self->crop_area, texture,
                                 avatar_image_get_width (image), avatar_image_get_height (image));
+  sync_zoom_scale (self);
 
   g_clear_handle_id (&self->prepare_source, g_source_remove);
   prepare_now (self);
@@ -715,9 +818,16 @@ image_loaded_cb (GObject      *object,
 
   self->loading_picture = FALSE;
   if (image == NULL)
-    show_image_error (self, error);
-  else
-    set_image (self, image);
+    {
+      self->restoring = FALSE;
+      show_image_error (self, error);
+      return;
+    }
+
+  set_image (self, image);
+  /* Undo sends the removed avatar through the same steps as any picture. */
+  if (self->restoring)
+    start_upload (self);
 }
 
 static void
@@ -775,71 +885,88 @@ avatar_window_open_bytes (AvatarWindow *self,
 
 /* --- Upload ---------------------------------------------------------------- */
 
+/* Words for each step, as a person would say them. */
+static const char *
+describe_stage (AvatarFlowState state)
+{
+  switch (state)
+    {
+    case AVATAR_FLOW_STATE_IDLE:
+    case AVATAR_FLOW_STATE_PREPARING:
+      return _("Preparing your new avatar…");
+    case AVATAR_FLOW_STATE_REQUESTING:
+      return _("Contacting the service…");
+    case AVATAR_FLOW_STATE_UPLOADING:
+      return _("Uploading…");
+    case AVATAR_FLOW_STATE_PROCESSING:
+      return _("The service is making every size…");
+    case AVATAR_FLOW_STATE_FETCHING:
+      return _("Getting your new avatar…");
+    case AVATAR_FLOW_STATE_DONE:
+      return _("Done");
+    case AVATAR_FLOW_STATE_FAILED:
+    case AVATAR_FLOW_STATE_CANCELLED:
+    default:
+      return "";
+    }
+}
+
+static gboolean
+pulse_progress (gpointer user_data)
+{
+  AvatarWindow *self = user_data;
+
+  gtk_progress_bar_pulse (self->progress_bar);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* The bar moves only with real progress: while nothing can be measured it
+ * says so by pulsing, instead of standing at a made-up fraction. */
+static void
+set_progress_indeterminate (AvatarWindow *self,
+                            gboolean      indeterminate)
+{
+  if (!indeterminate)
+    {
+      g_clear_handle_id (&self->pulse_source, g_source_remove);
+      return;
+    }
+
+  if (self->pulse_source == 0)
+    self->pulse_source = g_timeout_add (PULSE_INTERVAL_MS, pulse_progress, self);
+}
+
 static void
 update_progress (AvatarWindow *self)
 {
   AvatarFlowState state;
-  const char *stage = "";
   g_autofree char *details = NULL;
 
   if (self->flow == NULL)
     return;
 
   state = avatar_flow_get_state (self->flow);
-
-  switch (state)
-    {
-    case AVATAR_FLOW_STATE_IDLE:
-    case AVATAR_FLOW_STATE_PREPARING:
-      stage = _("Preparing the Picture…");
-      break;
-    case AVATAR_FLOW_STATE_REQUESTING:
-      stage = _("Asking Where to Upload…");
-      break;
-    case AVATAR_FLOW_STATE_UPLOADING:
-      stage = _("Uploading…");
-      break;
-    case AVATAR_FLOW_STATE_PROCESSING:
-      stage = _("Waiting for the Service to Process It…");
-      break;
-    case AVATAR_FLOW_STATE_FETCHING:
-      stage = _("Downloading the New Sizes…");
-      break;
-    case AVATAR_FLOW_STATE_DONE:
-      stage = _("Done");
-      break;
-    case AVATAR_FLOW_STATE_FAILED:
-    case AVATAR_FLOW_STATE_CANCELLED:
-    default:
-      break;
-    }
-
-  gtk_label_set_label (self->stage_label, stage);
+  gtk_label_set_label (self->stage_label, describe_stage (state));
+  set_progress_indeterminate (self, is_flow_running (self) && state != AVATAR_FLOW_STATE_UPLOADING);
 
   /* Once the PUT is answered the picture is the service's: stopping only
    * stops the wait, and the button says so. */
   gtk_button_set_label (self->cancel_button, avatar_flow_get_sent (self->flow) ? _("_Stop Waiting")
                                                                                : _("_Cancel"));
 
-  if (state == AVATAR_FLOW_STATE_UPLOADING || state == AVATAR_FLOW_STATE_PROCESSING)
+  if (state == AVATAR_FLOW_STATE_UPLOADING)
     {
-      double fraction = avatar_flow_get_fraction (self->flow);
       g_autofree char *sent = g_format_size (avatar_flow_get_bytes_sent (self->flow));
       g_autofree char *total = g_format_size (avatar_flow_get_bytes_total (self->flow));
 
-      gtk_progress_bar_set_fraction (self->progress_bar, fraction);
-      /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB (35 %)". */
-      details = g_strdup_printf (_("%s of %s (%d %%)"), sent, total, (int) (fraction * 100 + 0.5));
+      gtk_progress_bar_set_fraction (self->progress_bar, avatar_flow_get_fraction (self->flow));
+      /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB". */
+      details = g_strdup_printf (_("%s of %s"), sent, total);
       gtk_label_set_label (self->progress_label, details);
-    }
-  else if (state == AVATAR_FLOW_STATE_FETCHING || state == AVATAR_FLOW_STATE_DONE)
-    {
-      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
-      gtk_label_set_label (self->progress_label, "");
     }
   else
     {
-      gtk_progress_bar_pulse (self->progress_bar);
       gtk_label_set_label (self->progress_label, "");
     }
 
@@ -868,22 +995,8 @@ variant_texture_cb (GObject      *object,
 
   avatar_variant_row_set_texture (row, texture);
 
-  switch (avatar_variant_row_get_kind (row))
-    {
-    case AVATAR_VARIANT_ORIGINAL:
-      gtk_picture_set_paintable (self->original_picture, GDK_PAINTABLE (texture));
-      adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
-      break;
-    case AVATAR_VARIANT_RAW:
-      gtk_picture_set_paintable (self->raw_picture, GDK_PAINTABLE (texture));
-      break;
-    case AVATAR_VARIANT_44:
-    case AVATAR_VARIANT_48:
-    case AVATAR_VARIANT_60:
-    case AVATAR_N_VARIANTS:
-    default:
-      break;
-    }
+  if (avatar_variant_row_get_kind (row) == AVATAR_VARIANT_ORIGINAL)
+    adw_avatar_set_custom_image (self->profile_avatar, GDK_PAINTABLE (texture));
 }
 
 static AvatarVariantRow *
@@ -960,9 +1073,6 @@ show_result (AvatarWindow *self)
     decode_texture_async (self, avatar_flow_get_prepared (self->flow)->bytes, self->flow_cancellable,
                           variant_texture_cb, self->variant_raw);
 
-  gtk_picture_set_paintable (self->original_picture, NULL);
-  gtk_picture_set_paintable (self->raw_picture, NULL);
-
   if (self->profile != NULL)
     {
       g_free (self->profile->avatar_url);
@@ -974,6 +1084,19 @@ show_result (AvatarWindow *self)
 }
 
 static void
+show_restore_error (AvatarWindow *self,
+                    const GError *error)
+{
+  gboolean can_retry;
+  g_autofree char *message = NULL;
+
+  /* Translators: %s says why, in a sentence of its own. */
+  message = g_strdup_printf (_("Your previous avatar could not be put back. %s"),
+                             describe_error (error, &can_retry));
+  show_banner (self, message, can_retry);
+}
+
+static void
 flow_done_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
@@ -981,12 +1104,15 @@ flow_done_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   AvatarFlow *flow = AVATAR_FLOW (object);
   g_autoptr (GError) error = NULL;
-  gboolean can_retry;
+  gboolean restoring;
 
   if (avatar_flow_run_finish (flow, result, &error))
     {
       if (flow == self->flow && !is_gone (self))
-        show_result (self);
+        {
+          self->restoring = FALSE;
+          show_result (self);
+        }
       return;
     }
 
@@ -998,12 +1124,21 @@ flow_done_cb (GObject      *object,
     return;
 
   refresh_profile (self);
+  restoring = self->restoring;
+  self->restoring = FALSE;
 
   /* The service has the picture: home, where it shows once it is live. */
   if (is_cancelled (error) && avatar_flow_get_sent (flow))
     {
       set_page (self, "welcome");
       show_banner (self, error->message, FALSE);
+      return;
+    }
+
+  if (restoring && !is_cancelled (error))
+    {
+      set_page (self, "crop");
+      show_restore_error (self, error);
       return;
     }
 
@@ -1017,10 +1152,7 @@ flow_done_cb (GObject      *object,
     }
 
   g_debug ("The upload failed: %s", error->message);
-  show_banner (self, describe_error (error, &can_retry), can_retry);
-
-  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-    open_account_dialog (self);
+  show_error_banner (self, error, TRUE);
 }
 
 static void
@@ -1125,6 +1257,22 @@ start_upload (AvatarWindow *self)
 /* --- Removing the avatar ---------------------------------------------------- */
 
 static void
+show_removed_toast (AvatarWindow *self)
+{
+  AdwToast *toast = adw_toast_new (_("Your avatar was removed"));
+
+  if (self->removed_raw != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.undo-remove");
+      adw_toast_set_timeout (toast, UNDO_TIMEOUT_S);
+    }
+  set_message (self, adw_toast_get_title (toast));
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
 avatar_removed_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -1132,7 +1280,6 @@ avatar_removed_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (AvatarProfile) profile = NULL;
-  gboolean can_retry;
 
   profile = avatar_client_remove_avatar_finish (AVATAR_CLIENT (object), result, &error);
   if (is_cancelled (error) || is_gone (self))
@@ -1140,27 +1287,53 @@ avatar_removed_cb (GObject      *object,
 
   if (profile == NULL)
     {
-      show_banner (self, describe_error (error, &can_retry), FALSE);
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-        open_account_dialog (self);
+      show_error_banner (self, error, FALSE);
       return;
     }
 
   show_profile (self, profile);
   set_page (self, "welcome");
-  show_toast (self, _("Your avatar was removed"));
+  show_removed_toast (self);
+}
+
+/* The removed avatar's bytes, kept before the removal, since a service may
+ * delete them with it; without them there is nothing to undo. */
+static void
+removed_raw_fetched_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr (AvatarWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  bytes = avatar_client_fetch_finish (AVATAR_CLIENT (object), result, NULL, &error);
+  if (is_cancelled (error) || is_gone (self))
+    return;
+  if (bytes == NULL)
+    g_debug ("The avatar cannot be kept for Undo: %s", error->message);
+
+  g_clear_pointer (&self->removed_raw, g_bytes_unref);
+  self->removed_raw = g_steal_pointer (&bytes);
+
+  /* Not the profile's cancellable: reloading the profile meanwhile must not
+   * drop the removal the person confirmed. */
+  avatar_client_remove_avatar_async (AVATAR_CLIENT (object), self->cancellable,
+                                     avatar_removed_cb, g_object_ref (self));
 }
 
 static void
 remove_avatar (AvatarWindow *self)
 {
-  if (self->client == NULL)
+  g_autofree char *raw_url = NULL;
+
+  if (self->client == NULL || self->profile == NULL || self->profile->avatar_url == NULL)
     return;
 
-  /* Not the profile's cancellable: reloading the profile meanwhile must not
-   * drop the removal the person confirmed. */
-  avatar_client_remove_avatar_async (self->client, self->cancellable,
-                                     avatar_removed_cb, g_object_ref (self));
+  /* "raw", the picture as it was uploaded, is a sibling of the avatar's URL. */
+  raw_url = g_uri_resolve_relative (self->profile->avatar_url, "raw", G_URI_FLAGS_ENCODED, NULL);
+  avatar_client_fetch_async (self->client, raw_url != NULL ? raw_url : self->profile->avatar_url,
+                             self->cancellable, removed_raw_fetched_cb, g_object_ref (self));
 }
 
 #if ADW_CHECK_VERSION (1, 5, 0)
@@ -1285,6 +1458,48 @@ cancel_action (GtkWidget  *widget,
 }
 
 static void
+undo_remove_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+  g_autoptr (GBytes) bytes = g_steal_pointer (&self->removed_raw);
+
+  if (bytes == NULL || is_flow_running (self))
+    {
+      show_banner (self, _("Your previous avatar could not be put back: it was not kept."), FALSE);
+      return;
+    }
+
+  self->restoring = TRUE;
+  avatar_window_open_bytes (self, bytes, _("Your previous avatar"));
+}
+
+static void
+turn_left_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  avatar_crop_area_turn (AVATAR_WINDOW (widget)->crop_area, -1);
+}
+
+static void
+turn_right_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  avatar_crop_area_turn (AVATAR_WINDOW (widget)->crop_area, 1);
+}
+
+static void
+flip_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  avatar_crop_area_flip (AVATAR_WINDOW (widget)->crop_area);
+}
+
+static void
 remove_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -1370,6 +1585,22 @@ avatar_window_size_allocate (GtkWidget *widget,
     }
 
   GTK_WIDGET_CLASS (avatar_window_parent_class)->size_allocate (widget, width, height, baseline);
+}
+
+/* On the crop page, the first Tab goes to the crop area, which the keys act
+ * on, rather than to the header bar's buttons above it. */
+static gboolean
+avatar_window_focus (GtkWidget        *widget,
+                     GtkDirectionType  direction)
+{
+  AvatarWindow *self = AVATAR_WINDOW (widget);
+
+  if (direction == GTK_DIR_TAB_FORWARD && page_is (self, "crop") &&
+      gtk_root_get_focus (GTK_ROOT (self)) == NULL &&
+      gtk_widget_grab_focus (GTK_WIDGET (self->crop_area)))
+    return TRUE;
+
+  return GTK_WIDGET_CLASS (avatar_window_parent_class)->focus (widget, direction);
 }
 
 static gboolean
@@ -1467,6 +1698,8 @@ avatar_window_dispose (GObject *object)
   g_cancellable_cancel (self->prepare_cancellable);
   g_cancellable_cancel (self->flow_cancellable);
   g_clear_handle_id (&self->prepare_source, g_source_remove);
+  g_clear_handle_id (&self->pulse_source, g_source_remove);
+  g_clear_weak_pointer (&self->toast);
   clear_flow (self);
   close_dialog (self, &self->remove_dialog);
   close_dialog (self, &self->account_dialog);
@@ -1474,6 +1707,7 @@ avatar_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), AVATAR_TYPE_WINDOW);
 
   g_clear_object (&self->image);
+  g_clear_pointer (&self->removed_raw, g_bytes_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->prepared, avatar_prepared_free);
@@ -1509,6 +1743,7 @@ avatar_window_class_init (AvatarWindowClass *klass)
 
   window_class->close_request = avatar_window_close_request;
   widget_class->size_allocate = avatar_window_size_allocate;
+  widget_class->focus = avatar_window_focus;
 
   g_type_ensure (AVATAR_TYPE_CROP_AREA);
   g_type_ensure (AVATAR_TYPE_CROP_PREVIEW);
@@ -1522,6 +1757,8 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, upload_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, done_button);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, loading_label);
@@ -1533,6 +1770,8 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_box);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_panel);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, crop_area);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, zoom_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, current_avatar);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_44);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_48);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, preview_60);
@@ -1547,8 +1786,6 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_60);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_original);
   gtk_widget_class_bind_template_child (widget_class, AvatarWindow, variant_raw);
-  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, original_picture);
-  gtk_widget_class_bind_template_child (widget_class, AvatarWindow, raw_picture);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.paste", NULL, paste_action);
@@ -1556,6 +1793,10 @@ avatar_window_class_init (AvatarWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
+  gtk_widget_class_install_action (widget_class, "win.turn-left", NULL, turn_left_action);
+  gtk_widget_class_install_action (widget_class, "win.turn-right", NULL, turn_right_action);
+  gtk_widget_class_install_action (widget_class, "win.flip", NULL, flip_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.account", NULL, account_action);
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
@@ -1578,6 +1819,13 @@ avatar_window_init (AvatarWindow *self)
   avatar_crop_preview_set_crop_area (self->progress_preview, self->crop_area);
   g_signal_connect_object (self->crop_area, "crop-changed", G_CALLBACK (crop_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->zoom_adjustment, "value-changed", G_CALLBACK (zoom_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* Before and after: the avatar as it is now, beside the new one. */
+  g_object_bind_property (self->profile_avatar, "custom-image", self->current_avatar, "custom-image",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->profile_avatar, "text", self->current_avatar, "text",
+                          G_BINDING_SYNC_CREATE);
 
   for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
     g_signal_connect_object (get_variant_row (self, kind), "url-copied", G_CALLBACK (url_copied_cb),
@@ -1736,4 +1984,12 @@ avatar_window_get_account_dialog (AvatarWindow *self)
   g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
 
   return self->account_dialog;
+}
+
+gboolean
+avatar_window_is_progress_pulsing (AvatarWindow *self)
+{
+  g_return_val_if_fail (AVATAR_IS_WINDOW (self), FALSE);
+
+  return self->pulse_source != 0;
 }

@@ -39,6 +39,8 @@ enum {
 };
 
 #define PROGRESS_WIDTH 30
+/* The progress line's label column, in terminal columns. */
+#define LABEL_COLUMNS  12
 /* A day: longer is a mistake, and the milliseconds must fit a guint. */
 #define MAX_TIMEOUT_S  (24 * 60 * 60)
 
@@ -369,13 +371,13 @@ state_label (AvatarFlowState state)
     case AVATAR_FLOW_STATE_PREPARING:
       return _("Preparing");
     case AVATAR_FLOW_STATE_REQUESTING:
-      return _("Requesting");
+      return _("Connecting");
     case AVATAR_FLOW_STATE_UPLOADING:
       return _("Uploading");
     case AVATAR_FLOW_STATE_PROCESSING:
       return _("Processing");
     case AVATAR_FLOW_STATE_FETCHING:
-      return _("Fetching");
+      return _("Downloading");
     case AVATAR_FLOW_STATE_IDLE:
     case AVATAR_FLOW_STATE_DONE:
     case AVATAR_FLOW_STATE_FAILED:
@@ -385,9 +387,39 @@ state_label (AvatarFlowState state)
     }
 }
 
+/* How many terminal columns @text takes: printf's widths count bytes, which
+ * misaligns accented and wide characters. */
+static int
+count_columns (const char *text)
+{
+  int columns = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      columns += g_unichar_iswide (c) ? 2 : 1;
+    }
+
+  return columns;
+}
+
+/* @text followed by spaces up to @columns terminal columns. */
+static char *
+pad_to_columns (const char *text,
+                int         columns)
+{
+  int missing = MAX (0, columns - count_columns (text));
+
+  return g_strdup_printf ("%s%*s", text, missing, "");
+}
+
 static void
 draw_progress (Cli *cli)
 {
+  g_autofree char *padded = NULL;
   const char *label = state_label (avatar_flow_get_state (cli->flow));
   double fraction = avatar_flow_get_fraction (cli->flow);
   char bar[PROGRESS_WIDTH + 1];
@@ -401,7 +433,8 @@ draw_progress (Cli *cli)
     bar[i] = i < filled ? '#' : '-';
   bar[PROGRESS_WIDTH] = '\0';
 
-  g_printerr ("\r%-12s [%s] %3d %%", label, bar, (int) (fraction * 100 + 0.5));
+  padded = pad_to_columns (label, LABEL_COLUMNS);
+  g_printerr ("\r%s [%s] %3d %%", padded, bar, (int) (fraction * 100 + 0.5));
   cli->progress_drawn = TRUE;
 }
 
@@ -780,9 +813,9 @@ parse_arguments (Cli    *cli,
   int modes;
   const GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &cli->server,
-      N_("The service's address (or AVATAR_SERVER)"), N_("URL") },
+      N_("The service’s address (or AVATAR_SERVER)"), N_("URL") },
     { "app-id", 0, 0, G_OPTION_ARG_STRING, &cli->app_id,
-      N_("The application id the service knows (or AVATAR_APP_ID)"), N_("ID") },
+      N_("The application ID the service knows (or AVATAR_APP_ID)"), N_("ID") },
     { "token", 0, 0, G_OPTION_ARG_STRING, &cli->token,
       N_("The access token (or AVATAR_TOKEN)"), N_("TOKEN") },
     { "refresh-token", 0, 0, G_OPTION_ARG_STRING, &cli->refresh_token,
@@ -867,7 +900,7 @@ parse_arguments (Cli    *cli,
   if (cli->server == NULL)
     return usage_error (_("No service address: pass --server or set AVATAR_SERVER."));
   if (cli->app_id == NULL)
-    return usage_error (_("No application id: pass --app-id or set AVATAR_APP_ID."));
+    return usage_error (_("No application ID: pass --app-id or set AVATAR_APP_ID."));
 
   return find_tokens (cli);
 }

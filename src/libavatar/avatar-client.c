@@ -654,7 +654,7 @@ body_too_large_error (Request *request)
                         limit);
 
   return g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                      _("The server sent a file larger than %s, which is more than any avatar can be. "
+                      _("The service sent a file larger than %s, which is more than any avatar can be. "
                         "The download was stopped; try again later."),
                       limit);
 }
@@ -991,7 +991,7 @@ parse_json_object (Response  *response,
       !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service's answer is not the JSON object the API describes."));
+                   _("The service’s answer is not the JSON object the API describes."));
       return NULL;
     }
 
@@ -1019,7 +1019,7 @@ read_string_member (JsonObject  *object,
       *json_node_get_string (node) == '\0')
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service's answer could not be understood: “%s” is missing or has the wrong type."),
+                   _("The service’s answer could not be understood: “%s” is missing or has the wrong type."),
                    member);
       return FALSE;
     }

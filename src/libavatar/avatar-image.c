@@ -1141,6 +1141,31 @@ avatar_crop_init_default (AvatarCrop *crop,
   crop->size = MIN (width, height);
   crop->x = (width - crop->size) / 2;
   crop->y = (height - crop->size) / 2;
+  crop->turns = 0;
+  crop->flip = FALSE;
+}
+
+static gboolean
+crop_is_turned (const AvatarCrop *crop)
+{
+  return crop->turns % 4 != 0 || crop->flip;
+}
+
+/* The person's quarter turns and mirroring, given to the cut square. */
+static GdkPixbuf *
+turn_square (GdkPixbuf        *square,
+             const AvatarCrop *crop)
+{
+  static const GdkPixbufRotation rotations[] = {
+    GDK_PIXBUF_ROTATE_NONE, GDK_PIXBUF_ROTATE_CLOCKWISE,
+    GDK_PIXBUF_ROTATE_UPSIDEDOWN, GDK_PIXBUF_ROTATE_COUNTERCLOCKWISE,
+  };
+  g_autoptr(GdkPixbuf) turned = gdk_pixbuf_rotate_simple (square, rotations[((crop->turns % 4) + 4) % 4]);
+
+  if (turned == NULL || !crop->flip)
+    return g_steal_pointer (&turned);
+
+  return gdk_pixbuf_flip (turned, TRUE);
 }
 
 void
@@ -1190,7 +1215,7 @@ can_pass_through (AvatarImage        *self,
 {
   return self->type->uploadable &&
          g_bytes_get_size (self->bytes) <= AVATAR_IMAGE_MAX_UPLOAD_BYTES &&
-         is_whole_picture (self, crop) &&
+         is_whole_picture (self, crop) && !crop_is_turned (crop) &&
          self->orientation == 1 && self->transform == 1 &&
          (!self->has_metadata || (flags & AVATAR_PREPARE_KEEP_METADATA) != 0);
 }
@@ -1422,6 +1447,20 @@ prepare_sync (AvatarImage        *self,
   if (square == NULL)
     return NULL;
 
+  if (crop_is_turned (&effective))
+    {
+      GdkPixbuf *turned = turn_square (square, &effective);
+
+      if (turned == NULL)
+        {
+          set_too_many_pixels_error (error, self->display_name, self->width, self->height);
+          return NULL;
+        }
+      g_object_unref (square);
+      square = turned;
+      changes |= AVATAR_CHANGE_TURNED;
+    }
+
   if (!self->type->uploadable)
     changes |= AVATAR_CHANGE_CONVERTED;
   if (!is_whole_picture (self, &effective))
@@ -1618,6 +1657,8 @@ avatar_prepared_describe_changes (const AvatarPrepared *prepared)
     g_strv_builder_add (builder, _("Cropped to the chosen square."));
   if (changes & AVATAR_CHANGE_ROTATED)
     g_strv_builder_add (builder, _("Turned upright, as the camera recorded it."));
+  if (changes & AVATAR_CHANGE_TURNED)
+    g_strv_builder_add (builder, _("Turned or flipped, as you chose."));
   if (changes & AVATAR_CHANGE_METADATA_REMOVED)
     g_strv_builder_add (builder, _("Hidden details, such as location and camera data, were removed."));
   if (changes & AVATAR_CHANGE_QUALITY_REDUCED)
@@ -1634,7 +1675,7 @@ avatar_prepared_describe_changes (const AvatarPrepared *prepared)
   if (changes & AVATAR_CHANGE_REENCODED)
     {
       /* TRANSLATORS: %s is an image format such as JPEG */
-      g_autofree char *text = g_strdup_printf (_("Saved as a new %s image."), format);
+      g_autofree char *text = g_strdup_printf (_("Made into a new %s file."), format);
       g_strv_builder_add (builder, text);
     }
 

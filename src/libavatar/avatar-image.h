@@ -25,12 +25,18 @@ G_BEGIN_DECLS
  * @x: left edge, in upright source pixels
  * @y: top edge, in upright source pixels
  * @size: side of the square, in upright source pixels
+ * @turns: quarter turns clockwise (0 to 3) given to the square
+ * @flip: whether the square is then mirrored left to right
+ *
+ * Turning and flipping apply to the cut square, so they never move it.
  */
 typedef struct
 {
   int x;
   int y;
   int size;
+  int turns;
+  gboolean flip;
 } AvatarCrop;
 
 /* The crop rules for a picture of @width × @height, for a view that knows
@@ -70,6 +76,7 @@ typedef enum /*< flags >*/
   AVATAR_CHANGE_DOWNSCALED        = 1 << 5, /*< nick=downscaled >*/
   AVATAR_CHANGE_ANIMATION_REMOVED = 1 << 6, /*< nick=animation-removed >*/
   AVATAR_CHANGE_REENCODED         = 1 << 7, /*< nick=reencoded >*/
+  AVATAR_CHANGE_TURNED            = 1 << 8, /*< nick=turned >*/
 } AvatarChanges;
 
 /**

@@ -510,7 +510,7 @@ run_handle_answer (GTask  *task,
         }
 
       g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
-                               _("The upload address expired, and so did a fresh one; check that this computer's clock is right."));
+                               _("The upload address expired, and so did a fresh one; check that this computer’s clock is right."));
       return;
     }
 

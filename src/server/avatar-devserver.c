@@ -70,6 +70,7 @@ main (int   argc,
   int processing_delay_ms = 0;
   int token_lifetime_s = 900;
   gboolean faults = FALSE;
+  int workers = 0;
   guint sigint_id, sigterm_id;
   Devserver devserver = { 0 };
   GOptionEntry entries[] = {
@@ -83,6 +84,7 @@ main (int   argc,
     { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("S3 region"), N_("REGION") },
     { "token-lifetime-s", 0, 0, G_OPTION_ARG_INT, &token_lifetime_s, N_("Lifetime of access tokens in seconds"), N_("SECONDS") },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults, N_("Enable the /_dev/ routes for fault injection"), NULL },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, N_("Process this many uploads at once; the others wait their turn (default: one per processor)"), N_("N") },
     { NULL }
   };
   AvatarServerOptions options;
@@ -109,6 +111,12 @@ main (int   argc,
       return 2;
     }
 
+  if (workers < 0 || workers > 256)
+    {
+      g_printerr ("%s\n", _("The number of workers must be 1–256."));
+      return 2;
+    }
+
   options = (AvatarServerOptions) {
     .address = address ? address : "127.0.0.1",
     .port = (guint) port,
@@ -120,6 +128,7 @@ main (int   argc,
     .region = region ? region : "us-east-1",
     .token_lifetime_s = (guint) token_lifetime_s,
     .faults = faults,
+    .workers = (guint) workers,
   };
 
   server = avatar_server_new (&options, &error);

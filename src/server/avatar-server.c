@@ -1080,7 +1080,7 @@ avatar_server_new (const AvatarServerOptions  *options,
   self->token_lifetime_s = options->token_lifetime_s;
   self->faults_enabled = options->faults;
   self->faults = avatar_faults_new ();
-  self->processor = avatar_processor_new ();
+  self->processor = avatar_processor_new (options->workers);
 
   /* The bucket name rules of S3, so that the name works with any client. */
   if (!g_regex_match_simple ("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", self->bucket, 0, 0))

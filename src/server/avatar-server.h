@@ -25,6 +25,8 @@ typedef struct
   const char *region;
   guint       token_lifetime_s;
   gboolean    faults;
+  /* Uploads processed at once; 0: one per processor. */
+  guint       workers;
 } AvatarServerOptions;
 
 /* Opens or creates the state under options->data_dir; nothing listens yet.

@@ -95,6 +95,14 @@ respond_s3_error (SoupServerMessage *msg,
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
 }
 
+static void
+respond_precondition_failed (SoupServerMessage *msg)
+{
+  respond_s3_error (msg, SOUP_STATUS_PRECONDITION_FAILED, "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold: "
+                    "an object is already stored at this key");
+}
+
 static GHashTable *
 request_headers_table (SoupServerMessage *msg)
 {
@@ -356,6 +364,15 @@ check_upload_target (AvatarServer      *self,
       return FALSE;
     }
 
+  /* Objects are written once, as S3 does for a conditional write: the CDN
+   * serves the variants as immutable, and a user's live avatar must not
+   * change or break behind the same address. */
+  if (asset->upload_seq > 0)
+    {
+      respond_precondition_failed (msg);
+      return FALSE;
+    }
+
   if (g_strcmp0 (content_type, asset->content_type) != 0)
     {
       respond_s3_error (msg, SOUP_STATUS_FORBIDDEN, "AccessDenied",
@@ -564,9 +581,8 @@ schedule_processing (AvatarServer *self,
       return;
     }
 
-  /* A repeated PUT of the same object replaces the processing still waiting. */
-  if (g_hash_table_remove (self->scheduled, key))
-    self->in_flight--;
+  /* Objects are written once, so a key is scheduled once. */
+  g_assert (!g_hash_table_contains (self->scheduled, key));
 
   job = g_new0 (ProcessingJob, 1);
   job->server = self;
@@ -618,6 +634,7 @@ avatar_server_s3_handler (SoupServer        *server,
 {
   AvatarServer *self = user_data;
   Upload *upload = g_object_get_data (G_OBJECT (msg), "avatar-upload");
+  g_autoptr(AvatarStoreAsset) asset = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *raw_path = NULL;
   g_autofree char *etag = NULL;
@@ -630,6 +647,15 @@ avatar_server_s3_handler (SoupServer        *server,
     {
       respond_s3_error (msg, SOUP_STATUS_BAD_REQUEST, "IncompleteBody",
                         "You did not provide the number of bytes specified by the Content-Length HTTP header");
+      return;
+    }
+
+  /* Another PUT of the same URL may have finished while this one was
+   * being read. */
+  asset = avatar_store_get_asset (self->store, upload->key);
+  if (asset == NULL || asset->upload_seq > 0)
+    {
+      respond_precondition_failed (msg);
       return;
     }
 

@@ -16,6 +16,7 @@
 
 typedef struct
 {
+  AvatarServer      *server;
   SoupServerMessage *msg;
   char              *user_id;
   char              *key;
@@ -226,12 +227,9 @@ apply_upload_status_fault (SoupServerMessage *msg,
 static void
 abort_upload (Upload *upload)
 {
-  GSocket *socket = soup_server_message_get_socket (upload->msg);
-
   upload->aborted = TRUE;
   g_clear_handle_id (&upload->resume_id, g_source_remove);
-  if (socket)
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  avatar_server_cut_connection (upload->server, upload->msg);
 }
 
 static gboolean
@@ -448,6 +446,7 @@ avatar_server_s3_early_handler (SoupServer        *server,
     }
 
   upload = g_new0 (Upload, 1);
+  upload->server = self;
   upload->msg = msg;
   upload->fault = fault;
   g_object_set_data_full (G_OBJECT (msg), "avatar-upload", upload, (GDestroyNotify) upload_free);

@@ -77,7 +77,7 @@ status_of (const char *response)
   g_autofree char *code = NULL;
   guint64 status = 0;
 
-  if (!g_str_has_prefix (response, "HTTP/1.1 ") || strlen (response) < 12)
+  if (!g_str_has_prefix (response, "HTTP/1.") || strlen (response) < 12)
     return 0;
   code = g_strndup (response + 9, 3);
   if (!g_ascii_string_to_unsigned (code, 10, 100, 599, &status, NULL))

@@ -662,6 +662,53 @@ test_many_clients (Fixture       *fixture,
     }
 }
 
+/* With one worker, uploads are processed one at a time in the order they
+ * were stored: small uploads stored after a large one wait for it, rather
+ * than all of them sharing the processors and finishing in a burst. */
+static void
+test_first_in_first_out (void)
+{
+  const char * const args[] = { "--workers", "1", NULL };
+  g_autoptr(AvatarTestServer) server = avatar_test_server_start (args);
+  g_autoptr(GBytes) large = avatar_test_make_png (4000, 4000);
+  char *keys[4] = { NULL, };
+  gint64 deadline = g_get_monotonic_time () + 240 * G_USEC_PER_SEC;
+  gboolean all_ready = FALSE;
+
+  g_assert_cmpuint (avatar_test_server_upload (server, NULL, "image/png", large, &keys[0], NULL), ==, 200);
+  for (guint i = 1; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GBytes) small = avatar_test_make_png (16 + (int) i, 16);
+
+      g_assert_cmpuint (avatar_test_server_upload (server, NULL, "image/png", small, &keys[i], NULL), ==, 200);
+    }
+
+  while (!all_ready)
+    {
+      gboolean later_ready = FALSE;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+
+      /* Newest first: an upload seen ready means every older one must be
+       * ready when asked afterwards. */
+      all_ready = TRUE;
+      for (guint i = G_N_ELEMENTS (keys); i-- > 0; )
+        {
+          g_autofree char *state = avatar_test_server_dup_asset_state (server, keys[i], NULL);
+          gboolean ready = g_strcmp0 (state, "ready") == 0;
+
+          g_assert_true (ready || g_strcmp0 (state, "processing") == 0);
+          if (later_ready)
+            g_assert_true (ready);
+          later_ready |= ready;
+          all_ready &= ready;
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_free (keys[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -681,6 +728,7 @@ main (int   argc,
   ADD ("animated-webp", test_animated_webp);
   ADD ("many-clients", test_many_clients);
 #undef ADD
+  g_test_add_func ("/devserver/processing/first-in-first-out", test_first_in_first_out);
 
   return g_test_run ();
 }

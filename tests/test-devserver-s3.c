@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "avatar-sigv4.h"
 #include "avatar-test-server.h"
@@ -476,6 +477,151 @@ test_empty_and_chunked (Fixture       *fixture,
   g_assert_cmpstr (state, ==, "pending");
 }
 
+/* S3 refuses a signing parameter given twice rather than pick one. */
+static void
+test_duplicate_signature (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GBytes) png = avatar_test_make_png (20, 20);
+  g_autofree char *twice = NULL;
+  const char *signature = strstr (fixture->upload_url, "&X-Amz-Signature=");
+  g_auto(S3Answer) answer = { 0 };
+
+  /* The valid signature last, after a wrong one. */
+  g_assert_nonnull (signature);
+  twice = g_strdup_printf ("%.*s&X-Amz-Signature=%064d%s",
+                           (int) (signature - fixture->upload_url), fixture->upload_url, 0, signature);
+  send_s3 (fixture->server, "PUT", twice, "image/png", png, &answer);
+  assert_refused (fixture, &answer, 400, "AuthorizationQueryParametersError");
+}
+
+static GBytes *
+make_jpeg (int width,
+           int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3366ccff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &data, &len, "jpeg", &error, NULL));
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (data, len);
+}
+
+typedef struct
+{
+  GBytes *bodies[5];
+  char   *avatar_url;
+} Published;
+
+static void
+published_clear (Published *published)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (published->bodies); i++)
+    g_clear_pointer (&published->bodies[i], g_bytes_unref);
+  g_clear_pointer (&published->avatar_url, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Published, published_clear)
+
+/* What the CDN serves for the fixture's asset, and the user's avatar. */
+static void
+read_published (Fixture   *fixture,
+                Published *published)
+{
+  const char * const names[] = { "44.webp", "48.webp", "60.webp", "original.webp", "raw" };
+  g_autofree char *base = g_strndup (fixture->cdn_url, strlen (fixture->cdn_url) - strlen ("original.webp"));
+  g_autoptr(JsonNode) profile = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *url = g_strconcat (base, names[i], NULL);
+
+      g_assert_cmpuint (avatar_test_server_fetch (fixture->server, url, &published->bodies[i]), ==, 200);
+    }
+
+  g_assert_cmpuint (avatar_test_server_call (fixture->server, "GET", "/users/me", NULL, &profile), ==, 200);
+  published->avatar_url = g_strdup (json_object_get_string_member (json_node_get_object (profile), "avatarUrl"));
+}
+
+/* A used upload URL replayed with other bytes, of the signed type or of
+ * another, is refused as S3 refuses a conditional write, and what the CDN
+ * serves as immutable stays as it was. */
+static void
+test_write_once (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GBytes) first = avatar_test_make_png (40, 30);
+  g_autoptr(GBytes) other_png = avatar_test_make_png (64, 64);
+  g_autoptr(GBytes) jpeg = make_jpeg (32, 32);
+  g_autofree char *state = NULL;
+  g_autofree char *reason = NULL;
+  g_auto(S3Answer) stored = { 0 };
+  g_auto(S3Answer) same_type = { 0 };
+  g_auto(S3Answer) other_type = { 0 };
+  g_auto(S3Answer) same_bytes = { 0 };
+  g_auto(Published) before = { 0 };
+  g_auto(Published) after = { 0 };
+
+  send_s3 (fixture->server, "PUT", fixture->upload_url, "image/png", first, &stored);
+  g_assert_cmpuint (stored.status, ==, 200);
+  state = avatar_test_server_wait_processed (fixture->server, fixture->asset_key);
+  g_assert_cmpstr (state, ==, "ready");
+  read_published (fixture, &before);
+  g_assert_cmpstr (before.avatar_url, ==, fixture->cdn_url);
+
+  send_s3 (fixture->server, "PUT", fixture->upload_url, "image/png", other_png, &same_type);
+  g_assert_cmpuint (same_type.status, ==, 412);
+  g_assert_cmpstr (same_type.code, ==, "PreconditionFailed");
+  g_assert_null (same_type.etag);
+
+  send_s3 (fixture->server, "PUT", fixture->upload_url, "image/png", jpeg, &other_type);
+  g_assert_cmpuint (other_type.status, ==, 412);
+  g_assert_cmpstr (other_type.code, ==, "PreconditionFailed");
+
+  /* Not even the same bytes again: the object is there already. */
+  send_s3 (fixture->server, "PUT", fixture->upload_url, "image/png", first, &same_bytes);
+  g_assert_cmpuint (same_bytes.status, ==, 412);
+
+  g_free (state);
+  state = avatar_test_server_dup_asset_state (fixture->server, fixture->asset_key, &reason);
+  g_assert_cmpstr (state, ==, "ready");
+  g_assert_null (reason);
+  read_published (fixture, &after);
+  g_assert_cmpstr (after.avatar_url, ==, before.avatar_url);
+  for (guint i = 0; i < G_N_ELEMENTS (before.bodies); i++)
+    g_assert_true (g_bytes_equal (before.bodies[i], after.bodies[i]));
+}
+
+/* A second PUT while the first one's processing has not even started is
+ * refused too, and the first upload is processed as it was sent. */
+static void
+test_write_once_while_processing (void)
+{
+  const char * const args[] = { "--processing-delay-ms", "60000", NULL };
+  g_autoptr(AvatarTestServer) server = avatar_test_server_start (args);
+  g_autoptr(GBytes) first = avatar_test_make_png (40, 30);
+  g_autoptr(GBytes) second = avatar_test_make_png (50, 50);
+  g_autofree char *upload_url = NULL;
+  g_autofree char *asset_key = NULL;
+  g_autofree char *state = NULL;
+  g_auto(S3Answer) stored = { 0 };
+  g_auto(S3Answer) again = { 0 };
+
+  request_url (server, NULL, "image/png", &upload_url, &asset_key, NULL);
+  send_s3 (server, "PUT", upload_url, "image/png", first, &stored);
+  g_assert_cmpuint (stored.status, ==, 200);
+  send_s3 (server, "PUT", upload_url, "image/png", second, &again);
+  g_assert_cmpuint (again.status, ==, 412);
+  g_assert_cmpstr (again.code, ==, "PreconditionFailed");
+
+  state = avatar_test_server_dup_asset_state (server, asset_key, NULL);
+  g_assert_cmpstr (state, ==, "processing");
+}
+
 /* The API token must never travel to the storage endpoint. */
 static void
 test_authorization_header (Fixture       *fixture,
@@ -711,6 +857,9 @@ main (int   argc,
   ADD ("empty-and-chunked", test_empty_and_chunked);
   ADD ("authorization-header", test_authorization_header);
   ADD ("wrong-bucket", test_wrong_bucket);
+  ADD ("duplicate-signature", test_duplicate_signature);
+  ADD ("write-once", test_write_once);
+  g_test_add_func ("/devserver/s3/write-once-while-processing", test_write_once_while_processing);
   g_test_add_func ("/devserver/s3/custom-storage", test_custom_storage);
   ADD ("cdn", test_cdn);
   ADD ("cdn-not-found", test_cdn_not_found);

@@ -70,6 +70,9 @@ main (int   argc,
   int processing_delay_ms = 0;
   int token_lifetime_s = 900;
   gboolean faults = FALSE;
+  int workers = 0;
+  int header_timeout_s = AVATAR_SERVER_HEADER_TIMEOUT_S;
+  int idle_timeout_s = AVATAR_SERVER_IDLE_TIMEOUT_S;
   guint sigint_id, sigterm_id;
   Devserver devserver = { 0 };
   GOptionEntry entries[] = {
@@ -83,6 +86,9 @@ main (int   argc,
     { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("S3 region"), N_("REGION") },
     { "token-lifetime-s", 0, 0, G_OPTION_ARG_INT, &token_lifetime_s, N_("Lifetime of access tokens in seconds"), N_("SECONDS") },
     { "faults", 0, 0, G_OPTION_ARG_NONE, &faults, N_("Enable the /_dev/ routes for fault injection"), NULL },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, N_("Process this many uploads at once; the others wait their turn (default: one per processor)"), N_("N") },
+    { "header-timeout-s", 0, 0, G_OPTION_ARG_INT, &header_timeout_s, N_("Close a connection whose request line and headers take longer than this (default 10)"), N_("SECONDS") },
+    { "idle-timeout-s", 0, 0, G_OPTION_ARG_INT, &idle_timeout_s, N_("Close a connection on which nothing arrives for this long while a request is expected (default 60)"), N_("SECONDS") },
     { NULL }
   };
   AvatarServerOptions options;
@@ -109,6 +115,18 @@ main (int   argc,
       return 2;
     }
 
+  if (workers < 0 || workers > 256)
+    {
+      g_printerr ("%s\n", _("The number of workers must be 1–256."));
+      return 2;
+    }
+
+  if (header_timeout_s < 1 || header_timeout_s > 3600 || idle_timeout_s < 1 || idle_timeout_s > 3600)
+    {
+      g_printerr ("%s\n", _("The header and idle timeouts must be 1–3600 seconds."));
+      return 2;
+    }
+
   options = (AvatarServerOptions) {
     .address = address ? address : "127.0.0.1",
     .port = (guint) port,
@@ -120,6 +138,9 @@ main (int   argc,
     .region = region ? region : "us-east-1",
     .token_lifetime_s = (guint) token_lifetime_s,
     .faults = faults,
+    .workers = (guint) workers,
+    .header_timeout_s = (guint) header_timeout_s,
+    .idle_timeout_s = (guint) idle_timeout_s,
   };
 
   server = avatar_server_new (&options, &error);

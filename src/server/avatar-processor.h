@@ -22,7 +22,12 @@ G_DECLARE_FINAL_TYPE (AvatarProcessor, avatar_processor, AVATAR, PROCESSOR, GObj
  * "image/webp" as the magic numbers say, or %NULL. */
 const char      *avatar_processor_sniff_type       (const guint8         *data,
                                                     gsize                 len);
-AvatarProcessor *avatar_processor_new              (void);
+/* As many workers as the machine has processors. */
+guint            avatar_processor_default_workers  (void);
+/* @workers: how many uploads are processed at once; 0 for the default.
+ * Further jobs wait their turn, first in, first out. */
+AvatarProcessor *avatar_processor_new              (guint                 workers);
+guint            avatar_processor_get_workers      (AvatarProcessor      *self);
 /* Reads @raw_path on a worker thread, checks that it is the @content_type it
  * was signed as, and writes the WebP variants into @output_dir. */
 void             avatar_processor_process_async    (AvatarProcessor      *self,

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "avatar-faults.h"
+#include "avatar-http-guard.h"
 #include "avatar-processor.h"
 #include "avatar-server.h"
 #include "avatar-sigv4.h"
@@ -41,6 +42,15 @@ struct _AvatarServer
   char            *region;
   guint            token_lifetime_s;
   gboolean         faults_enabled;
+  guint            header_timeout_s;
+  guint            idle_timeout_s;
+
+  /* The server accepts connections itself, to put each behind an
+   * AvatarHttpGuard before libsoup reads from it. */
+  GSocket         *listen_socket;
+  GSource         *accept_source;
+  /* "address:port" of the peer → its AvatarHttpGuard, not owned */
+  GHashTable      *connections;
 
   char            *base_url;
   char            *host;
@@ -65,6 +75,9 @@ char     *avatar_server_dup_cdn_url        (AvatarServer       *self,
                                             const char         *variant);
 void      avatar_server_respond_later      (SoupServerMessage  *msg,
                                             guint               delay_ms);
+/* Closes @msg's connection at once, as a network failure would. */
+void      avatar_server_cut_connection     (AvatarServer       *self,
+                                            SoupServerMessage  *msg);
 void      avatar_server_s3_early_handler   (SoupServer         *server,
                                             SoupServerMessage  *msg,
                                             const char         *path,

@@ -16,6 +16,7 @@
 
 typedef struct
 {
+  AvatarServer      *server;
   SoupServerMessage *msg;
   char              *user_id;
   char              *key;
@@ -93,6 +94,14 @@ respond_s3_error (SoupServerMessage *msg,
    * sends anyway (without Expect: 100-continue) is read and dropped: it is
    * neither kept in memory nor stored. */
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+}
+
+static void
+respond_precondition_failed (SoupServerMessage *msg)
+{
+  respond_s3_error (msg, SOUP_STATUS_PRECONDITION_FAILED, "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold: "
+                    "an object is already stored at this key");
 }
 
 static GHashTable *
@@ -218,12 +227,9 @@ apply_upload_status_fault (SoupServerMessage *msg,
 static void
 abort_upload (Upload *upload)
 {
-  GSocket *socket = soup_server_message_get_socket (upload->msg);
-
   upload->aborted = TRUE;
   g_clear_handle_id (&upload->resume_id, g_source_remove);
-  if (socket)
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  avatar_server_cut_connection (upload->server, upload->msg);
 }
 
 static gboolean
@@ -356,6 +362,15 @@ check_upload_target (AvatarServer      *self,
       return FALSE;
     }
 
+  /* Objects are written once, as S3 does for a conditional write: the CDN
+   * serves the variants as immutable, and a user's live avatar must not
+   * change or break behind the same address. */
+  if (asset->upload_seq > 0)
+    {
+      respond_precondition_failed (msg);
+      return FALSE;
+    }
+
   if (g_strcmp0 (content_type, asset->content_type) != 0)
     {
       respond_s3_error (msg, SOUP_STATUS_FORBIDDEN, "AccessDenied",
@@ -431,6 +446,7 @@ avatar_server_s3_early_handler (SoupServer        *server,
     }
 
   upload = g_new0 (Upload, 1);
+  upload->server = self;
   upload->msg = msg;
   upload->fault = fault;
   g_object_set_data_full (G_OBJECT (msg), "avatar-upload", upload, (GDestroyNotify) upload_free);
@@ -564,9 +580,8 @@ schedule_processing (AvatarServer *self,
       return;
     }
 
-  /* A repeated PUT of the same object replaces the processing still waiting. */
-  if (g_hash_table_remove (self->scheduled, key))
-    self->in_flight--;
+  /* Objects are written once, so a key is scheduled once. */
+  g_assert (!g_hash_table_contains (self->scheduled, key));
 
   job = g_new0 (ProcessingJob, 1);
   job->server = self;
@@ -618,6 +633,7 @@ avatar_server_s3_handler (SoupServer        *server,
 {
   AvatarServer *self = user_data;
   Upload *upload = g_object_get_data (G_OBJECT (msg), "avatar-upload");
+  g_autoptr(AvatarStoreAsset) asset = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *raw_path = NULL;
   g_autofree char *etag = NULL;
@@ -630,6 +646,15 @@ avatar_server_s3_handler (SoupServer        *server,
     {
       respond_s3_error (msg, SOUP_STATUS_BAD_REQUEST, "IncompleteBody",
                         "You did not provide the number of bytes specified by the Content-Length HTTP header");
+      return;
+    }
+
+  /* Another PUT of the same URL may have finished while this one was
+   * being read. */
+  asset = avatar_store_get_asset (self->store, upload->key);
+  if (asset == NULL || asset->upload_seq > 0)
+    {
+      respond_precondition_failed (msg);
       return;
     }
 

@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <string.h>
@@ -48,11 +50,14 @@ remove_tree (const char *path)
   return g_rmdir (path) == 0;
 }
 
+static void stop_listening (AvatarServer *self);
+
 static void
 avatar_server_dispose (GObject *object)
 {
   AvatarServer *self = (AvatarServer *) object;
 
+  stop_listening (self);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -78,6 +83,7 @@ avatar_server_finalize (GObject *object)
     remove_tree (self->data_dir);
 
   g_clear_pointer (&self->scheduled, g_hash_table_unref);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
   g_free (self->address);
   g_free (self->data_dir);
   g_free (self->objects_dir);
@@ -107,6 +113,7 @@ static void
 avatar_server_init (AvatarServer *self)
 {
   self->scheduled = avatar_server_new_schedule_table ();
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* Names of users, user ids and asset keys: 1 or more of [A-Za-z0-9_]. */
@@ -965,6 +972,16 @@ api_early_handler (SoupServer        *server,
     }
 }
 
+/* Every answer closes its connection: libsoup does so anyway for a
+ * connection it did not accept itself, and this way clients know. */
+static void
+request_started (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+}
+
 static void
 fallback_handler (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -1079,8 +1096,12 @@ avatar_server_new (const AvatarServerOptions  *options,
   self->region = g_strdup (options->region);
   self->token_lifetime_s = options->token_lifetime_s;
   self->faults_enabled = options->faults;
+  self->header_timeout_s = options->header_timeout_s > 0 ? options->header_timeout_s
+                                                         : AVATAR_SERVER_HEADER_TIMEOUT_S;
+  self->idle_timeout_s = options->idle_timeout_s > 0 ? options->idle_timeout_s
+                                                     : AVATAR_SERVER_IDLE_TIMEOUT_S;
   self->faults = avatar_faults_new ();
-  self->processor = avatar_processor_new ();
+  self->processor = avatar_processor_new (options->workers);
 
   /* The bucket name rules of S3, so that the name works with any client. */
   if (!g_regex_match_simple ("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", self->bucket, 0, 0))
@@ -1112,8 +1133,159 @@ avatar_server_new (const AvatarServerOptions  *options,
   soup_server_add_handler (self->soup, "/auth", api_handler, self, NULL);
   soup_server_add_handler (self->soup, "/_dev", api_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, fallback_handler, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), NULL);
 
   return g_steal_pointer (&self);
+}
+
+/* Connections */
+
+static char *
+dup_peer_key (GSocketAddress *address)
+{
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static void
+connection_finalized (gpointer  data,
+                      GObject  *where_the_guard_was)
+{
+  AvatarServer *self = data;
+  GHashTableIter iter;
+  gpointer guard;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &guard))
+    if (guard == where_the_guard_was)
+      {
+        g_hash_table_iter_remove (&iter);
+        break;
+      }
+}
+
+void
+avatar_server_cut_connection (AvatarServer      *self,
+                              SoupServerMessage *msg)
+{
+  g_autofree char *key = dup_peer_key (soup_server_message_get_remote_address (msg));
+  AvatarHttpGuard *guard = key ? g_hash_table_lookup (self->connections, key) : NULL;
+
+  if (guard)
+    avatar_http_guard_cut (guard);
+}
+
+static void
+accept_connection (AvatarServer *self,
+                   GSocket      *socket)
+{
+  g_autoptr(GSocketConnection) connection = g_socket_connection_factory_create_connection (socket);
+  g_autoptr(AvatarHttpGuard) guard = NULL;
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+
+  if (local == NULL || remote == NULL)
+    return;
+
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  guard = avatar_http_guard_new (connection, self->header_timeout_s, self->idle_timeout_s);
+
+  key = dup_peer_key (remote);
+  if (key)
+    {
+      AvatarHttpGuard *previous = g_hash_table_lookup (self->connections, key);
+
+      if (previous)
+        g_object_weak_unref (G_OBJECT (previous), connection_finalized, self);
+      g_object_weak_ref (G_OBJECT (guard), connection_finalized, self);
+      g_hash_table_replace (self->connections, g_steal_pointer (&key), guard);
+    }
+
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (guard), local, remote, &error))
+    g_warning ("Cannot take a connection: %s", error->message);
+}
+
+static gboolean
+on_incoming (GSocket      *listen_socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  AvatarServer *self = user_data;
+
+  /* Everything waiting in the backlog, then back to the main loop. */
+  while (TRUE)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = g_socket_accept (listen_socket, NULL, &error);
+
+      if (socket == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_warning ("Cannot accept a connection: %s", error->message);
+          break;
+        }
+
+      accept_connection (self, socket);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_listening (AvatarServer *self)
+{
+  GHashTableIter iter;
+  gpointer guard;
+
+  if (self->accept_source)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->listen_socket)
+    g_socket_close (self->listen_socket, NULL);
+  g_clear_object (&self->listen_socket);
+
+  /* Guards that outlive the server must not call back into it. */
+  if (self->connections)
+    {
+      g_hash_table_iter_init (&iter, self->connections);
+      while (g_hash_table_iter_next (&iter, NULL, &guard))
+        g_object_weak_unref (guard, connection_finalized, self);
+      g_hash_table_remove_all (self->connections);
+    }
+}
+
+static GSocket *
+listen_on (GSocketAddress  *address,
+           GError         **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, error);
+
+  if (socket == NULL)
+    return NULL;
+
+  if (g_socket_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
+
+  /* GLib's default backlog is 10, which resets clients that arrive
+   * together; the kernel may still cap it (net.core.somaxconn). */
+  g_socket_set_listen_backlog (socket, AVATAR_SERVER_LISTEN_BACKLOG);
+  g_socket_set_blocking (socket, FALSE);
+
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+
+  return g_steal_pointer (&socket);
 }
 
 gboolean
@@ -1122,9 +1294,8 @@ avatar_server_listen (AvatarServer  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
   g_autofree char *host_text = NULL;
-  GUri *uri;
 
   g_return_val_if_fail (AVATAR_IS_SERVER (self), FALSE);
   g_return_val_if_fail (self->base_url == NULL, FALSE);
@@ -1138,13 +1309,18 @@ avatar_server_listen (AvatarServer  *self,
     }
 
   address = g_inet_socket_address_new (inet, self->port);
-  if (!soup_server_listen (self->soup, address, 0, error))
+  self->listen_socket = listen_on (address, error);
+  if (self->listen_socket == NULL)
     return FALSE;
 
-  uris = soup_server_get_uris (self->soup);
-  g_return_val_if_fail (uris != NULL, FALSE);
-  uri = uris->data;
-  self->port = (guint) g_uri_get_port (uri);
+  bound = g_socket_get_local_address (self->listen_socket, error);
+  if (bound == NULL)
+    return FALSE;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_incoming), self, NULL);
+  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
 
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
     host_text = g_strdup_printf ("[%s]", self->address);
@@ -1153,7 +1329,6 @@ avatar_server_listen (AvatarServer  *self,
 
   self->host = g_strdup_printf ("%s:%u", host_text, self->port);
   self->base_url = g_strdup_printf ("http://%s", self->host);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
   return TRUE;
 }
@@ -1239,6 +1414,7 @@ avatar_server_shutdown_async (AvatarServer        *self,
       return;
     }
 
+  stop_listening (self);
   soup_server_disconnect (self->soup);
   self->shutdown_task = g_steal_pointer (&task);
   avatar_server_flush_processing (self);

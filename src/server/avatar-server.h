@@ -25,7 +25,20 @@ typedef struct
   const char *region;
   guint       token_lifetime_s;
   gboolean    faults;
+  /* Uploads processed at once; 0: one per processor. */
+  guint       workers;
+  /* Seconds a client may take to send a request's line and headers, from
+   * their first byte; 0: AVATAR_SERVER_HEADER_TIMEOUT_S. */
+  guint       header_timeout_s;
+  /* Seconds a connection may stay silent while a request is expected or
+   * being read; 0: AVATAR_SERVER_IDLE_TIMEOUT_S. */
+  guint       idle_timeout_s;
 } AvatarServerOptions;
+
+#define AVATAR_SERVER_HEADER_TIMEOUT_S 10
+#define AVATAR_SERVER_IDLE_TIMEOUT_S 60
+/* Connections the kernel keeps waiting for the server to accept them. */
+#define AVATAR_SERVER_LISTEN_BACKLOG 128
 
 /* Opens or creates the state under options->data_dir; nothing listens yet.
  * Returns: (transfer full) (nullable): the server, or %NULL with @error set. */

@@ -336,14 +336,16 @@ avatar_sigv4_equal_constant_time (const char *a,
   return diff == 0;
 }
 
+/* Returns NULL when a signing parameter (X-Amz-*) comes more than once:
+ * S3 refuses that rather than pick one. */
 static GHashTable *
 parse_query (const char *raw_query)
 {
-  GHashTable *params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_auto(GStrv) parts = NULL;
 
   if (raw_query == NULL || *raw_query == '\0')
-    return params;
+    return g_steal_pointer (&params);
 
   parts = g_strsplit (raw_query, "&", -1);
   for (guint i = 0; parts[i]; i++)
@@ -362,10 +364,13 @@ parse_query (const char *raw_query)
       if (name == NULL || value == NULL)
         continue;
 
+      if (g_ascii_strncasecmp (name, "X-Amz-", 6) == 0 && g_hash_table_contains (params, name))
+        return NULL;
+
       g_hash_table_replace (params, g_steal_pointer (&name), g_steal_pointer (&value));
     }
 
-  return params;
+  return g_steal_pointer (&params);
 }
 
 static GDateTime *
@@ -428,6 +433,10 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
   g_auto(GStrv) header_names = NULL;
   const char *algorithm, *credential, *amz_date, *expires_text, *names, *payload_hash;
   guint64 expires;
+
+  if (query == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "A query-string authentication parameter was given more than once.");
 
   algorithm = g_hash_table_lookup (query, "X-Amz-Algorithm");
   credential = g_hash_table_lookup (query, "X-Amz-Credential");

@@ -48,8 +48,6 @@ avatar_debian13_require () {
   fi
   avatar_install_host_packages debootstrap
 }
-  fi
-}
 
 # The URI of the Debian archive apt already uses for the main suite (not
 # -security or -updates), from deb822 sources or sources.list.

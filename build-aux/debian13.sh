@@ -144,6 +144,8 @@ avatar_debian13_leave () {
   local i mount root pid
   for pid in "${avatar_debian13_pids[@]}"; do
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    # Reaped here, bash reports the killing to no one.
+    wait "$pid" 2>/dev/null || true
   done
   avatar_debian13_pids=()
   for root in "${avatar_debian13_roots[@]}"; do

@@ -44,7 +44,7 @@ avatar_debian13_require () {
     return 1
   fi
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-    avatar_say "This needs a Debian or Ubuntu host with apt-get, debootstrap and a Debian mirror (set AVATAR_DEBIAN_MIRROR), about 3 GB of disk and root."
+    avatar_say "This needs a Debian or Ubuntu host with apt-get, debootstrap and a Debian mirror (set AVATAR_DEBIAN_MIRROR), about 2 GB of disk and root."
     return 1
   fi
   if [ -z "$(avatar_debian_mirror)" ]; then
@@ -189,7 +189,7 @@ avatar_debian13_root () {
   avatar_debian13_roots+=("$tmp")
   # mktemp made it 0700; programs inside that drop root need to enter it.
   chmod 0755 "$tmp"
-  avatar_say "Making a Debian 13 root in $tmp from $mirror (about 5 minutes)"
+  avatar_say "Making a Debian 13 root in $tmp from $mirror (about 5 minutes; 1.3 GB)"
   if ! avatar_debian13_run debootstrap --variant=minbase "$AVATAR_DEBIAN13_SUITE" "$tmp" "$mirror" \
        >"$tmp.log" 2>&1; then
     tail -n 20 "$tmp.log" >&2

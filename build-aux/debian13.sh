@@ -6,10 +6,13 @@
 #   avatar_debian13_require
 #   avatar_debian13_root [EXTRA_PACKAGE...]   sets AVATAR_DEBIAN13_ROOT, the cached root
 #   avatar_debian13_enter                     sets AVATAR_DEBIAN13_DIR, a writable copy
+#   avatar_debian13_run COMMAND...            runs COMMAND so that a signal stops it at once
 #   avatar_debian13_leave                     stops and unmounts everything
 #
 # Call them directly, not in $(...): they remember what they mounted, and
-# the caller's EXIT trap runs avatar_debian13_leave.
+# the caller's EXIT trap runs avatar_debian13_leave, with INT and TERM traps
+# that exit. Run long commands with avatar_debian13_run: bash runs a trap
+# only once the command in the foreground has ended.
 #
 # The cache is keyed by the package lists, so a changed list makes a new root;
 # it lives in $AVATAR_CACHE_DIR, else $XDG_CACHE_HOME/avatar-uploader, else
@@ -19,7 +22,9 @@
 AVATAR_DEBIAN13_SUITE=trixie
 avatar_debian13_mounts=()
 avatar_debian13_roots=()
+avatar_debian13_pids=()
 avatar_debian13_scratch=
+avatar_debian13_partial=
 AVATAR_DEBIAN13_ROOT=
 AVATAR_DEBIAN13_DIR=
 
@@ -39,7 +44,7 @@ avatar_debian13_require () {
     return 1
   fi
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-    avatar_say "This needs a Debian or Ubuntu host with apt-get, debootstrap and a Debian mirror (set AVATAR_DEBIAN_MIRROR), about 3 GB of disk and root."
+    avatar_say "This needs a Debian or Ubuntu host with apt-get, debootstrap and a Debian mirror (set AVATAR_DEBIAN_MIRROR), about 2 GB of disk and root."
     return 1
   fi
   if [ -z "$(avatar_debian_mirror)" ]; then
@@ -96,25 +101,72 @@ avatar_debian13_mount_system () {
   done
 }
 
-# Kills what still runs inside ROOT, then unmounts everything mounted so far,
-# innermost first.
-avatar_debian13_leave () {
-  local i mount root pid link
-  for root in "${avatar_debian13_roots[@]}"; do
+# Runs COMMAND in a session of its own in the background and waits for it:
+# a trapped signal interrupts the wait at once, and avatar_debian13_leave
+# kills the whole session. Returns COMMAND's status.
+avatar_debian13_run () {
+  setsid "$@" &
+  avatar_debian13_pids+=($!)
+  wait $!
+}
+
+# Kills every process whose root is ROOT or below it, again until none is
+# left: one that forks while it is being killed leaves a child behind.
+avatar_debian13_kill_inside () {
+  local root=$1 pid link found _
+  for _ in $(seq 1 50); do
+    found=0
     for pid in /proc/[0-9]*; do
       link=$(readlink "$pid/root" 2>/dev/null) || continue
-      case "$link" in "$root"|"$root"/*) kill -KILL "${pid#/proc/}" 2>/dev/null || true ;; esac
+      case "$link" in
+        "$root"|"$root"/*) kill -KILL "${pid#/proc/}" 2>/dev/null && found=1 ;;
+      esac
     done
+    [ "$found" = 0 ] && return 0
+    sleep 0.1
   done
-  avatar_debian13_roots=()
+}
+
+# Unmounts whatever is still mounted at ROOT or below, innermost first,
+# whoever mounted it (debootstrap mounts /proc and /sys in a new root).
+avatar_debian13_unmount_under () {
+  local root=$1 mount
+  while read -r mount; do
+    umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+  done < <(awk -v root="$root" '{ if ($5 == root || index($5, root "/") == 1) print $5 }' \
+             /proc/self/mountinfo | sort -r)
+}
+
+# Kills what still runs inside the roots and what avatar_debian13_run
+# started, then unmounts everything mounted so far, innermost first, and
+# removes the scratch copy and a root left half made.
+avatar_debian13_leave () {
+  local i mount root pid
+  for pid in "${avatar_debian13_pids[@]}"; do
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    # Reaped here, bash reports the killing to no one.
+    wait "$pid" 2>/dev/null || true
+  done
+  avatar_debian13_pids=()
+  for root in "${avatar_debian13_roots[@]}"; do
+    avatar_debian13_kill_inside "$root"
+  done
   for ((i = ${#avatar_debian13_mounts[@]} - 1; i >= 0; i--)); do
     mount=${avatar_debian13_mounts[i]}
     umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
   done
   avatar_debian13_mounts=()
+  for root in "${avatar_debian13_roots[@]}"; do
+    avatar_debian13_unmount_under "$root"
+  done
+  avatar_debian13_roots=()
   if [ -n "$avatar_debian13_scratch" ]; then
     rm -rf --one-file-system "$avatar_debian13_scratch"
     avatar_debian13_scratch=
+  fi
+  if [ -n "$avatar_debian13_partial" ]; then
+    rm -rf --one-file-system "$avatar_debian13_partial" "$avatar_debian13_partial.log"
+    avatar_debian13_partial=
   fi
 }
 
@@ -132,22 +184,27 @@ avatar_debian13_root () {
   mirror=$(avatar_debian_mirror)
   mkdir -p "$cache"
   tmp=$(mktemp -d "$cache/debian13-new.XXXXXX")
-  avatar_say "Making a Debian 13 root in $tmp from $mirror (about 5 minutes)"
-  if ! debootstrap --variant=minbase "$AVATAR_DEBIAN13_SUITE" "$tmp" "$mirror" >"$tmp.log" 2>&1; then
+  # Removed by avatar_debian13_leave unless it is finished.
+  avatar_debian13_partial=$tmp
+  avatar_debian13_roots+=("$tmp")
+  # mktemp made it 0700; programs inside that drop root need to enter it.
+  chmod 0755 "$tmp"
+  avatar_say "Making a Debian 13 root in $tmp from $mirror (about 5 minutes; 1.3 GB)"
+  if ! avatar_debian13_run debootstrap --variant=minbase "$AVATAR_DEBIAN13_SUITE" "$tmp" "$mirror" \
+       >"$tmp.log" 2>&1; then
     tail -n 20 "$tmp.log" >&2
-    rm -rf --one-file-system "$tmp" "$tmp.log"
     return 1
   fi
   avatar_debian13_mount_system "$tmp"
   # shellcheck disable=SC2046
-  if ! chroot "$tmp" env DEBIAN_FRONTEND=noninteractive \
+  if ! avatar_debian13_run chroot "$tmp" env DEBIAN_FRONTEND=noninteractive \
        apt-get install -y -q --no-install-recommends $(avatar_package_list) git "$@" >>"$tmp.log" 2>&1; then
     tail -n 20 "$tmp.log" >&2
-    avatar_debian13_leave
-    rm -rf --one-file-system "$tmp" "$tmp.log"
     return 1
   fi
-  chroot "$tmp" apt-get clean
+  avatar_debian13_run chroot "$tmp" apt-get clean
+  # Finished: unmounted, but no longer removed.
+  avatar_debian13_partial=
   avatar_debian13_leave
   rm -f "$tmp.log"
   touch "$tmp/.complete"

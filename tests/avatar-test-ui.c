@@ -42,7 +42,9 @@ avatar_test_ui_setup (AvatarTestUi *ui,
 void
 avatar_test_ui_teardown (AvatarTestUi *ui)
 {
-  gtk_window_destroy (GTK_WINDOW (ui->window));
+  /* A test may have closed it already. */
+  if (ui->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (ui->window));
   /* Let the cancelled work wind down before the objects go. */
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);

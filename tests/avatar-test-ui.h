@@ -31,7 +31,7 @@ typedef struct
  * window.  The caller waits for the first page. */
 void        avatar_test_ui_setup      (AvatarTestUi *ui,
                                        const char   *test_name);
-/* Destroys the window, lets cancelled work wind down, deletes ui->file and
+/* Destroys the window unless the test cleared ui->window, lets cancelled work wind down, deletes ui->file and
  * stops the devserver. */
 void        avatar_test_ui_teardown   (AvatarTestUi *ui);
 gboolean    avatar_test_ui_is_on_page (AvatarTestUi *ui,

@@ -79,26 +79,52 @@ shortcuts_window_shown (gpointer data)
   return find_shortcuts_window () != NULL;
 }
 
-static AdwAboutWindow *
-find_about_window (void)
+/* The About dialog on screen: from libadwaita 1.5 an AdwAboutDialog inside
+ * the window, before it an AdwAboutWindow of its own. */
+static GtkWidget *
+find_about (AvatarWindow *window)
 {
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwDialog *dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window));
+
+  if (ADW_IS_ABOUT_DIALOG (dialog) && gtk_widget_get_mapped (GTK_WIDGET (dialog)))
+    return GTK_WIDGET (dialog);
+#else
   GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+      g_autoptr (GtkWindow) about = g_list_model_get_item (toplevels, i);
 
-      if (ADW_IS_ABOUT_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return ADW_ABOUT_WINDOW (window);
+      if (ADW_IS_ABOUT_WINDOW (about) && gtk_widget_get_mapped (GTK_WIDGET (about)) &&
+          gtk_window_get_transient_for (about) == GTK_WINDOW (window))
+        return GTK_WIDGET (about);
     }
+#endif
 
   return NULL;
 }
 
-static gboolean
-about_window_shown (gpointer data)
+static void
+close_about (GtkWidget *about)
 {
-  return find_about_window () != NULL;
+#if ADW_CHECK_VERSION (1, 5, 0)
+  g_assert_true (adw_dialog_close (ADW_DIALOG (about)));
+#else
+  gtk_window_close (GTK_WINDOW (about));
+#endif
+}
+
+static gboolean
+about_shown (gpointer data)
+{
+  return find_about (data) != NULL;
+}
+
+static gboolean
+about_gone (gpointer data)
+{
+  return find_about (data) == NULL;
 }
 
 /* The whole scenario, once the application runs its main loop. */
@@ -163,12 +189,23 @@ run_scenario (gpointer data)
   avatar_test_ui_save_screenshot (GTK_WIDGET (find_shortcuts_window ()), "app-shortcuts");
   gtk_window_close (find_shortcuts_window ());
 
-  /* The About window names the application and its version. */
-  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "about", NULL);
-  g_assert_true (avatar_test_ui_wait_until (about_window_shown, NULL, WAIT_MS));
-  g_assert_cmpstr (adw_about_window_get_application_name (find_about_window ()), ==, "Avatar Uploader");
-  g_assert_cmpstr (adw_about_window_get_version (find_about_window ()), ==, PACKAGE_VERSION);
-  gtk_window_close (GTK_WINDOW (find_about_window ()));
+  /* The About dialog, about the window, names the application and its
+   * version, and closes. */
+  {
+    g_autofree char *name = NULL;
+    g_autofree char *version = NULL;
+    GtkWidget *about;
+
+    g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "about", NULL);
+    g_assert_true (avatar_test_ui_wait_until (about_shown, window, WAIT_MS));
+    about = find_about (window);
+    g_object_get (about, "application-name", &name, "version", &version, NULL);
+    g_assert_cmpstr (name, ==, "Avatar Uploader");
+    g_assert_cmpstr (version, ==, PACKAGE_VERSION);
+    avatar_test_ui_save_screenshot (about, "app-about");
+    close_about (about);
+    g_assert_true (avatar_test_ui_wait_until (about_gone, window, WAIT_MS));
+  }
 
   /* A size the person chose, which quitting must remember. */
   gtk_window_set_default_size (GTK_WINDOW (window), 700, 660);

@@ -682,6 +682,77 @@ test_drop (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-drop");
 }
 
+/* A button of a dialog by its label: the confirmation is an AdwAlertDialog
+ * from libadwaita 1.5, an AdwMessageDialog before, and both show buttons. */
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_is_drawable (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = find_button (child, label);
+
+      if (button != NULL)
+        return button;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_shown (GtkWidget *widget)
+{
+  return widget != NULL && gtk_widget_get_mapped (widget);
+}
+
+/* Opens the confirmation of the removal, and returns it once on screen. */
+static GtkWidget *
+confirm_remove (Fixture *fixture)
+{
+  GtkWidget *dialog;
+
+  activate (fixture, "win.remove");
+  dialog = avatar_window_get_remove_dialog (fixture->window);
+  g_assert_nonnull (dialog);
+  WAIT_FOR (fixture, is_shown (dialog));
+
+  return dialog;
+}
+
+/* Presses a button of the confirmation, and waits until it has gone. */
+static void
+answer_remove (Fixture    *fixture,
+               GtkWidget  *dialog,
+               const char *label)
+{
+  GtkWidget *button;
+
+  /* The dialog may be mapped a frame before its buttons are. */
+  WAIT_FOR (fixture, (button = find_button (dialog, label)) != NULL);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_assert_true (gtk_widget_activate (button));
+  WAIT_FOR (fixture, !is_shown (dialog));
+  g_clear_weak_pointer (&dialog);
+  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+}
+
+static void
+upload_and_go_back (Fixture *fixture)
+{
+  open_image_ready_to_upload (fixture, "png", 200, 200);
+  activate (fixture, "win.upload");
+  assert_result_shown (fixture, 200);
+
+  activate (fixture, "win.back");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+}
+
 static void
 test_remove (Fixture       *fixture,
              gconstpointer  data)
@@ -689,20 +760,19 @@ test_remove (Fixture       *fixture,
   g_autofree char *server_url = NULL;
   GtkWidget *dialog;
 
-  open_image_ready_to_upload (fixture, "png", 200, 200);
-  activate (fixture, "win.upload");
-  assert_result_shown (fixture, 200);
-
-  activate (fixture, "win.back");
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  upload_and_go_back (fixture);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-welcome-avatar");
 
-  activate (fixture, "win.remove");
-  dialog = avatar_window_get_remove_dialog (fixture->window);
-  g_assert_nonnull (dialog);
+  /* Cancel keeps the avatar. */
+  dialog = confirm_remove (fixture);
   avatar_test_ui_save_screenshot (dialog, "ui-remove-dialog");
-  /* As if the destructive button was pressed, whichever dialog type it is. */
-  g_signal_emit_by_name (dialog, "response", "remove");
+  answer_remove (fixture, dialog, "_Cancel");
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_nonnull (server_url);
+  g_clear_pointer (&server_url, g_free);
+  g_assert_nonnull (avatar_window_get_profile (fixture->window)->avatar_url);
+
+  answer_remove (fixture, confirm_remove (fixture), "_Remove");
 
   WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
   server_url = dup_server_avatar_url (fixture);
@@ -714,6 +784,43 @@ test_remove (Fixture       *fixture,
   g_assert_null (avatar_window_get_remove_dialog (fixture->window));
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-removed");
+}
+
+typedef struct
+{
+  AvatarWindow *window;
+  GtkWidget    *dialog;
+} Closing;
+
+static gboolean
+window_and_dialog_gone (gpointer data)
+{
+  Closing *closing = data;
+
+  return closing->window == NULL && !is_shown (closing->dialog);
+}
+
+/* Closing the window while it asks takes the question along, unanswered. */
+static void
+test_close_while_confirming (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *server_url = NULL;
+  Closing closing = { 0 };
+
+  upload_and_go_back (fixture);
+  closing.dialog = confirm_remove (fixture);
+  g_object_add_weak_pointer (G_OBJECT (closing.dialog), (gpointer *) &closing.dialog);
+
+  /* The window goes once its last reference does; the teardown knows. */
+  closing.window = g_steal_pointer (&fixture->window);
+  g_object_add_weak_pointer (G_OBJECT (closing.window), (gpointer *) &closing.window);
+  gtk_window_destroy (GTK_WINDOW (closing.window));
+  g_assert_true (avatar_test_ui_wait_until (window_and_dialog_gone, &closing, AVATAR_TEST_UI_WAIT_MS));
+  g_clear_weak_pointer (&closing.dialog);
+
+  server_url = dup_server_avatar_url (fixture);
+  g_assert_nonnull (server_url);
 }
 
 static GtkWidget *
@@ -842,6 +949,8 @@ main (int   argc,
   g_test_add ("/ui/drop", Fixture, "drop", setup, test_drop, teardown);
   g_test_add ("/ui/paste", Fixture, "paste", setup, test_paste, teardown);
   g_test_add ("/ui/remove", Fixture, "remove-avatar", setup, test_remove, teardown);
+  g_test_add ("/ui/close-while-confirming", Fixture, "close-confirming", setup, test_close_while_confirming,
+              teardown);
 
   return g_test_run ();
 }

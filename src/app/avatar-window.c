@@ -310,7 +310,7 @@ show_error_banner (AvatarWindow *self,
                    const GError *error,
                    gboolean      offer_retry)
 {
-  gboolean can_retry;
+  gboolean can_retry = FALSE;
   const char *message = describe_error (error, &can_retry);
 
   show_banner (self, message, offer_retry && can_retry);
@@ -526,7 +526,7 @@ profile_loaded_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (AvatarProfile) profile = NULL;
-  gboolean can_retry;
+  gboolean can_retry = FALSE;
 
   profile = avatar_client_get_profile_finish (AVATAR_CLIENT (object), result, &error);
   if (is_cancelled (error) || is_gone (self) || AVATAR_CLIENT (object) != self->client)
@@ -620,7 +620,7 @@ static void
 show_image_error (AvatarWindow *self,
                   const GError *error)
 {
-  gboolean can_retry;
+  gboolean can_retry = FALSE;
   const char *message = describe_error (error, &can_retry);
 
   hide_banner (self);
@@ -681,7 +681,7 @@ prepared_cb (GObject      *object,
   g_autoptr (AvatarWindow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (AvatarPrepared) prepared = NULL;
-  gboolean can_retry;
+  gboolean can_retry = FALSE;
 
   prepared = avatar_image_prepare_finish (AVATAR_IMAGE (object), result, &error);
   if (is_cancelled (error) || is_gone (self) || AVATAR_IMAGE (object) != self->image)
@@ -1087,7 +1087,7 @@ static void
 show_restore_error (AvatarWindow *self,
                     const GError *error)
 {
-  gboolean can_retry;
+  gboolean can_retry = FALSE;
   g_autofree char *message = NULL;
 
   /* Translators: %s says why, in a sentence of its own. */

@@ -467,13 +467,13 @@ test_fault_put_answer_lost (Fixture       *fixture,
                             gconstpointer  data)
 {
   static const char * const rules[] = {
-    "{\"route\": \"upload\", \"delayMs\": 4000, \"count\": 1}",
+    "{\"route\": \"upload\", \"delayMs\": 8000, \"count\": 1}",
     NULL
   };
   g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
   g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
 
-  avatar_client_set_timeout (fixture->client, 1);
+  avatar_client_set_timeout (fixture->client, 2);
   run_with_faults (fixture, rules, flow);
   g_assert_true (avatar_flow_get_sent (flow));
   assert_variants (flow, 120);

@@ -886,8 +886,9 @@ test_interrupted (Fixture       *fixture,
 }
 
 /* The interrupt lands at any point of a poll: while it is sent, while its
- * answer comes in, or in the pause between two. libsoup 3.4 to 3.6.5 got
- * the second wrong about once in five runs, with a critical on exit. */
+ * answer comes in, or in the pause between two. libsoup 3.4 to 3.6.5 get
+ * the second wrong, in about one run in six on a busy machine, with a
+ * critical on exit. */
 static void
 test_interrupted_repeatedly (Fixture       *fixture,
                              gconstpointer  data)

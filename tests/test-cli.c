@@ -856,8 +856,8 @@ polling_started (gpointer data)
 }
 
 static void
-test_interrupted (Fixture       *fixture,
-                  gconstpointer  data)
+interrupt_polling (Fixture *fixture,
+                   int      signal_number)
 {
   g_autoptr(AvatarTestHttp) api = avatar_test_http_new (endless_handler, NULL);
   g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
@@ -867,7 +867,7 @@ test_interrupted (Fixture       *fixture,
 
   run_start (&run, env, args);
   g_assert_true (avatar_test_wait_until (polling_started, api, 60000));
-  g_subprocess_send_signal (run.process, GPOINTER_TO_INT (data));
+  g_subprocess_send_signal (run.process, signal_number);
   avatar_test_wait_flag (&run.done);
 
   /* The PUT was answered: the picture is the service's now. */
@@ -876,6 +876,25 @@ test_interrupted (Fixture       *fixture,
   assert_one_sentence (run.err);
   g_assert_nonnull (strstr (run.err, "The picture was sent."));
   run_clear (&run);
+}
+
+static void
+test_interrupted (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  interrupt_polling (fixture, GPOINTER_TO_INT (data));
+}
+
+/* The interrupt lands at any point of a poll: while it is sent, while its
+ * answer comes in, or in the pause between two. libsoup 3.4 to 3.6.5 get
+ * the second wrong, in about one run in six on a busy machine, with a
+ * critical on exit. */
+static void
+test_interrupted_repeatedly (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  for (guint i = 0; i < 12; i++)
+    interrupt_polling (fixture, i % 2 ? SIGTERM : SIGINT);
 }
 
 static gboolean
@@ -937,6 +956,7 @@ main (int   argc,
   g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
   g_test_add ("/cli/exit/interrupted", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted, teardown);
   g_test_add ("/cli/exit/terminated", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted, teardown);
+  g_test_add ("/cli/exit/interrupted-repeatedly", Fixture, NULL, setup, test_interrupted_repeatedly, teardown);
   g_test_add ("/cli/exit/interrupted-uploading", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted_uploading, teardown);
   g_test_add ("/cli/exit/terminated-uploading", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted_uploading, teardown);
   g_test_add ("/cli/exit/processing-failed", Fixture, NULL, setup, test_processing_failed, teardown);

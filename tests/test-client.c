@@ -212,6 +212,20 @@ test_check_url (void)
     }
 }
 
+/* libsoup 3.4 to 3.6.5 drop a reference to every feature of the session
+ * when a send is cancelled as its answer arrives; a session with a feature
+ * then fails on exit. The client's session has none. */
+static void
+test_session_without_features (void)
+{
+  g_autoptr(AvatarClient) client = avatar_client_new ("https://api.example.com", "app", NULL);
+  SoupSession *session = avatar_client_get_session (client);
+
+  g_assert_null (soup_session_get_feature (session, SOUP_TYPE_SESSION_FEATURE));
+  g_assert_false (soup_session_has_feature (session, SOUP_TYPE_CONTENT_DECODER));
+  g_assert_false (soup_session_has_feature (session, SOUP_TYPE_AUTH_MANAGER));
+}
+
 static void
 test_new (void)
 {
@@ -1119,6 +1133,7 @@ main (int   argc,
   g_test_add_func ("/retry/sleep-cancel", test_retry_sleep_cancel);
   g_test_add_func ("/client/check-url", test_check_url);
   g_test_add_func ("/client/new", test_new);
+  g_test_add_func ("/client/session-without-features", test_session_without_features);
   g_test_add_func ("/client/origin", test_origin);
   g_test_add_func ("/client/api-answer-over-limit", test_api_answer_over_limit);
 

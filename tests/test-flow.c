@@ -459,6 +459,26 @@ test_fault_reset (Fixture       *fixture,
   g_assert_nonnull (avatar_flow_get_variant (flow, AVATAR_VARIANT_RAW)->bytes);
 }
 
+/* The devserver stores the first PUT but answers it after the client gave
+ * up waiting; the retry to the same URL meets 412, and the flow goes on to
+ * processing and the variants. */
+static void
+test_fault_put_answer_lost (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char * const rules[] = {
+    "{\"route\": \"upload\", \"delayMs\": 8000, \"count\": 1}",
+    NULL
+  };
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
+  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+
+  avatar_client_set_timeout (fixture->client, 2);
+  run_with_faults (fixture, rules, flow);
+  g_assert_true (avatar_flow_get_sent (flow));
+  assert_variants (flow, 120);
+}
+
 static void
 test_fault_expired_url (Fixture       *fixture,
                         gconstpointer  data)
@@ -1197,6 +1217,7 @@ main (int   argc,
   g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
   g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);
   g_test_add ("/flow/fault/reset-mid-upload", Fixture, NULL, setup, test_fault_reset, teardown);
+  g_test_add ("/flow/fault/put-answer-lost", Fixture, NULL, setup, test_fault_put_answer_lost, teardown);
   g_test_add ("/flow/fault/expired-url", Fixture, NULL, setup, test_fault_expired_url, teardown);
   g_test_add ("/flow/fault/expired-token", Fixture, NULL, setup, test_fault_expired_token, teardown);
   g_test_add ("/flow/fault/processing-fail", Fixture, "fail", setup, test_fault_processing, teardown);

@@ -25,6 +25,8 @@
 #define SIGNATURE_XML "<Error><Code>SignatureDoesNotMatch</Code>" \
   "<Message>The request signature we calculated does not match the signature you provided.</Message></Error>"
 #define SLOW_DOWN_XML "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+#define PRECONDITION_XML "<Error><Code>PreconditionFailed</Code>" \
+  "<Message>At least one of the pre-conditions you specified did not hold</Message></Error>"
 
 typedef struct
 {
@@ -45,6 +47,10 @@ typedef struct
   AvatarTestStream  answer;
   /* Body bytes the client handed to its connection for PUTs. */
   guint64         written;
+  /* Objects are written once: a PUT once this is set gets 412. */
+  gboolean        stored;
+  /* The next PUT is stored, and its answer lost with its connection. */
+  gboolean        lose_stored_answer;
 } Fixture;
 
 #define ANSWER_START "<Error><Code>InvalidRequest</Code><Message>Far too much to say.</Message><Padding>"
@@ -112,6 +118,22 @@ s3_handler (AvatarTestHttp          *http,
     {
       fixture->failures_left--;
       avatar_test_respond (msg, fixture->failure_status, "application/xml", fixture->failure_body);
+      return;
+    }
+
+  if (fixture->stored)
+    {
+      avatar_test_respond (msg, 412, "application/xml", PRECONDITION_XML);
+      return;
+    }
+
+  if (fixture->lose_stored_answer)
+    {
+      g_autoptr(GIOStream) connection = soup_server_message_steal_connection (msg);
+
+      fixture->lose_stored_answer = FALSE;
+      fixture->stored = TRUE;
+      g_io_stream_close (connection, NULL, NULL);
       return;
     }
 
@@ -438,6 +460,48 @@ test_retry_5xx (Fixture       *fixture,
   g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
 }
 
+/* The storage kept the first PUT but its answer never came: the retry to
+ * the same URL meets 412, which says the picture is there. */
+static void
+test_retry_stored_answer_lost (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(AvatarUpload) upload = NULL;
+  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
+  g_autoptr(AvatarTicket) used = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->lose_stored_answer = TRUE;
+  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
+  used = run_upload (fixture, upload, ticket, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (used->asset_key, ==, "k1");
+  g_assert_true (fixture->stored);
+  g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, 2);
+  g_assert_cmpuint (fixture->tickets, ==, 1);
+  g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
+}
+
+/* On the first try, 412 means the key holds something this upload did not
+ * send: that stays an error. */
+static void
+test_precondition_failed_first (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(AvatarUpload) upload = NULL;
+  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
+  g_autoptr(AvatarTicket) used = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fixture->stored = TRUE;
+  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
+  used = run_upload (fixture, upload, ticket, NULL, &error);
+  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
+  g_assert_nonnull (strstr (error->message, "PreconditionFailed"));
+  g_assert_null (used);
+  g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, 1);
+}
+
 static void
 test_retry_gives_up (Fixture       *fixture,
                      gconstpointer  data)
@@ -670,6 +734,8 @@ main (int   argc,
   add_test ("/upload/ticket-content-type", 0, test_ticket_content_type);
   add_test ("/upload/retry/5xx-then-success", 0, test_retry_5xx);
   add_test ("/upload/retry/gives-up", 0, test_retry_gives_up);
+  add_test ("/upload/retry/stored-answer-lost", 0, test_retry_stored_answer_lost);
+  add_test ("/upload/precondition-failed-first", 0, test_precondition_failed_first);
   add_test ("/upload/rejected", 0, test_rejected);
   add_test ("/upload/long-answer/chunked", 0, test_long_answer_chunked);
   add_test ("/upload/long-answer/with-length", 0, test_long_answer_with_length);

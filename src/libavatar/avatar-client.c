@@ -1743,6 +1743,16 @@ avatar_client_init (AvatarClient *self)
                                                  NULL);
   /* 401 is handled here, by refreshing the bearer token. */
   soup_session_remove_feature_by_type (self->session, SOUP_TYPE_AUTH_MANAGER);
+  /* No feature is left in the session: libsoup 3.4 to 3.6.5 finish a
+   * message twice when its send is cancelled after the answer's headers
+   * came in but before the send returned (fixed in 3.6.6), and unqueueing
+   * it again drops a reference to every feature of the session that it
+   * does not hold. The feature is then freed while the session still lists
+   * it, and freeing the session fails (a critical on exit). The content
+   * decoder is the only other default feature, and nothing here needs it:
+   * the service and the CDN answer with JSON and pictures, sent as they are
+   * when no Accept-Encoding asks otherwise. */
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
 }
 
 AvatarClient *

@@ -501,6 +501,20 @@ run_handle_answer (GTask  *task,
   parse_s3_error (body, &code, &message);
   g_debug ("  storage error: %s: %s", code ? code : "-", message ? message : "-");
 
+  /* Objects are written once: a PUT to a key that holds one is refused
+   * with 412. The presigned URL is this ticket's alone, and only this
+   * upload holds it, so a 412 to a repeat of the same body to the same URL
+   * means that an earlier try stored it and its answer was lost. On the
+   * first try to a URL, 412 stays an error: nothing of ours is there. */
+  if (status == SOUP_STATUS_PRECONDITION_FAILED && run->failures > 0)
+    {
+      g_debug ("  an earlier try stored the picture");
+      upload_set_bytes_sent (self, self->bytes_total);
+      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
+                             (GDestroyNotify) avatar_ticket_free);
+      return;
+    }
+
   if (status == SOUP_STATUS_FORBIDDEN && (contains_expired (message) || contains_expired (code)))
     {
       if (!run->renewed)

@@ -538,6 +538,44 @@ test_orientation_tiff (gconstpointer data)
                                              avatar_test_pattern_color (row, column), 60));
 }
 
+/* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette and the
+ * palette count @colors in its header. */
+static GBytes *
+bmp_with_palette_count (guint32 colors)
+{
+  guint8 bmp[14 + 40 + 8 + 8 * 4] = { 'B', 'M' };
+  guint32 fields[] = { sizeof bmp, 0, 14 + 40 + 8, 40, 8, 8 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      guint32 le = GUINT32_TO_LE (fields[i]);
+
+      memcpy (bmp + 2 + 4 * i, &le, 4);
+    }
+  bmp[26] = 1;  /* planes */
+  bmp[28] = 1;  /* bits a pixel */
+  colors = GUINT32_TO_LE (colors);
+  memcpy (bmp + 46, &colors, 4);
+  memset (bmp + 14 + 40 + 4, 0xFF, 3);  /* colour 1 is white */
+  memset (bmp + 14 + 40 + 8, 0x55, 8 * 4);
+
+  return g_bytes_new (bmp, sizeof bmp);
+}
+
+static void
+test_load_bmp_palette (void)
+{
+  g_autoptr(GBytes) valid = bmp_with_palette_count (2);
+  g_autoptr(GBytes) negative = bmp_with_palette_count (0xFF000000);
+  g_autoptr(AvatarImage) image = load_ok (valid, "valid.bmp");
+
+  g_assert_cmpint (avatar_image_get_width (image), ==, 8);
+
+  /* gdk-pixbuf would take a count of 2^31 or more as negative, and go on
+   * for gigabytes. */
+  assert_load_fails (negative, "palette.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+}
+
 static void
 test_load_svg (void)
 {
@@ -1175,6 +1213,7 @@ main (int   argc,
   g_test_add_func ("/image/load/unsupported", test_load_unsupported);
   g_test_add_func ("/image/load/unreadable", test_load_unreadable);
   g_test_add_func ("/image/load/svg", test_load_svg);
+  g_test_add_func ("/image/load/bmp-palette", test_load_bmp_palette);
 
   for (int orientation = 1; orientation <= 8; orientation++)
     {

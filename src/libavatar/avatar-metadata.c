@@ -572,6 +572,27 @@ scan_webp (AvatarMetadata *meta,
   meta->is_animated = n_frames > 1;
 }
 
+/* gdk-pixbuf's BMP decoder reads a palette of 2^31 colours or more as a
+ * negative count and checks it no further: a 1-bit file of 94 bytes made
+ * it take 28 s and 4 GB. A palette larger than the depth can address is
+ * as wrong, and refused as well. */
+static void
+scan_bmp (AvatarMetadata *meta,
+          const guint8   *data,
+          gsize           size)
+{
+  guint32 depth, colors;
+
+  /* The 12-byte OS/2 header has no palette count. */
+  if (size < 14 + 40 || le32 (data + 14) < 40)
+    return;
+
+  depth = data[28] | ((guint32) data[29] << 8);
+  colors = le32 (data + 46);
+  if (colors > G_MAXINT32 || (depth <= 8 && colors > (1u << depth)))
+    meta->is_malformed = TRUE;
+}
+
 void
 avatar_metadata_scan (AvatarMetadata *meta,
                       const char     *mime_type,
@@ -592,6 +613,8 @@ avatar_metadata_scan (AvatarMetadata *meta,
     scan_gif (meta, data, size);
   else if (strcmp (mime_type, "image/webp") == 0 && size >= 12)
     scan_webp (meta, data, size);
+  else if (strcmp (mime_type, "image/bmp") == 0)
+    scan_bmp (meta, data, size);
   else if (strcmp (mime_type, "image/tiff") == 0)
     {
       /* A TIFF file is itself an EXIF-style structure. */

@@ -13,7 +13,7 @@
 #include "fuzz-target.h"
 
 static const char * const mime_types[] = {
-  "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff",
+  "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp",
 };
 
 int

@@ -132,6 +132,18 @@ write_images (void)
   write_seed ("images", "header.ico", "\0\0\1\0\1\0\x10\x10\0\0\1\0\x20\0\0\0\0\0\x16\0\0\0", 22);
   write_text ("images", "header.psd", "8BPS\0\1");
   write_text ("images", "header.qoi", "qoif\0\0\0\x10\0\0\0\x10\4\0");
+  {
+    /* A 4 × 2 BMP of 1 bit a pixel with its two-colour palette. */
+    static const guint8 bmp[] = {
+      'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 62, 0, 0, 0,
+      40, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0,
+      8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 255, 255, 255, 0,
+      0x50, 0, 0, 0, 0xA0, 0, 0, 0,
+    };
+
+    write_seed ("images", "palette.bmp", bmp, sizeof bmp);
+  }
   write_text ("images", "pattern.pnm", "P6\n# a comment\n2 2\n255\nabcdefghijkl");
   write_text ("images", "pattern.svg",
               "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>\n");

@@ -24,8 +24,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     return 0;
 
   g_assert (type->mime_type != NULL && type->name != NULL);
-  if (avatar_sniff_dimensions (type, data, size, &width, &height))
-    g_assert (width <= G_MAXUINT32 && height <= G_MAXUINT32);
+  avatar_sniff_dimensions (type, data, size, &width, &height);
 
   return 0;
 }

@@ -257,6 +257,11 @@ write_server_request (void)
                  "/s3/avatars/avatars/u/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00",
                  "Content-Type: image/png\r\n", "\x89PNG\r\n\x1a\n");
   write_request ("cdn", "GET", "/cdn/avatars/u/k/original.webp", "", "");
+  write_request ("fault-rule", "POST", "/_dev/faults", json,
+                 "{\"route\": \"upload\", \"status\": 503, \"retryAfter\": 2, \"count\": 1}");
+  write_request ("fault-processing", "POST", "/_dev/faults", json,
+                 "{\"processing\": \"fail\", \"presignExpiresS\": 1, \"processingDelayMs\": 5, "
+                 "\"expireAccessTokens\": true}");
   write_text ("server-request", "chunked",
               "POST /auth/dev-login HTTP/1.1\r\nHost: 127.0.0.1\r\nx-app-id: " BASE_APP_ID "\r\n"
               "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"us\r\n10\r\nername\": \"abc\"}\r\n0\r\n\r\n");

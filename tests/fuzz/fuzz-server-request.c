@@ -7,6 +7,10 @@
  * sends on one connection, handed to a server in this process through a
  * socket pair. "@TOKEN@" in the input stands for the demo account's
  * access token, so that signed-in requests get past authentication.
+ *
+ * The body is also read as a rule for the fault injector, as POST
+ * /_dev/faults does when the server runs with --faults (which this one
+ * does not: its rules would slow or stop it for the following inputs).
  */
 
 #include "config.h"
@@ -101,6 +105,40 @@ substitute_token (const uint8_t *data,
   return g_byte_array_free_to_bytes (out);
 }
 
+static void
+add_fault_rule (GBytes *request)
+{
+  g_autoptr(AvatarFaults) faults = avatar_faults_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *routes[] = { "request-url", "upload", "profile", "patch", "cdn", "refresh" };
+  gsize length;
+  const char *text = g_bytes_get_data (request, &length);
+  const char *body = g_strstr_len (text, length, "\r\n\r\n");
+  gboolean expire_tokens = FALSE;
+  JsonNode *root;
+  AvatarFault fault;
+
+  if (body == NULL)
+    return;
+  body += 4;
+  if (!json_parser_load_from_data (parser, body, length - (body - text), NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+
+  if (!avatar_faults_add_rule (faults, json_node_get_object (root), &expire_tokens, &error))
+    {
+      g_assert (error != NULL);
+      return;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
+    avatar_faults_take (faults, routes[i], &fault);
+  avatar_faults_take_processing (faults);
+  avatar_faults_get_presign_expires (faults, 600);
+  avatar_faults_get_processing_delay (faults, 0);
+}
+
 /* Reads and drops the answer; the end of the stream ends the exchange. */
 static gboolean
 client_readable_cb (int          fd,
@@ -178,6 +216,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_source_remove (timeout_id);
 
   close (fds[1]);
+
+  add_fault_rule (request);
 
   return 0;
 }

@@ -538,13 +538,15 @@ test_orientation_tiff (gconstpointer data)
                                              avatar_test_pattern_color (row, column), 60));
 }
 
-/* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette and the
- * palette count @colors in its header. */
+/* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette, and
+ * @colors and @pixels_at for the palette count and where the pixels
+ * start in its header. */
 static GBytes *
-bmp_with_palette_count (guint32 colors)
+bmp_new (guint32 colors,
+         guint32 pixels_at)
 {
   guint8 bmp[14 + 40 + 8 + 8 * 4] = { 'B', 'M' };
-  guint32 fields[] = { sizeof bmp, 0, 14 + 40 + 8, 40, 8, 8 };
+  guint32 fields[] = { sizeof bmp, 0, pixels_at, 40, 8, 8 };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
@@ -563,17 +565,19 @@ bmp_with_palette_count (guint32 colors)
 }
 
 static void
-test_load_bmp_palette (void)
+test_load_bmp_header (void)
 {
-  g_autoptr(GBytes) valid = bmp_with_palette_count (2);
-  g_autoptr(GBytes) negative = bmp_with_palette_count (0xFF000000);
+  g_autoptr(GBytes) valid = bmp_new (2, 14 + 40 + 8);
+  g_autoptr(GBytes) negative_palette = bmp_new (0xFF000000, 14 + 40 + 8);
+  g_autoptr(GBytes) far_pixels = bmp_new (2, 0x80000000);
   g_autoptr(AvatarImage) image = load_ok (valid, "valid.bmp");
 
   g_assert_cmpint (avatar_image_get_width (image), ==, 8);
 
   /* gdk-pixbuf would take a count of 2^31 or more as negative, and go on
-   * for gigabytes. */
-  assert_load_fails (negative, "palette.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+   * for gigabytes; and it would buffer 2 GB to find the pixels. */
+  assert_load_fails (negative_palette, "palette.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+  assert_load_fails (far_pixels, "offset.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
 }
 
 static void
@@ -1213,7 +1217,7 @@ main (int   argc,
   g_test_add_func ("/image/load/unsupported", test_load_unsupported);
   g_test_add_func ("/image/load/unreadable", test_load_unreadable);
   g_test_add_func ("/image/load/svg", test_load_svg);
-  g_test_add_func ("/image/load/bmp-palette", test_load_bmp_palette);
+  g_test_add_func ("/image/load/bmp-header", test_load_bmp_header);
 
   for (int orientation = 1; orientation <= 8; orientation++)
     {

@@ -572,16 +572,24 @@ scan_webp (AvatarMetadata *meta,
   meta->is_animated = n_frames > 1;
 }
 
-/* gdk-pixbuf's BMP decoder reads a palette of 2^31 colours or more as a
- * negative count and checks it no further: a 1-bit file of 94 bytes made
- * it take 28 s and 4 GB. A palette larger than the depth can address is
- * as wrong, and refused as well. */
+/* gdk-pixbuf's BMP decoder trusts its header too far: it buffers the file
+ * up to where the header says the pixels start (a 54-byte file asked for
+ * 2 GB), and reads a palette of 2^31 colours or more as a negative count
+ * (a 1-bit file of 94 bytes took 28 s and 4 GB). Pixels said to start
+ * after the end of the file are cut off; a palette larger than the depth
+ * can address is refused as well. */
 static void
 scan_bmp (AvatarMetadata *meta,
           const guint8   *data,
           gsize           size)
 {
   guint32 depth, colors;
+
+  if (size < 14 + 4 || le32 (data + 10) > size)
+    {
+      meta->is_truncated = TRUE;
+      return;
+    }
 
   /* The 12-byte OS/2 header has no palette count. */
   if (size < 14 + 40 || le32 (data + 14) < 40)

@@ -114,12 +114,12 @@ add_fault_rule (GBytes *request)
   const char *routes[] = { "request-url", "upload", "profile", "patch", "cdn", "refresh" };
   gsize length;
   const char *text = g_bytes_get_data (request, &length);
-  const char *body = g_strstr_len (text, length, "\r\n\r\n");
+  const char *body;
   gboolean expire_tokens = FALSE;
   JsonNode *root;
   AvatarFault fault;
 
-  if (body == NULL)
+  if (length == 0 || (body = g_strstr_len (text, length, "\r\n\r\n")) == NULL)
     return;
   body += 4;
   if (!json_parser_load_from_data (parser, body, length - (body - text), NULL) ||

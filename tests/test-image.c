@@ -580,6 +580,24 @@ test_load_bmp_header (void)
   assert_load_fails (far_pixels, "offset.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
 }
 
+/* An animated WebP whose only frame holds no pixels: webp-pixbuf-loader
+ * fails to make its animation, then says so with a critical. */
+static void
+test_load_webp_empty_frame (void)
+{
+  static const guint8 webp[] = {
+    'R', 'I', 'F', 'F', 4 + 18 + 14 + 32, 0, 0, 0, 'W', 'E', 'B', 'P',
+    'V', 'P', '8', 'X', 10, 0, 0, 0, 0x02, 0, 0, 0, 7, 0, 0, 7, 0, 0,
+    'A', 'N', 'I', 'M', 6, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    'A', 'N', 'M', 'F', 24, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 7, 0, 0, 7, 0, 0, 100, 0, 0, 0,
+    'J', 'U', 'N', 'K', 0, 0, 0, 0,
+  };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (webp, sizeof webp);
+
+  assert_load_fails (bytes, "frame.webp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+}
+
 static void
 test_load_svg (void)
 {
@@ -1218,6 +1236,7 @@ main (int   argc,
   g_test_add_func ("/image/load/unreadable", test_load_unreadable);
   g_test_add_func ("/image/load/svg", test_load_svg);
   g_test_add_func ("/image/load/bmp-header", test_load_bmp_header);
+  g_test_add_func ("/image/load/webp-empty-frame", test_load_webp_empty_frame);
 
   for (int orientation = 1; orientation <= 8; orientation++)
     {

@@ -511,6 +511,30 @@ scan_gif (AvatarMetadata *meta,
   meta->is_animated = n_frames > 1;
 }
 
+/* An animation frame is a 16-byte header, then an optional ALPH chunk
+ * and a VP8 or VP8L chunk. */
+static gboolean
+webp_frame_has_bitstream (const guint8 *frame,
+                          gsize         size)
+{
+  gsize pos = 16;
+
+  while (pos + 8 <= size)
+    {
+      gsize length = le32 (frame + pos + 4);
+
+      if (length > size - pos - 8)
+        return FALSE;
+      if (memcmp (frame + pos, "VP8 ", 4) == 0 || memcmp (frame + pos, "VP8L", 4) == 0)
+        return TRUE;
+      if (memcmp (frame + pos, "ALPH", 4) != 0)
+        return FALSE;
+      pos += 8 + length + (length & 1);
+    }
+
+  return FALSE;
+}
+
 static void
 scan_webp (AvatarMetadata *meta,
            const guint8   *data,
@@ -519,6 +543,7 @@ scan_webp (AvatarMetadata *meta,
   guint n_frames = 0;
   gboolean has_bitstream = FALSE;
   gboolean says_animated = FALSE;
+  gboolean broken_frame = FALSE;
   gsize end;
   gsize pos = 12;
 
@@ -548,7 +573,10 @@ scan_webp (AvatarMetadata *meta,
       else if (memcmp (fourcc, "VP8 ", 4) == 0 || memcmp (fourcc, "VP8L", 4) == 0)
         has_bitstream = TRUE;
       else if (memcmp (fourcc, "ANMF", 4) == 0)
-        n_frames++;
+        {
+          n_frames++;
+          broken_frame |= !webp_frame_has_bitstream (chunk, length);
+        }
       else if (memcmp (fourcc, "EXIF", 4) == 0)
         {
           /* Some writers keep the JPEG "Exif\0\0" prefix. */
@@ -563,10 +591,12 @@ scan_webp (AvatarMetadata *meta,
       pos += 8 + length + (length & 1);
     }
 
-  /* An animation without frames, or a still without its bitstream, is
-   * what decoders trip over; say so before they see it. */
+  /* An animation without frames, or with a frame without pixels or pixels
+   * outside its frames, or a still without its bitstream, is what decoders
+   * trip over (webp-pixbuf-loader with a critical); say so before they
+   * see it. */
   if (!meta->is_truncated &&
-      (says_animated ? n_frames == 0 : !has_bitstream))
+      (says_animated ? n_frames == 0 || broken_frame || has_bitstream : !has_bitstream))
     meta->is_malformed = TRUE;
 
   meta->is_animated = n_frames > 1;

@@ -65,6 +65,20 @@ avatar_build () {
   ninja -C "$build_dir"
 }
 
+# avatar_build_fuzz BUILD_DIR: the libFuzzer targets of tests/fuzz, built
+# with clang, AddressSanitizer and UndefinedBehaviorSanitizer, and their
+# seeds; nothing else of the tree is built.
+avatar_build_fuzz () {
+  build_dir=$1
+  if [ -f "$build_dir/build.ninja" ]; then
+    meson setup --reconfigure "$build_dir" -Dfuzzing=true >/dev/null
+  else
+    CC=clang meson setup "$build_dir" -Dfuzzing=true -Db_sanitize=address,undefined \
+      -Db_lundef=false -Dui_tests=false >/dev/null
+  fi
+  ninja -C "$build_dir" fuzz
+}
+
 # A display number with neither a broadwayd socket nor its HTTP port taken.
 avatar_free_broadway_display () {
   runtime_dir=$1

@@ -538,6 +538,66 @@ test_orientation_tiff (gconstpointer data)
                                              avatar_test_pattern_color (row, column), 60));
 }
 
+/* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette, and
+ * @colors and @pixels_at for the palette count and where the pixels
+ * start in its header. */
+static GBytes *
+bmp_new (guint32 colors,
+         guint32 pixels_at)
+{
+  guint8 bmp[14 + 40 + 8 + 8 * 4] = { 'B', 'M' };
+  guint32 fields[] = { sizeof bmp, 0, pixels_at, 40, 8, 8 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      guint32 le = GUINT32_TO_LE (fields[i]);
+
+      memcpy (bmp + 2 + 4 * i, &le, 4);
+    }
+  bmp[26] = 1;  /* planes */
+  bmp[28] = 1;  /* bits a pixel */
+  colors = GUINT32_TO_LE (colors);
+  memcpy (bmp + 46, &colors, 4);
+  memset (bmp + 14 + 40 + 4, 0xFF, 3);  /* colour 1 is white */
+  memset (bmp + 14 + 40 + 8, 0x55, 8 * 4);
+
+  return g_bytes_new (bmp, sizeof bmp);
+}
+
+static void
+test_load_bmp_header (void)
+{
+  g_autoptr(GBytes) valid = bmp_new (2, 14 + 40 + 8);
+  g_autoptr(GBytes) negative_palette = bmp_new (0xFF000000, 14 + 40 + 8);
+  g_autoptr(GBytes) far_pixels = bmp_new (2, 0x80000000);
+  g_autoptr(AvatarImage) image = load_ok (valid, "valid.bmp");
+
+  g_assert_cmpint (avatar_image_get_width (image), ==, 8);
+
+  /* gdk-pixbuf would take a count of 2^31 or more as negative, and go on
+   * for gigabytes; and it would buffer 2 GB to find the pixels. */
+  assert_load_fails (negative_palette, "palette.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+  assert_load_fails (far_pixels, "offset.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+}
+
+/* An animated WebP whose only frame holds no pixels: webp-pixbuf-loader
+ * fails to make its animation, then says so with a critical. */
+static void
+test_load_webp_empty_frame (void)
+{
+  static const guint8 webp[] = {
+    'R', 'I', 'F', 'F', 4 + 18 + 14 + 32, 0, 0, 0, 'W', 'E', 'B', 'P',
+    'V', 'P', '8', 'X', 10, 0, 0, 0, 0x02, 0, 0, 0, 7, 0, 0, 7, 0, 0,
+    'A', 'N', 'I', 'M', 6, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    'A', 'N', 'M', 'F', 24, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 7, 0, 0, 7, 0, 0, 100, 0, 0, 0,
+    'J', 'U', 'N', 'K', 0, 0, 0, 0,
+  };
+  g_autoptr(GBytes) bytes = g_bytes_new_static (webp, sizeof webp);
+
+  assert_load_fails (bytes, "frame.webp", AVATAR_ERROR_INVALID_IMAGE, NULL);
+}
+
 static void
 test_load_svg (void)
 {
@@ -1240,6 +1300,8 @@ main (int   argc,
   g_test_add_func ("/image/load/unsupported", test_load_unsupported);
   g_test_add_func ("/image/load/unreadable", test_load_unreadable);
   g_test_add_func ("/image/load/svg", test_load_svg);
+  g_test_add_func ("/image/load/bmp-header", test_load_bmp_header);
+  g_test_add_func ("/image/load/webp-empty-frame", test_load_webp_empty_frame);
 
   for (int orientation = 1; orientation <= 8; orientation++)
     {

@@ -24,4 +24,21 @@ void      avatar_client_log_exchange   (SoupMessage  *msg,
                                         gint64        started_us,
                                         const GError *error);
 
+/* How the client reads the API's answers, apart from any exchange. They
+ * return (transfer full) what they read, or %NULL (%FALSE) with @error set
+ * to AVATAR_ERROR_PROTOCOL or AVATAR_ERROR_INSECURE_URL. */
+AvatarProfile *avatar_client_parse_profile      (GBytes       *body,
+                                                 GError      **error);
+/* @content_type is the type the ticket is asked for, copied into it. */
+AvatarTicket  *avatar_client_parse_ticket       (GBytes       *body,
+                                                 const char   *content_type,
+                                                 GError      **error);
+gboolean       avatar_client_parse_tokens       (GBytes       *body,
+                                                 char        **access_token,
+                                                 char        **refresh_token,
+                                                 GError      **error);
+/* Returns: (transfer full) (nullable): the message of an error answer
+ * {"error": {"code", "message"}}, when @body is one. */
+char          *avatar_client_dup_server_message (GBytes       *body);
+
 G_END_DECLS

@@ -351,6 +351,13 @@ dup_server_error_member (GBytes     *body,
   return g_strdup (json_node_get_string (node));
 }
 
+/* The message from {"error": {"code", "message"}}, when the body has one. */
+char *
+avatar_client_dup_server_message (GBytes *body)
+{
+  return dup_server_error_member (body, "message");
+}
+
 static AvatarError
 error_code_for_answer (guint       status,
                        const char *server_code)
@@ -385,7 +392,7 @@ static GError *
 error_from_response (SoupMessage *msg,
                      GBytes      *body)
 {
-  g_autofree char *server_message = dup_server_error_member (body, "message");
+  g_autofree char *server_message = avatar_client_dup_server_message (body);
   g_autofree char *server_code = dup_server_error_member (body, "code");
   guint status = soup_message_get_status (msg);
   const char *reason = soup_message_get_reason_phrase (msg);
@@ -976,15 +983,15 @@ json_body_new (const char *member,
 }
 
 static JsonNode *
-parse_json_object (Response  *response,
-                   GError   **error)
+parse_json_object (GBytes  *body,
+                   GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
   const char *data;
   gsize size;
 
-  data = g_bytes_get_data (response->body, &size);
+  data = g_bytes_get_data (body, &size);
   if (data == NULL || size == 0 ||
       !json_parser_load_from_data (parser, data, size, NULL) ||
       (root = json_parser_get_root (parser)) == NULL ||
@@ -1028,11 +1035,11 @@ read_string_member (JsonObject  *object,
   return TRUE;
 }
 
-static AvatarProfile *
-parse_profile (Response  *response,
-               GError   **error)
+AvatarProfile *
+avatar_client_parse_profile (GBytes  *body,
+                             GError **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (response, error);
+  g_autoptr(JsonNode) root = parse_json_object (body, error);
   g_autoptr(AvatarProfile) profile = NULL;
   JsonObject *object;
 
@@ -1053,12 +1060,12 @@ parse_profile (Response  *response,
   return g_steal_pointer (&profile);
 }
 
-static AvatarTicket *
-parse_ticket (Response    *response,
-              const char  *content_type,
-              GError     **error)
+AvatarTicket *
+avatar_client_parse_ticket (GBytes      *body,
+                            const char  *content_type,
+                            GError     **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (response, error);
+  g_autoptr(JsonNode) root = parse_json_object (body, error);
   g_autoptr(AvatarTicket) ticket = NULL;
   JsonObject *object;
 
@@ -1134,13 +1141,13 @@ client_finish_refresh (AvatarClient *self,
     refresh_waiter_complete (g_ptr_array_index (waiters, i), error);
 }
 
-static gboolean
-parse_tokens (Response  *response,
-              char     **access_token,
-              char     **refresh_token,
-              GError   **error)
+gboolean
+avatar_client_parse_tokens (GBytes  *body,
+                            char   **access_token,
+                            char   **refresh_token,
+                            GError **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (response, error);
+  g_autoptr(JsonNode) root = parse_json_object (body, error);
   JsonObject *object;
 
   if (root == NULL)
@@ -1185,7 +1192,7 @@ refresh_sent_cb (GObject      *source,
       return;
     }
 
-  if (!parse_tokens (response, &access_token, &refresh_token, &error))
+  if (!avatar_client_parse_tokens (response->body, &access_token, &refresh_token, &error))
     {
       client_finish_refresh (self, error);
       return;
@@ -1308,7 +1315,7 @@ profile_call_cb (GObject      *source,
       return;
     }
 
-  profile = parse_profile (response, &error);
+  profile = avatar_client_parse_profile (response->body, &error);
   if (profile == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1439,7 +1446,7 @@ request_upload_cb (GObject      *source,
       return;
     }
 
-  ticket = parse_ticket (response, g_task_get_task_data (task), &error);
+  ticket = avatar_client_parse_ticket (response->body, g_task_get_task_data (task), &error);
   if (ticket == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));

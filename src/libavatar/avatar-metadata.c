@@ -532,6 +532,30 @@ webp_frame_fits (const guint8 *anmf,
          (guint64) le24 (anmf + 3) * 2 + le24 (anmf + 9) + 1 <= canvas_height;
 }
 
+/* An animation frame is a 16-byte header, then an optional ALPH chunk
+ * and a VP8 or VP8L chunk. */
+static gboolean
+webp_frame_has_bitstream (const guint8 *frame,
+                          gsize         size)
+{
+  gsize pos = 16;
+
+  while (pos + 8 <= size)
+    {
+      gsize length = le32 (frame + pos + 4);
+
+      if (length > size - pos - 8)
+        return FALSE;
+      if (memcmp (frame + pos, "VP8 ", 4) == 0 || memcmp (frame + pos, "VP8L", 4) == 0)
+        return TRUE;
+      if (memcmp (frame + pos, "ALPH", 4) != 0)
+        return FALSE;
+      pos += 8 + length + (length & 1);
+    }
+
+  return FALSE;
+}
+
 static void
 scan_webp (AvatarMetadata *meta,
            const guint8   *data,
@@ -541,6 +565,7 @@ scan_webp (AvatarMetadata *meta,
   gboolean has_bitstream = FALSE;
   gboolean says_animated = FALSE;
   guint32 canvas_width = 0, canvas_height = 0;
+  gboolean broken_frame = FALSE;
   gsize end;
   gsize pos = 12;
 
@@ -578,6 +603,7 @@ scan_webp (AvatarMetadata *meta,
           n_frames++;
           if (!webp_frame_fits (chunk, length, canvas_width, canvas_height))
             meta->is_malformed = TRUE;
+          broken_frame |= !webp_frame_has_bitstream (chunk, length);
         }
       else if (memcmp (fourcc, "EXIF", 4) == 0)
         {
@@ -593,13 +619,44 @@ scan_webp (AvatarMetadata *meta,
       pos += 8 + length + (length & 1);
     }
 
-  /* An animation without frames, or a still without its bitstream, is
-   * what decoders trip over; say so before they see it. */
+  /* An animation without frames, or with a frame without pixels or pixels
+   * outside its frames, or a still without its bitstream, is what decoders
+   * trip over (webp-pixbuf-loader with a critical); say so before they
+   * see it. */
   if (!meta->is_truncated &&
-      (says_animated ? n_frames == 0 : !has_bitstream))
+      (says_animated ? n_frames == 0 || broken_frame || has_bitstream : !has_bitstream))
     meta->is_malformed = TRUE;
 
   meta->is_animated = n_frames > 1;
+}
+
+/* gdk-pixbuf's BMP decoder trusts its header too far: it buffers the file
+ * up to where the header says the pixels start (a 54-byte file asked for
+ * 2 GB), and reads a palette of 2^31 colours or more as a negative count
+ * (a 1-bit file of 94 bytes took 28 s and 4 GB). Pixels said to start
+ * after the end of the file are cut off; a palette larger than the depth
+ * can address is refused as well. */
+static void
+scan_bmp (AvatarMetadata *meta,
+          const guint8   *data,
+          gsize           size)
+{
+  guint32 depth, colors;
+
+  if (size < 14 + 4 || le32 (data + 10) > size)
+    {
+      meta->is_truncated = TRUE;
+      return;
+    }
+
+  /* The 12-byte OS/2 header has no palette count. */
+  if (size < 14 + 40 || le32 (data + 14) < 40)
+    return;
+
+  depth = data[28] | ((guint32) data[29] << 8);
+  colors = le32 (data + 46);
+  if (colors > G_MAXINT32 || (depth <= 8 && colors > (1u << depth)))
+    meta->is_malformed = TRUE;
 }
 
 void
@@ -622,6 +679,8 @@ avatar_metadata_scan (AvatarMetadata *meta,
     scan_gif (meta, data, size);
   else if (strcmp (mime_type, "image/webp") == 0 && size >= 12)
     scan_webp (meta, data, size);
+  else if (strcmp (mime_type, "image/bmp") == 0)
+    scan_bmp (meta, data, size);
   else if (strcmp (mime_type, "image/tiff") == 0)
     {
       /* A TIFF file is itself an EXIF-style structure. */

@@ -17,7 +17,7 @@
 #include "avatar-client-private.h"
 #include "avatar-error.h"
 #include "avatar-retry.h"
-#include "avatar-upload.h"
+#include "avatar-upload-private.h"
 
 /* Progress is sampled, and notified, about 30 times a second at most. */
 #define SAMPLE_INTERVAL_MS (1000 / 30 + 1)
@@ -329,10 +329,10 @@ static const GMarkupParser s3_error_parser = {
 };
 
 /* Reads Code and Message from S3's <Error> document, when there is one. */
-static void
-parse_s3_error (GBytes  *body,
-                char   **code,
-                char   **message)
+void
+avatar_upload_parse_s3_error (GBytes  *body,
+                              char   **code,
+                              char   **message)
 {
   g_autoptr(GMarkupParseContext) context = NULL;
   S3Error parsed = { 0, };
@@ -498,7 +498,7 @@ run_handle_answer (GTask  *task,
       return;
     }
 
-  parse_s3_error (body, &code, &message);
+  avatar_upload_parse_s3_error (body, &code, &message);
   g_debug ("  storage error: %s: %s", code ? code : "-", message ? message : "-");
 
   /* Objects are written once: a PUT to a key that holds one is refused

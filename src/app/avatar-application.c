@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "avatar-application.h"
+#include "avatar-broadway.h"
 #include "avatar-resources.h"
 #include "avatar-window.h"
 
@@ -415,10 +416,20 @@ avatar_application_get_property (GObject    *object,
 }
 
 static void
+avatar_application_window_added (GtkApplication *app,
+                                 GtkWindow      *window)
+{
+  GTK_APPLICATION_CLASS (avatar_application_parent_class)->window_added (app, window);
+
+  avatar_broadway_release_grabs (window);
+}
+
+static void
 avatar_application_class_init (AvatarApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
 
   object_class->dispose = avatar_application_dispose;
   object_class->finalize = avatar_application_finalize;
@@ -428,6 +439,8 @@ avatar_application_class_init (AvatarApplicationClass *klass)
   app_class->activate = avatar_application_activate;
   app_class->open = avatar_application_open;
   app_class->command_line = avatar_application_command_line;
+
+  gtk_app_class->window_added = avatar_application_window_added;
 
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL,

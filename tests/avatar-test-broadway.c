@@ -170,7 +170,7 @@ enum {
 
 /* Surface ids tried while looking for the window: the display numbers its
  * surfaces from 1, one for each window, popover and tooltip ever shown. */
-#define MAX_SURFACE_ID 200
+#define MAX_SURFACE_ID 5000
 
 struct _AvatarTestPointer
 {
@@ -364,6 +364,7 @@ avatar_test_pointer_new (GtkWindow *window)
   g_autoptr (SoupMessage) message = NULL;
   g_autofree char *uri = NULL;
   GdkSurface *surface;
+  int columns;
 
   g_assert_nonnull (display);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
@@ -387,13 +388,14 @@ avatar_test_pointer_new (GtkWindow *window)
    * to every id, each at a different place, and where the window sees it
    * tells which id it has. */
   surface = gtk_native_get_surface (GTK_NATIVE (window));
-  g_assert_cmpint (gdk_surface_get_height (surface), >, MAX_SURFACE_ID);
-  pointer->x = gdk_surface_get_width (surface) / 2;
+  columns = gdk_surface_get_width (surface) - 2;
+  g_assert_cmpint (columns * (gdk_surface_get_height (surface) - 2), >, MAX_SURFACE_ID);
   for (guint32 id = 1; id <= MAX_SURFACE_ID; id++)
-    pointer_send (pointer, BROADWAY_EVENT_POINTER_MOVE, id, pointer->x, (int) id, 0);
+    pointer_send (pointer, BROADWAY_EVENT_POINTER_MOVE, id, 1 + id % columns, 1 + id / columns, 0);
   g_assert_true (avatar_test_ui_wait_until (has_moved, pointer, 30000));
-  pointer->surface_id = (guint32) pointer->motion_y;
+  pointer->x = (int) pointer->motion_x;
   pointer->y = (int) pointer->motion_y;
+  pointer->surface_id = (pointer->y - 1) * columns + pointer->x - 1;
   g_assert_cmpuint (pointer->surface_id, >=, 1);
   g_assert_cmpuint (pointer->surface_id, <=, MAX_SURFACE_ID);
   /* As the page says when the mouse comes over a surface. */

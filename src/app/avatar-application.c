@@ -421,7 +421,12 @@ avatar_application_window_added (GtkApplication *app,
 {
   GTK_APPLICATION_CLASS (avatar_application_parent_class)->window_added (app, window);
 
+  /* The windows of the application and the shortcuts window it gives each;
+   * the account dialog is seen to where it is made. */
   avatar_broadway_release_grabs (window);
+  if (GTK_IS_APPLICATION_WINDOW (window) &&
+      gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)) != NULL)
+    avatar_broadway_release_grabs (GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))));
 }
 
 static void

@@ -2,7 +2,7 @@
  *
  * A workaround for GTK's pointer grabs under Broadway.
  *
- When a button goes down, GTK gives the widget under the pointer an
+ * When a button goes down, GTK gives the widget under the pointer an
  * implicit grab and ends it on the release, whose modifier state X11 and
  * Wayland report from just before the release, with the button still down.
  * Broadway's web page (gtk4-broadwayd's broadway.js, onMouseUp) sends the
@@ -24,10 +24,8 @@
 #include "avatar-broadway.h"
 
 #ifdef GDK_WINDOWING_BROADWAY
-#include <gdk/broadway/gdkbroadway.h>
-#endif
 
-#ifdef GDK_WINDOWING_BROADWAY
+#include <gdk/broadway/gdkbroadway.h>
 
 #define BUTTONS_MASK (GDK_BUTTON1_MASK | GDK_BUTTON2_MASK | GDK_BUTTON3_MASK | \
                       GDK_BUTTON4_MASK | GDK_BUTTON5_MASK)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the build into a scratch DESTDIR and checks that every file a
-# user's system needs is there.
+# user's system needs is there; with AVATAR_STAGED_RUN set, also runs
+# "$AVATAR_STAGED_RUN" DESTDIR/PREFIX "$AVATAR_STAGED_PROBE_DIR" on the copy.
 # Usage: check-install.sh BUILD_ROOT DESTDIR PREFIX FILE...
 set -eu
 
@@ -28,5 +29,8 @@ case "$*" in
     done
     ;;
 esac
+if [ -n "${AVATAR_STAGED_RUN:-}" ] && [ $status -eq 0 ]; then
+  "$AVATAR_STAGED_RUN" "$destdir$prefix" "$AVATAR_STAGED_PROBE_DIR" || status=1
+fi
 rm -rf "$destdir"
 exit $status

@@ -1,5 +1,6 @@
 # Shared by build-aux/run and build-aux/check: installs what is missing and
-# builds. Sourced, not run.
+# builds; and by build-aux/run and the staged-run test: runs an installed
+# copy of the app. Sourced, not run.
 
 # The package list, one for the host and the Debian 13 root: comments and
 # blank lines dropped.
@@ -93,4 +94,22 @@ avatar_free_broadway_display () {
     n=$((n + 1))
   done
   return 1
+}
+
+# avatar_stage_environment ROOT: the environment in which the app installed
+# under the prefix ROOT (a private installation, or a copy of one under a
+# DESTDIR) finds its schema, icons and desktop file; the app finds its
+# translations itself. gettext ignores LANGUAGE in the plain C locale, but not
+# in C.UTF-8, which every glibc system has: where no locale is chosen,
+# LANGUAGE=de shows German without a German locale.
+avatar_stage_environment () {
+  root=$1
+  export GSETTINGS_SCHEMA_DIR="$root/share/glib-2.0/schemas"
+  export XDG_DATA_DIRS="$root/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+  glib-compile-schemas "$GSETTINGS_SCHEMA_DIR"
+  if [ -n "${LANGUAGE:-}" ]; then
+    case "${LC_ALL:-${LC_MESSAGES:-${LANG:-C}}}" in
+      C|POSIX) export LC_ALL=C.UTF-8 ;;
+    esac
+  fi
 }

@@ -25,4 +25,24 @@ gboolean avatar_test_ui_press_key       (GtkWidget       *widget,
                                          guint            keyval,
                                          GdkModifierType  state);
 
+/* A mouse driven through gtk4-broadwayd's web socket, sending what its web
+ * page sends for one: events come to the window through the display, with
+ * Broadway's own button states (a release reports the state after it). */
+typedef struct _AvatarTestPointer AvatarTestPointer;
+
+/* Connects to the display of $BROADWAY_DISPLAY as its web page does and
+ * finds @window there; @window must be mapped. */
+AvatarTestPointer *avatar_test_pointer_new     (GtkWindow         *window);
+/* Each returns once the window has received the event. @x and @y are in
+ * @widget's coordinates. */
+void               avatar_test_pointer_move    (AvatarTestPointer *pointer,
+                                                GtkWidget         *widget,
+                                                double             x,
+                                                double             y);
+void               avatar_test_pointer_press   (AvatarTestPointer *pointer);
+void               avatar_test_pointer_release (AvatarTestPointer *pointer);
+void               avatar_test_pointer_free    (AvatarTestPointer *pointer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestPointer, avatar_test_pointer_free)
+
 G_END_DECLS

@@ -727,6 +727,62 @@ test_crop_tools (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-crop-tools");
 }
 
+static gboolean
+flipped_or_zoomed (Fixture   *fixture,
+                   GtkWidget *scale,
+                   double     zoom)
+{
+  AvatarCrop crop;
+
+  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+
+  return crop.flip || gtk_range_get_value (GTK_RANGE (scale)) != zoom;
+}
+
+/* The zoom slider let go of the pointer when a drag ends, with the mouse of
+ * Broadway's page: a click on Flip then flips, and the slider stays where
+ * the drag left it rather than jumping to the click. */
+static void
+test_zoom_drag (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr (AvatarTestPointer) pointer = NULL;
+  GtkWidget *scale, *flip;
+  AvatarCrop crop;
+  double zoom;
+  int width, height;
+
+  open_picture (fixture, "png", 400, 300);
+  avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
+  scale = find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
+  flip = find_widget (GTK_WIDGET (fixture->window), has_action, "win.flip");
+  g_assert_nonnull (scale);
+  g_assert_nonnull (flip);
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, 1.0);
+  pointer = avatar_test_pointer_new (GTK_WINDOW (fixture->window));
+
+  /* Dragged from near its left end to the middle. */
+  width = gtk_widget_get_width (scale);
+  height = gtk_widget_get_height (scale);
+  avatar_test_pointer_move (pointer, scale, width / 10, height / 2);
+  avatar_test_pointer_press (pointer);
+  for (int i = 2; i <= 5; i++)
+    avatar_test_pointer_move (pointer, scale, width * i / 10, height / 2);
+  avatar_test_pointer_release (pointer);
+  zoom = gtk_range_get_value (GTK_RANGE (scale));
+  g_assert_cmpfloat (zoom, >, 1.0);
+
+  /* Then a click on Flip, which is beside the slider's right end. */
+  avatar_test_pointer_move (pointer, flip, gtk_widget_get_width (flip) / 2,
+                            gtk_widget_get_height (flip) / 2);
+  avatar_test_pointer_press (pointer);
+  avatar_test_pointer_release (pointer);
+  WAIT_FOR (fixture, flipped_or_zoomed (fixture, scale, zoom));
+  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+  g_assert_true (crop.flip);
+  g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, zoom);
+}
+
 /* Keyboard Shortcuts, chosen from the main menu, and closed again, leaves
  * the main menu working. */
 static void
@@ -774,6 +830,7 @@ main (int   argc,
   g_test_add ("/ui-window/undo-remove", Fixture, "undo-remove", setup, test_undo_remove, teardown);
   g_test_add ("/ui-window/undo-remove-fails", Fixture, "undo-fails", setup, test_undo_remove_fails, teardown);
   g_test_add ("/ui-window/crop-tools", Fixture, "crop-tools", setup, test_crop_tools, teardown);
+  g_test_add ("/ui-window/zoom-drag", Fixture, "zoom-drag", setup, test_zoom_drag, teardown);
   g_test_add ("/ui-window/back", Fixture, "back", setup, test_back, teardown);
   g_test_add ("/ui-window/result-page", Fixture, "result-page", setup, test_result_page, teardown);
   g_test_add ("/ui-window/signed-out", Fixture, "signed-out", setup, test_signed_out, teardown);

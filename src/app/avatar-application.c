@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "avatar-application.h"
+#include "avatar-broadway.h"
 #include "avatar-resources.h"
 #include "avatar-window.h"
 
@@ -415,10 +416,25 @@ avatar_application_get_property (GObject    *object,
 }
 
 static void
+avatar_application_window_added (GtkApplication *app,
+                                 GtkWindow      *window)
+{
+  GTK_APPLICATION_CLASS (avatar_application_parent_class)->window_added (app, window);
+
+  /* The windows of the application and the shortcuts window it gives each;
+   * the account dialog is seen to where it is made. */
+  avatar_broadway_release_grabs (window);
+  if (GTK_IS_APPLICATION_WINDOW (window) &&
+      gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)) != NULL)
+    avatar_broadway_release_grabs (GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))));
+}
+
+static void
 avatar_application_class_init (AvatarApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  GtkApplicationClass *gtk_app_class = GTK_APPLICATION_CLASS (klass);
 
   object_class->dispose = avatar_application_dispose;
   object_class->finalize = avatar_application_finalize;
@@ -428,6 +444,8 @@ avatar_application_class_init (AvatarApplicationClass *klass)
   app_class->activate = avatar_application_activate;
   app_class->open = avatar_application_open;
   app_class->command_line = avatar_application_command_line;
+
+  gtk_app_class->window_added = avatar_application_window_added;
 
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL,

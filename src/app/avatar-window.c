@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "avatar-account-dialog.h"
+#include "avatar-broadway.h"
 #include "avatar-crop-area.h"
 #include "avatar-crop-preview.h"
 #include "avatar-error.h"
@@ -499,6 +500,7 @@ open_account_dialog (AvatarWindow *self)
 
   self->account_dialog = GTK_WIDGET (avatar_account_dialog_new (AVATAR_APPLICATION (app)));
   g_object_add_weak_pointer (G_OBJECT (self->account_dialog), (gpointer *) &self->account_dialog);
+  avatar_broadway_release_grabs (GTK_WINDOW (self->account_dialog));
   gtk_window_set_transient_for (GTK_WINDOW (self->account_dialog), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (self->account_dialog));
 }

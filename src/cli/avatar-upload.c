@@ -21,6 +21,7 @@
 #include <json-glib/json-glib.h>
 
 #include "avatar-client.h"
+#include "avatar-columns.h"
 #include "avatar-enums.h"
 #include "avatar-error.h"
 #include "avatar-flow.h"
@@ -387,35 +388,6 @@ state_label (AvatarFlowState state)
     }
 }
 
-/* How many terminal columns @text takes: printf's widths count bytes, which
- * misaligns accented and wide characters. */
-static int
-count_columns (const char *text)
-{
-  int columns = 0;
-
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iszerowidth (c))
-        continue;
-      columns += g_unichar_iswide (c) ? 2 : 1;
-    }
-
-  return columns;
-}
-
-/* @text followed by spaces up to @columns terminal columns. */
-static char *
-pad_to_columns (const char *text,
-                int         columns)
-{
-  int missing = MAX (0, columns - count_columns (text));
-
-  return g_strdup_printf ("%s%*s", text, missing, "");
-}
-
 static void
 draw_progress (Cli *cli)
 {
@@ -433,7 +405,7 @@ draw_progress (Cli *cli)
     bar[i] = i < filled ? '#' : '-';
   bar[PROGRESS_WIDTH] = '\0';
 
-  padded = pad_to_columns (label, LABEL_COLUMNS);
+  padded = avatar_pad_to_columns (label, LABEL_COLUMNS);
   g_printerr ("\r%s [%s] %3d %%", padded, bar, (int) (fraction * 100 + 0.5));
   cli->progress_drawn = TRUE;
 }

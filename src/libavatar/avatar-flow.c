@@ -19,8 +19,12 @@
 
 #define DEFAULT_PROCESSING_TIMEOUT_MS 30000
 /* One look at the profile every 200 ms, so no more than 5 requests a
- * second: the avatar is seen 100 ms after its promotion on average. Every
- * fifth look is a confirmAvatar, which also tells of a failed processing. */
+ * second: the avatar is seen 100 ms after its promotion on average. The
+ * first look comes at a random moment of the first 200 ms, so that no
+ * processing time keeps falling just after a look (a quick one that always
+ * ends 20 ms after the PUT would otherwise be seen 180 ms late every time).
+ * Every fifth look is a confirmAvatar, which also tells of a failed
+ * processing. */
 #define POLL_INTERVAL_MS              200
 #define POLLS_PER_CONFIRM             5
 
@@ -585,7 +589,8 @@ flow_process (AvatarFlow *self)
   g_source_set_callback (self->deadline, deadline_cb, self, NULL);
   g_source_attach (self->deadline, g_task_get_context (self->task));
 
-  flow_poll (self);
+  avatar_retry_sleep_async (g_random_int_range (0, POLL_INTERVAL_MS), self->cancellable,
+                            poll_pause_cb, g_object_ref (self));
 }
 
 /* Fetching the variants -------------------------------------------------- */

@@ -59,9 +59,13 @@ main (int   argc,
       g_ptr_array_extend_and_steal (files, g_steal_pointer (&found));
     }
 
-  printf ("1..%u\n", files->len);
+  /* No inputs means the seeds were not made: a failure, never a skip. */
   if (files->len == 0)
-    printf ("# no inputs\n");
+    {
+      printf ("Bail out! no inputs in the folders given\n");
+      return EXIT_FAILURE;
+    }
+  printf ("1..%u\n", files->len);
 
   for (guint i = 0; i < files->len; i++)
     {

@@ -65,6 +65,9 @@ communicated_cb (GObject      *source,
     run->status = g_subprocess_get_exit_status (run->process);
   else
     run->status = 128 + g_subprocess_get_term_sig (run->process);
+  /* A crash or a sanitizer's abort: what it said, for the log. */
+  if (run->status > 128)
+    g_printerr ("avatar-upload ended with status %d; it wrote:\n%s\n", run->status, run->err);
   run->done = TRUE;
 }
 

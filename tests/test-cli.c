@@ -62,12 +62,15 @@ communicated_cb (GObject      *source,
   g_assert_no_error (error);
 
   if (g_subprocess_get_if_exited (run->process))
-    run->status = g_subprocess_get_exit_status (run->process);
+    {
+      run->status = g_subprocess_get_exit_status (run->process);
+    }
   else
-    run->status = 128 + g_subprocess_get_term_sig (run->process);
-  /* A crash or a sanitizer's abort: what it said, for the log. */
-  if (run->status > 128)
-    g_printerr ("avatar-upload ended with status %d; it wrote:\n%s\n", run->status, run->err);
+    {
+      run->status = 128 + g_subprocess_get_term_sig (run->process);
+      /* A crash or a sanitizer's abort: what it said, for the log. */
+      g_printerr ("avatar-upload died of signal %d; it wrote:\n%s\n", run->status - 128, run->err);
+    }
   run->done = TRUE;
 }
 

@@ -96,12 +96,36 @@ avatar_free_broadway_display () {
   return 1
 }
 
+# avatar_language_locale ROOT: sets LC_ALL to a UTF-8 locale of the first
+# language in LANGUAGE, one installed or else one made with localedef under
+# ROOT/lib/locale (LOCPATH), or else to C.UTF-8.
+avatar_language_locale () {
+  language=${LANGUAGE%%:*}
+  language=${language%%[_.@]*}
+  locale=$(locale -a 2>/dev/null | grep -i -m1 "^${language}_[a-z]*\.utf-\?8$" || true)
+  if [ -n "$locale" ]; then
+    export LC_ALL="$locale"
+    return
+  fi
+  locale=$(sed -n "s/^\(${language}_[A-Z]*\.UTF-8\) UTF-8$/\1/p" /usr/share/i18n/SUPPORTED 2>/dev/null | head -n 1)
+  if [ -n "$locale" ] && { [ -d "$root/lib/locale/$locale" ] ||
+       { mkdir -p "$root/lib/locale" &&
+         localedef --quiet -c -i "${locale%.UTF-8}" -f UTF-8 "$root/lib/locale/$locale" 2>/dev/null; }; }; then
+    export LOCPATH="$root/lib/locale" LC_ALL="$locale"
+  else
+    export LC_ALL=C.UTF-8
+  fi
+}
+
 # avatar_stage_environment ROOT: the environment in which the app installed
 # under the prefix ROOT (a private installation, or a copy of one under a
 # DESTDIR) finds its schema, icons and desktop file; the app finds its
-# translations itself. gettext ignores LANGUAGE in the plain C locale, but not
-# in C.UTF-8, which every glibc system has: where no locale is chosen,
-# LANGUAGE=de shows German without a German locale.
+# translations itself. gettext ignores LANGUAGE in the plain C locale and,
+# since glibc 2.41 of Debian 13 (not 2.36 of Debian 12), in C.UTF-8 too:
+# where no locale is chosen and
+# LANGUAGE is set, a locale of its first language is chosen (made with the
+# locales package's localedef when none is installed), so that LANGUAGE=de
+# shows German on a system without a German locale.
 avatar_stage_environment () {
   root=$1
   export GSETTINGS_SCHEMA_DIR="$root/share/glib-2.0/schemas"
@@ -109,7 +133,7 @@ avatar_stage_environment () {
   glib-compile-schemas "$GSETTINGS_SCHEMA_DIR"
   if [ -n "${LANGUAGE:-}" ]; then
     case "${LC_ALL:-${LC_MESSAGES:-${LANG:-C}}}" in
-      C|POSIX) export LC_ALL=C.UTF-8 ;;
+      C|POSIX|C.UTF-8|C.utf8) avatar_language_locale "$root" ;;
     esac
   fi
 }

@@ -10,11 +10,18 @@
  * grab: the widget pressed last goes on taking every press and motion in the
  * window until the pointer leaves it. After a drag on the zoom slider, the
  * slider jumps to every later click; after a click on a button, clicks
- * anywhere else go to that button and do nothing. GTK drops a widget's
- * implicit grab when the widget's state changes, so after such a release the
- * widget that was pressed is made insensitive and sensitive again, before
- * the next event is handled. Nothing else sends a release without its
- * button, so X11 and Wayland sessions are left alone.
+ * anywhere else go to that button and do nothing. GTK 4.18 does the same,
+ * and there the gesture of the widget that claimed the press (the scale, not
+ * the part of it that was pressed) goes on too. GTK drops the implicit grab
+ * and resets the gestures of a widget whose state changes, so after such a
+ * release the window is made insensitive and sensitive again, before the
+ * next event is handled. GTK 4.18 (not 4.8) also counts the presses that
+ * make the pressed widget and its parents active: the release has taken its
+ * press back already although the grab stays, and ending the grab takes it
+ * back once more, which GTK reports as broken accounting. So the press is
+ * first given to GTK once more, during the release, where it counts again
+ * and the window stops it before any widget sees it. Nothing else sends a
+ * release without its button, so X11 and Wayland sessions are left alone.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,10 +37,11 @@
 #define BUTTONS_MASK (GDK_BUTTON1_MASK | GDK_BUTTON2_MASK | GDK_BUTTON3_MASK | \
                       GDK_BUTTON4_MASK | GDK_BUTTON5_MASK)
 
-/* The widget the last press went to, in one window. */
+/* The last press in one window, while it is given to GTK once more. */
 typedef struct
 {
-  GWeakRef pressed;
+  GdkEvent *press;
+  gboolean  replaying;
 } Grab;
 
 static void
@@ -42,27 +50,26 @@ grab_free (gpointer  data,
 {
   Grab *grab = data;
 
-  g_weak_ref_clear (&grab->pressed);
+  g_clear_pointer (&grab->press, gdk_event_unref);
   g_free (grab);
 }
 
 static gboolean
 end_grab (gpointer data)
 {
-  GtkWidget *widget = data;
-  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *window = data;
   g_autoptr (GtkWidget) focus = NULL;
 
-  if (root == NULL || !gtk_widget_get_sensitive (widget))
+  if (!gtk_widget_get_realized (window) || !gtk_widget_get_sensitive (window))
     return G_SOURCE_REMOVE;
 
   /* Insensitive for a moment, with no frame drawn in between; the focus
    * leaves an insensitive widget, so it is given back. */
-  if (gtk_root_get_focus (root) != NULL)
-    focus = g_object_ref (gtk_root_get_focus (root));
-  gtk_widget_set_sensitive (widget, FALSE);
-  gtk_widget_set_sensitive (widget, TRUE);
-  if (focus != NULL && gtk_root_get_focus (root) != focus)
+  if (gtk_root_get_focus (GTK_ROOT (window)) != NULL)
+    focus = g_object_ref (gtk_root_get_focus (GTK_ROOT (window)));
+  gtk_widget_set_sensitive (window, FALSE);
+  gtk_widget_set_sensitive (window, TRUE);
+  if (focus != NULL && gtk_root_get_focus (GTK_ROOT (window)) != focus)
     gtk_widget_grab_focus (focus);
 
   return G_SOURCE_REMOVE;
@@ -75,27 +82,34 @@ event_cb (GtkEventControllerLegacy *controller,
 {
   GtkWidget *window = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
   GdkEventType type = gdk_event_get_event_type (event);
-  double x, y, surface_x, surface_y;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  gboolean handled;
 
   /* Popovers have grabs of their own. */
-  if (gdk_event_get_surface (event) != gtk_native_get_surface (GTK_NATIVE (window)))
+  if (gdk_event_get_surface (event) != surface)
     return GDK_EVENT_PROPAGATE;
 
-  if (type == GDK_BUTTON_PRESS && gdk_event_get_position (event, &x, &y))
+  /* The press given once more: counted by GTK, seen by no widget. */
+  if (grab->replaying)
+    return type == GDK_BUTTON_PRESS ? GDK_EVENT_STOP : GDK_EVENT_PROPAGATE;
+
+  if (type == GDK_BUTTON_PRESS)
     {
-      /* The widget GTK gives the press to, as GTK picks it. */
-      gtk_native_get_surface_transform (GTK_NATIVE (window), &surface_x, &surface_y);
-      g_weak_ref_set (&grab->pressed,
-                      gtk_widget_pick (window, x - surface_x, y - surface_y, GTK_PICK_DEFAULT));
+      g_clear_pointer (&grab->press, gdk_event_unref);
+      grab->press = gdk_event_ref (event);
     }
-  else if (type == GDK_BUTTON_RELEASE &&
+  else if (type == GDK_BUTTON_RELEASE && grab->press != NULL &&
            (gdk_event_get_modifier_state (event) & BUTTONS_MASK) == 0)
     {
-      GtkWidget *pressed = g_weak_ref_get (&grab->pressed);
+      g_autoptr (GdkEvent) press = g_steal_pointer (&grab->press);
+
+      /* As GtkWindow gives GTK the events of its surface. */
+      grab->replaying = TRUE;
+      g_signal_emit_by_name (surface, "event", press, &handled);
+      grab->replaying = FALSE;
 
       /* After the release has reached the widget, before the next event. */
-      if (pressed != NULL)
-        g_idle_add_full (G_PRIORITY_HIGH, end_grab, pressed, g_object_unref);
+      g_idle_add_full (G_PRIORITY_HIGH, end_grab, g_object_ref (window), g_object_unref);
     }
 
   return GDK_EVENT_PROPAGATE;

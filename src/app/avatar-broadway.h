@@ -9,8 +9,9 @@
 
 G_BEGIN_DECLS
 
-/* Under Broadway, ends the pointer grab that GTK 4.8 leaves on the widget a
- * click or drag pressed in @window; does nothing on other displays. */
+/* Under Broadway, ends the pointer grab that GTK (4.8, and 4.18 still)
+ * leaves on the widget a click or drag pressed in @window; does nothing on
+ * other displays. */
 void avatar_broadway_release_grabs (GtkWindow *window);
 
 G_END_DECLS

@@ -511,3 +511,18 @@ avatar_test_server_fixture_teardown (AvatarTestServerFixture *fixture,
 {
   g_clear_pointer (&fixture->server, avatar_test_server_stop);
 }
+
+char *
+avatar_test_server_dup_avatar_url (AvatarTestServer *server,
+                                   const char       *access_token)
+{
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object;
+
+  g_assert_cmpuint (avatar_test_server_call_as (server, access_token, "GET", "/users/me", NULL, &body), ==, 200);
+  object = json_node_get_object (body);
+  if (json_object_get_null_member (object, "avatarUrl"))
+    return NULL;
+
+  return g_strdup (json_object_get_string_member (object, "avatarUrl"));
+}

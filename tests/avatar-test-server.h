@@ -63,6 +63,10 @@ guint             avatar_test_server_call_as        (AvatarTestServer    *server
                                                      const char          *path,
                                                      const char          *json_body,
                                                      JsonNode           **out_body);
+/* The avatarUrl of @access_token's profile (NULL: the demo user's), or
+ * NULL when it has none. */
+char             *avatar_test_server_dup_avatar_url (AvatarTestServer    *server,
+                                                     const char          *access_token);
 /* Requests an upload URL as @access_token (NULL: the demo user) and PUTs
  * @data to it; returns the PUT status.  Out arguments are nullable. */
 guint             avatar_test_server_upload         (AvatarTestServer    *server,

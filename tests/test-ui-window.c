@@ -487,21 +487,6 @@ test_welcome_wraps (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-welcome");
 }
 
-static char *
-dup_server_avatar_url (Fixture *fixture)
-{
-  g_autoptr (JsonNode) body = NULL;
-  JsonObject *object;
-
-  g_assert_cmpuint (avatar_test_server_call_as (fixture->server, fixture->access_token, "GET",
-                                                "/users/me", NULL, &body), ==, 200);
-  object = json_node_get_object (body);
-  if (json_object_get_null_member (object, "avatarUrl"))
-    return NULL;
-
-  return g_strdup (json_object_get_string_member (object, "avatarUrl"));
-}
-
 static gboolean
 is_undo_button (GtkWidget     *widget,
                 gconstpointer  data)
@@ -541,7 +526,7 @@ test_undo_remove (Fixture       *fixture,
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
   original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpint (gdk_texture_get_width (original), ==, 200);
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
 }

@@ -91,21 +91,6 @@ activate (Fixture    *fixture,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL));
 }
 
-static char *
-dup_server_avatar_url (Fixture *fixture)
-{
-  g_autoptr (JsonNode) body = NULL;
-  JsonObject *object;
-
-  g_assert_cmpuint (avatar_test_server_call_as (fixture->server, fixture->access_token, "GET",
-                                                "/users/me", NULL, &body), ==, 200);
-  object = json_node_get_object (body);
-  if (json_object_get_null_member (object, "avatarUrl"))
-    return NULL;
-
-  return g_strdup (json_object_get_string_member (object, "avatarUrl"));
-}
-
 static gboolean
 all_variants_shown (Fixture *fixture)
 {
@@ -145,7 +130,7 @@ assert_result_shown (Fixture *fixture,
   g_assert_cmpint (gdk_texture_get_height (original), ==, expected_side);
 
   /* The profile shows the new avatar, here and on the server. */
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_assert_cmpstr (server_url, ==, avatar_flow_get_avatar_url (flow));
   g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
@@ -234,7 +219,7 @@ test_unsupported_type (Fixture       *fixture,
   g_assert_nonnull (avatar_window_get_image (fixture->window));
   g_assert_nonnull (avatar_window_get_message (fixture->window));
   g_assert_null (strstr (avatar_window_get_message (fixture->window), "415"));
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-unsupported");
@@ -403,7 +388,7 @@ test_stop_waiting_live (Fixture       *fixture,
   flow = avatar_window_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
 
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   WAIT_FOR (fixture, profile_shows (fixture, server_url));
   g_assert_true (is_on_page (fixture, "welcome"));
@@ -443,7 +428,7 @@ test_stop_waiting_then_activate (Fixture       *fixture,
   WAIT_FOR (fixture, !is_active (GTK_WINDOW (fixture->window)));
   state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
   g_assert_cmpstr (state, ==, "ready");
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
 
   gtk_window_destroy (other);
@@ -476,7 +461,7 @@ test_cancel_upload (Fixture       *fixture,
 
   /* The picture stays, and nothing reached the profile. */
   g_assert_nonnull (avatar_window_get_image (fixture->window));
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
   g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
 }
@@ -767,7 +752,7 @@ test_remove (Fixture       *fixture,
   dialog = confirm_remove (fixture);
   avatar_test_ui_save_screenshot (dialog, "ui-remove-dialog");
   answer_remove (fixture, dialog, "_Cancel");
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_clear_pointer (&server_url, g_free);
   g_assert_nonnull (avatar_window_get_profile (fixture->window)->avatar_url);
@@ -775,7 +760,7 @@ test_remove (Fixture       *fixture,
   answer_remove (fixture, confirm_remove (fixture), "_Remove");
 
   WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
   g_assert_null (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
 
@@ -819,7 +804,7 @@ test_close_while_confirming (Fixture       *fixture,
   g_assert_true (avatar_test_ui_wait_until (window_and_dialog_gone, &closing, AVATAR_TEST_UI_WAIT_MS));
   g_clear_weak_pointer (&closing.dialog);
 
-  server_url = dup_server_avatar_url (fixture);
+  server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
 }
 

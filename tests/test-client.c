@@ -148,7 +148,7 @@ test_retry_sleep_cancel (void)
   avatar_test_wait_result (&result);
 
   g_assert_false (avatar_retry_sleep_finish (result, &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
   /* Nothing of the pause is left on the main context. */
   g_assert_false (g_main_context_pending (NULL));
@@ -746,7 +746,7 @@ test_cancel (Fixture       *fixture,
   g_cancellable_cancel (cancellable);
 
   g_assert_null (avatar_client_fetch_finish (fixture->client, avatar_test_wait_result (&result), NULL, &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void
@@ -832,7 +832,7 @@ test_refresh_waiter_cancelled (Fixture       *fixture,
   /* A caller that gives up waiting for the refresh hears so at once... */
   g_cancellable_cancel (cancellable);
   profile = avatar_client_get_profile_finish (fixture->client, avatar_test_wait_result (&cancelled), &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (other);
   g_clear_error (&error);
 

@@ -678,9 +678,9 @@ test_cancel (Fixture       *fixture,
 
   start = g_get_monotonic_time ();
   g_assert_false (run_flow (flow, &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
-  g_assert_error (avatar_flow_get_error (flow), AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (avatar_flow_get_error (flow), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (watch_saw (&watch, state));
   g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
   /* Before the PUT's answer, a cancel is a cancel: nothing was stored. */
@@ -761,7 +761,7 @@ test_cancel_after_put (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 1000}");
 
   g_assert_false (run_flow (flow, &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
   g_assert_true (avatar_flow_get_sent (flow));
@@ -786,7 +786,7 @@ test_cancel_body_out (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"delayMs\": 1000, \"count\": 1}");
 
   g_assert_false (run_flow (flow, &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
   g_assert_true (avatar_flow_get_sent (flow));
   g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PROCESSING));
@@ -813,7 +813,7 @@ test_cancel_idle (Fixture       *fixture,
   g_cancellable_cancel (cancellable);
   avatar_flow_run_async (flow, cancellable, avatar_test_store_result, &result);
   g_assert_false (avatar_flow_run_finish (flow, avatar_test_wait_result (&result), &error));
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
 
   /* The result holds the flow as its source. */

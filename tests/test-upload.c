@@ -692,7 +692,7 @@ test_cancel (Fixture       *fixture,
   g_cancellable_cancel (cancellable);
 
   used = avatar_upload_run_finish (upload, avatar_test_wait_result (&result), &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (used);
 }
 

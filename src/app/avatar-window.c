@@ -122,8 +122,7 @@ static void load_profile (AvatarWindow *self);
 static gboolean
 is_cancelled (const GError *error)
 {
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED);
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 /* An answer may arrive after the window was closed, if its work had
@@ -297,7 +296,6 @@ describe_error (const GError *error,
     case AVATAR_ERROR_UNREADABLE:
       /* The image code words these for people already. */
       return error->message;
-    case AVATAR_ERROR_CANCELLED:
     default:
       *can_retry = TRUE;
       return _("Something went wrong. Try again.");

@@ -171,9 +171,6 @@ exit_code_for_error (const GError *error)
     case AVATAR_ERROR_PROCESSING_FAILED:
       return EXIT_PROCESSING_FAILED;
 
-    case AVATAR_ERROR_CANCELLED:
-      return EXIT_INTERRUPTED;
-
     case AVATAR_ERROR_PROTOCOL:
     case AVATAR_ERROR_NETWORK:
     case AVATAR_ERROR_SERVER:
@@ -552,14 +549,7 @@ loaded_cb (GObject      *source,
 
   if (cli->check)
     {
-      AvatarCrop crop;
-
-      if (cli->has_crop)
-        crop = cli->crop;
-      else
-        avatar_image_get_default_crop (cli->image, &crop);
-
-      avatar_image_prepare_async (cli->image, &crop,
+      avatar_image_prepare_async (cli->image, cli->has_crop ? &cli->crop : NULL,
                                   cli->keep_metadata ? AVATAR_PREPARE_KEEP_METADATA : AVATAR_PREPARE_NONE,
                                   cli->cancellable, check_prepared_cb, cli);
       return;

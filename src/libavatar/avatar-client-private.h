@@ -16,8 +16,8 @@ gboolean  avatar_client_is_api_origin  (AvatarClient *self,
  * but the base URL's origin, whatever happens to it later. */
 void      avatar_client_guard_message  (AvatarClient *self,
                                         SoupMessage  *msg);
-/* Turns an error of GIO, TLS or libsoup into AVATAR_ERROR_NETWORK or
- * AVATAR_ERROR_CANCELLED; AVATAR_ERROR errors pass unchanged. */
+/* Turns an error of GIO, TLS or libsoup into AVATAR_ERROR_NETWORK;
+ * AVATAR_ERROR errors and G_IO_ERROR_CANCELLED pass unchanged. */
 GError   *avatar_client_wrap_error     (GError       *error);
 /* One debug line per exchange, with secrets redacted. */
 void      avatar_client_log_exchange   (SoupMessage  *msg,

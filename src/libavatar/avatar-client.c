@@ -297,9 +297,9 @@ avatar_client_wrap_error (GError *error)
     return error;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    wrapped = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                           _("The operation was cancelled."));
-  else if (error->domain == G_TLS_ERROR)
+    return error;
+
+  if (error->domain == G_TLS_ERROR)
     wrapped = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
                            _("The secure connection to the service failed: %s."),
                            error->message);
@@ -915,7 +915,7 @@ client_request_async (AvatarClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, client_request_async);
-  /* A cancellation is reported as AVATAR_ERROR_CANCELLED, by the steps. */
+  /* A cancellation is reported by the steps, in the library's words. */
   g_task_set_check_cancellable (task, FALSE);
 
   request = g_new0 (Request, 1);
@@ -936,8 +936,7 @@ client_request_async (AvatarClient        *self,
 
   if (g_cancellable_is_cancelled (cancellable))
     {
-      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                               _("The operation was cancelled."));
+      g_task_return_error (task, avatar_error_new_cancelled ());
       return;
     }
 
@@ -1125,7 +1124,7 @@ refresh_waiter_cancelled_cb (GCancellable *cancellable,
 
   /* The refresh itself goes on: its result is good for everyone else. */
   g_ptr_array_remove (self->refresh_waiters, waiter);
-  error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The operation was cancelled."));
+  error = avatar_error_new_cancelled ();
   refresh_waiter_complete (waiter, error);
 
   return G_SOURCE_REMOVE;
@@ -1259,8 +1258,7 @@ avatar_client_refresh_async (AvatarClient        *self,
 
   if (g_cancellable_is_cancelled (cancellable))
     {
-      g_autoptr(GError) error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                                             _("The operation was cancelled."));
+      g_autoptr(GError) error = avatar_error_new_cancelled ();
 
       refresh_waiter_complete (waiter, error);
       return;

@@ -42,8 +42,8 @@ G_DECLARE_FINAL_TYPE (AvatarClient, avatar_client, AVATAR, CLIENT, GObject)
 
 /* Signal "tokens-changed" (no arguments): a refresh replaced both tokens and
  * the old refresh token no longer works; store the pair from the dup_
- * functions. Errors of the _finish functions are in AVATAR_ERROR, a
- * cancellation included (AVATAR_ERROR_CANCELLED). The _finish functions
+ * functions. Errors of the _finish functions are in AVATAR_ERROR, but
+ * for a cancellation (G_IO_ERROR_CANCELLED). The _finish functions
  * return (transfer full) results, %NULL (or %FALSE) with @error set. */
 
 /* Fails with AVATAR_ERROR_INSECURE_URL for plain http to a host that is not loopback.

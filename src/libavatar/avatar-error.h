@@ -27,9 +27,10 @@ G_BEGIN_DECLS
  * @AVATAR_ERROR_PROCESSING_FAILED: the upload arrived but the service could not process it
  * @AVATAR_ERROR_PROCESSING_TIMEOUT: the upload arrived but processing did not finish in time
  * @AVATAR_ERROR_INSECURE_URL: a URL would send the picture or a token unencrypted over a network
- * @AVATAR_ERROR_CANCELLED: the operation was cancelled
  * @AVATAR_ERROR_UNAVAILABLE: the service answered 429 or a 5xx even after the retries; later may work
  * @AVATAR_ERROR_STILL_PROCESSING: the newest upload is still being processed (confirmAvatar)
+ *
+ * A cancelled operation fails with G_IO_ERROR_CANCELLED, as GIO's own do.
  */
 typedef enum
 {
@@ -47,11 +48,12 @@ typedef enum
   AVATAR_ERROR_PROCESSING_FAILED,
   AVATAR_ERROR_PROCESSING_TIMEOUT,
   AVATAR_ERROR_INSECURE_URL,
-  AVATAR_ERROR_CANCELLED,
   AVATAR_ERROR_UNAVAILABLE,
   AVATAR_ERROR_STILL_PROCESSING,
 } AvatarError;
 
-GQuark avatar_error_quark (void);
+GQuark  avatar_error_quark         (void);
+/* G_IO_ERROR_CANCELLED, worded once for the whole library. */
+GError *avatar_error_new_cancelled (void);
 
 G_END_DECLS

@@ -219,10 +219,10 @@ static GError *
 flow_cancelled_error (AvatarFlow *self)
 {
   if (self->sent)
-    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                         _("The picture was sent. It becomes your avatar as soon as the service has processed it."));
 
-  return g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The upload was cancelled."));
 }
 
 static void
@@ -288,7 +288,7 @@ flow_finish (AvatarFlow *self,
       error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROCESSING_TIMEOUT,
                            _("The picture was uploaded, but the service did not finish processing it in time. Try again later."));
     }
-  else if (error != NULL && (cancelled || g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED)))
+  else if (error != NULL && (cancelled || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     {
       g_clear_error (&error);
       error = flow_cancelled_error (self);
@@ -301,7 +301,7 @@ flow_finish (AvatarFlow *self,
   if (error != NULL)
     {
       flow_set_error (self, error);
-      flow_set_state (self, g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED)
+      flow_set_state (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
                               ? AVATAR_FLOW_STATE_CANCELLED
                               : AVATAR_FLOW_STATE_FAILED);
     }
@@ -324,7 +324,7 @@ flow_step_ok (AvatarFlow *self,
               GError     *error)
 {
   if (error == NULL && g_cancellable_is_cancelled (self->cancellable))
-    error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled."));
+    error = flow_cancelled_error (self);
 
   if (error == NULL)
     return TRUE;
@@ -363,16 +363,10 @@ prepared_cb (GObject      *source,
 static void
 flow_prepare (AvatarFlow *self)
 {
-  AvatarCrop crop;
-
   flow_set_state (self, AVATAR_FLOW_STATE_PREPARING);
 
-  if (self->has_crop)
-    crop = self->crop;
-  else
-    avatar_image_get_default_crop (self->image, &crop);
-
-  avatar_image_prepare_async (self->image, &crop, self->flags, self->cancellable,
+  avatar_image_prepare_async (self->image, self->has_crop ? &self->crop : NULL,
+                              self->flags, self->cancellable,
                               prepared_cb, g_object_ref (self));
 }
 
@@ -829,7 +823,7 @@ avatar_flow_run_async (AvatarFlow          *self,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     {
-      flow_finish (self, g_error_new (AVATAR_ERROR, AVATAR_ERROR_CANCELLED, _("The upload was cancelled.")));
+      flow_finish (self, flow_cancelled_error (self));
       return;
     }
 

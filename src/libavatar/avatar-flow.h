@@ -106,7 +106,7 @@ gboolean              avatar_flow_run_finish            (AvatarFlow          *se
                                                          GError             **error);
 /* Cancels whatever runs now, in any state. Once every byte of the PUT is
  * out, the run ends with the PUT's answer; after that, with sent TRUE, the
- * cancel stops the wait only, and the error (still AVATAR_ERROR_CANCELLED)
+ * cancel stops the wait only, and the error (still G_IO_ERROR_CANCELLED)
  * says the picture becomes the avatar once processed. */
 void                  avatar_flow_cancel                (AvatarFlow          *self);
 

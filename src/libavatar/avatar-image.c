@@ -139,8 +139,7 @@ set_corrupt_error (GError     **error,
 static void
 set_cancelled_error (GError **error)
 {
-  g_set_error_literal (error, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                       _("The picture was not opened or prepared: the operation was cancelled."));
+  g_propagate_error (error, avatar_error_new_cancelled ());
 }
 
 static gboolean
@@ -964,7 +963,7 @@ start_load (LoadData            *data,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  /* A cancel is reported as AVATAR_ERROR_CANCELLED, like every error here. */
+  /* The worker reports a cancel itself, in the library's words. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, load_thread);
 }
@@ -1112,26 +1111,6 @@ avatar_image_get_preview_scale (AvatarImage *self)
 /* Crop ---------------------------------------------------------------------- */
 
 void
-avatar_image_get_default_crop (AvatarImage *self,
-                               AvatarCrop  *crop)
-{
-  g_return_if_fail (AVATAR_IS_IMAGE (self));
-  g_return_if_fail (crop != NULL);
-
-  avatar_crop_init_default (crop, self->width, self->height);
-}
-
-void
-avatar_image_clamp_crop (AvatarImage *self,
-                         AvatarCrop  *crop)
-{
-  g_return_if_fail (AVATAR_IS_IMAGE (self));
-  g_return_if_fail (crop != NULL);
-
-  avatar_crop_clamp (crop, self->width, self->height);
-}
-
-void
 avatar_crop_init_default (AvatarCrop *crop,
                           int         width,
                           int         height)
@@ -1190,11 +1169,11 @@ effective_crop (AvatarImage      *self,
   AvatarCrop result;
 
   if (crop == NULL)
-    avatar_image_get_default_crop (self, &result);
+    avatar_crop_init_default (&result, self->width, self->height);
   else
     {
       result = *crop;
-      avatar_image_clamp_crop (self, &result);
+      avatar_crop_clamp (&result, self->width, self->height);
     }
 
   return result;

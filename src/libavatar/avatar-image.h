@@ -155,13 +155,6 @@ gboolean      avatar_image_get_has_metadata   (AvatarImage          *self);
 GdkPixbuf    *avatar_image_get_preview        (AvatarImage          *self);
 double        avatar_image_get_preview_scale  (AvatarImage          *self);
 
-/* The largest centred square. */
-void          avatar_image_get_default_crop   (AvatarImage          *self,
-                                               AvatarCrop           *crop);
-/* Moves and shrinks @crop until it is a square of at least
- * AVATAR_IMAGE_MIN_CROP (or the short side, when smaller) inside the picture. */
-void          avatar_image_clamp_crop         (AvatarImage          *self,
-                                               AvatarCrop           *crop);
 /* Would prepare() with this crop and these flags pass the file's bytes through? */
 gboolean      avatar_image_would_pass_through (AvatarImage          *self,
                                                const AvatarCrop     *crop,

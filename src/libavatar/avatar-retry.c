@@ -166,8 +166,7 @@ sleep_cancelled_cb (GCancellable *cancellable,
   g_autoptr(GTask) task = user_data;
 
   g_task_set_task_data (task, NULL, NULL);
-  g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                           _("The operation was cancelled."));
+  g_task_return_error (task, avatar_error_new_cancelled ());
 
   return G_SOURCE_REMOVE;
 }
@@ -188,8 +187,7 @@ avatar_retry_sleep_async (guint                delay_ms,
 
   if (g_cancellable_is_cancelled (cancellable))
     {
-      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                               _("The operation was cancelled."));
+      g_task_return_error (task, avatar_error_new_cancelled ());
       g_main_context_unref (context);
       return;
     }

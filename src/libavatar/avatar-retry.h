@@ -41,7 +41,7 @@ gboolean  avatar_retry_error_is_transient  (const GError *error);
 gboolean  avatar_retry_error_is_unsent     (const GError *error);
 
 /* A pause on the thread-default main context that ends early, with
- * AVATAR_ERROR_CANCELLED, when @cancellable is cancelled. Nothing stays
+ * G_IO_ERROR_CANCELLED, when @cancellable is cancelled. Nothing stays
  * attached to the main context once it has finished. */
 void      avatar_retry_sleep_async         (guint                delay_ms,
                                             GCancellable        *cancellable,

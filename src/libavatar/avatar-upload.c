@@ -477,7 +477,7 @@ run_handle_answer (GTask  *task,
         return;
 
       error = avatar_client_wrap_error (g_steal_pointer (&error));
-      if (error->code == AVATAR_ERROR_NETWORK)
+      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK))
         {
           g_autoptr(GError) network_error = g_steal_pointer (&error);
 
@@ -692,8 +692,7 @@ avatar_upload_run_async (AvatarUpload        *self,
 
   if (g_cancellable_is_cancelled (cancellable))
     {
-      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_CANCELLED,
-                               _("The operation was cancelled."));
+      g_task_return_error (task, avatar_error_new_cancelled ());
       return;
     }
 

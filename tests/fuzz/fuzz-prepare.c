@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_clear_error (&error);
 
   crop = (AvatarCrop) { 1, 1, avatar_image_get_width (image) / 2 };
-  avatar_image_clamp_crop (image, &crop);
+  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
   cropped = avatar_image_prepare (image, &crop, AVATAR_PREPARE_KEEP_METADATA, NULL, &error);
   g_assert ((cropped != NULL) == (error == NULL));
 

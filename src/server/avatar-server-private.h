@@ -93,6 +93,42 @@ void      avatar_server_cdn_handler        (SoupServer         *server,
                                             const char         *path,
                                             GHashTable         *query,
                                             gpointer            user_data);
+/* The REST API (avatar-server-api.c) and its JSON bodies
+ * (avatar-server-json.c) */
+void        avatar_server_respond_json               (SoupServerMessage  *msg,
+                                                      guint               status,
+                                                      JsonNode           *node);
+void        avatar_server_respond_error              (SoupServerMessage  *msg,
+                                                      guint               status,
+                                                      const char         *code,
+                                                      const char         *message);
+void        avatar_server_respond_method_not_allowed (SoupServerMessage  *msg,
+                                                      const char         *allow);
+void        avatar_server_respond_not_found          (SoupServerMessage  *msg);
+/* Logs @error and answers 500 without saying more. */
+void        avatar_server_respond_internal_error     (SoupServerMessage  *msg,
+                                                      GError             *error);
+/* Returns: (transfer full) (nullable): the request's body as a JSON object,
+ * or %NULL with an error response set. */
+JsonObject *avatar_server_read_json_object           (SoupServerMessage  *msg);
+/* Returns: (nullable): @name's value if it is a string. */
+const char *avatar_server_get_string_member          (JsonObject         *object,
+                                                      const char         *name);
+void        avatar_server_api_early_handler          (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
+void        avatar_server_api_handler                (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
+/* The /_dev/ routes (avatar-server-dev.c), present only with --faults */
+void        avatar_server_handle_dev                 (AvatarServer       *self,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path);
+
 GHashTable *avatar_server_new_schedule_table (void);
 void      avatar_server_flush_processing   (AvatarServer       *self);
 void      avatar_server_check_drained      (AvatarServer       *self);

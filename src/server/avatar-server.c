@@ -157,10 +157,10 @@ avatar_server_dup_cdn_url (AvatarServer *self,
 
 /* Responses */
 
-static void
-respond_json (SoupServerMessage *msg,
-              guint              status,
-              JsonNode          *node)
+void
+avatar_server_respond_json (SoupServerMessage *msg,
+                            guint              status,
+                            JsonNode          *node)
 {
   g_autofree char *text = json_to_string (node, FALSE);
   gsize len = strlen (text);
@@ -170,11 +170,11 @@ respond_json (SoupServerMessage *msg,
                                      g_steal_pointer (&text), len);
 }
 
-static void
-respond_error (SoupServerMessage *msg,
-               guint              status,
-               const char        *code,
-               const char        *message)
+void
+avatar_server_respond_error (SoupServerMessage *msg,
+                             guint              status,
+                             const char        *code,
+                             const char        *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -190,22 +190,22 @@ respond_error (SoupServerMessage *msg,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  respond_json (msg, status, node);
+  avatar_server_respond_json (msg, status, node);
 }
 
-static void
-respond_method_not_allowed (SoupServerMessage *msg,
-                            const char        *allow)
+void
+avatar_server_respond_method_not_allowed (SoupServerMessage *msg,
+                                          const char        *allow)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                 _("This address does not accept that method."));
+  avatar_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                               _("This address does not accept that method."));
 }
 
-static void
-respond_not_found (SoupServerMessage *msg)
+void
+avatar_server_respond_not_found (SoupServerMessage *msg)
 {
-  respond_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("There is nothing at this address."));
+  avatar_server_respond_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", _("There is nothing at this address."));
 }
 
 typedef struct
@@ -280,19 +280,19 @@ apply_api_fault (AvatarServer      *self,
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", value);
     }
   if (fault.status >= 500 || fault.status == 429)
-    respond_error (msg, fault.status, "unavailable",
-                   _("The service cannot answer right now. Try again in a moment."));
+    avatar_server_respond_error (msg, fault.status, "unavailable",
+                                 _("The service cannot answer right now. Try again in a moment."));
   else
-    respond_error (msg, fault.status, "injected",
-                   _("A fault rule refused this request."));
+    avatar_server_respond_error (msg, fault.status, "injected",
+                                 _("A fault rule refused this request."));
 
   return TRUE;
 }
 
 /* Requests */
 
-static JsonObject *
-read_json_object (SoupServerMessage *msg)
+JsonObject *
+avatar_server_read_json_object (SoupServerMessage *msg)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -304,8 +304,8 @@ read_json_object (SoupServerMessage *msg)
       (bytes = soup_message_body_flatten (body)) == NULL ||
       g_bytes_get_size (bytes) > AVATAR_MAX_API_BODY)
     {
-      respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
-                     _("The request body is larger than 64 KiB."));
+      avatar_server_respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                                   _("The request body is larger than 64 KiB."));
       return NULL;
     }
 
@@ -314,17 +314,17 @@ read_json_object (SoupServerMessage *msg)
       (root = json_parser_get_root (parser)) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (root))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("The request body must be a JSON object."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   _("The request body must be a JSON object."));
       return NULL;
     }
 
   return json_object_ref (json_node_get_object (root));
 }
 
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
+const char *
+avatar_server_get_string_member (JsonObject *object,
+                                 const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -342,8 +342,8 @@ check_app_id (SoupServerMessage *msg)
   if (g_strcmp0 (app_id, BASE_APP_ID) == 0 || g_strcmp0 (app_id, APP_ID) == 0)
     return TRUE;
 
-  respond_error (msg, SOUP_STATUS_FORBIDDEN, "unknown_app",
-                 _("This application is not registered with the service. Send a known x-app-id header."));
+  avatar_server_respond_error (msg, SOUP_STATUS_FORBIDDEN, "unknown_app",
+                               _("This application is not registered with the service. Send a known x-app-id header."));
 
   return FALSE;
 }
@@ -366,8 +366,8 @@ authenticate (AvatarServer      *self,
       authorization[7] == '\0')
     {
       soup_message_headers_replace (response_headers, "WWW-Authenticate", "Bearer");
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                     _("You are not signed in. Sign in and try again."));
+      avatar_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                                   _("You are not signed in. Sign in and try again."));
       return NULL;
     }
 
@@ -376,28 +376,28 @@ authenticate (AvatarServer      *self,
     {
       soup_message_headers_replace (response_headers, "WWW-Authenticate",
                                     "Bearer error=\"invalid_token\", error_description=\"expired\"");
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "token_expired",
-                     _("Your session has expired. Refresh the access token and try again."));
+      avatar_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "token_expired",
+                                   _("Your session has expired. Refresh the access token and try again."));
       return NULL;
     }
   if (status != AVATAR_TOKEN_VALID)
     {
       soup_message_headers_replace (response_headers, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
-                     _("Your sign-in is not valid. Sign in again."));
+      avatar_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                                   _("Your sign-in is not valid. Sign in again."));
       return NULL;
     }
 
   return g_steal_pointer (&user_id);
 }
 
-static void
-respond_internal_error (SoupServerMessage *msg,
-                        GError            *error)
+void
+avatar_server_respond_internal_error (SoupServerMessage *msg,
+                                      GError            *error)
 {
   g_warning ("Internal error: %s", error->message);
-  respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                 _("The service ran into a problem. Try again later."));
+  avatar_server_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                               _("The service ran into a problem. Try again later."));
 }
 
 static void
@@ -422,7 +422,7 @@ respond_tokens (SoupServerMessage *msg,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -436,7 +436,7 @@ respond_profile (AvatarServer      *self,
 
   if (user == NULL)
     {
-      respond_not_found (msg);
+      avatar_server_respond_not_found (msg);
       return;
     }
 
@@ -457,7 +457,7 @@ respond_profile (AvatarServer      *self,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 /* POST /auth/dev-login */
@@ -472,14 +472,14 @@ handle_dev_login (AvatarServer      *self,
   g_autofree char *refresh_token = NULL;
   const char *username;
 
-  if (!check_app_id (msg) || !(body = read_json_object (msg)))
+  if (!check_app_id (msg) || !(body = avatar_server_read_json_object (msg)))
     return;
 
-  username = get_string_member (body, "username");
+  username = avatar_server_get_string_member (body, "username");
   if (!check_username (username))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("A username is 3 to 30 letters, digits or underscores."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   _("A username is 3 to 30 letters, digits or underscores."));
       return;
     }
 
@@ -487,7 +487,7 @@ handle_dev_login (AvatarServer      *self,
       !avatar_store_issue_tokens (self->store, user_id, self->token_lifetime_s,
                                   &access_token, &refresh_token, &error))
     {
-      respond_internal_error (msg, error);
+      avatar_server_respond_internal_error (msg, error);
       return;
     }
 
@@ -506,22 +506,22 @@ handle_refresh (AvatarServer      *self,
   const char *old_token;
 
   if (apply_api_fault (self, msg, "refresh") || !check_app_id (msg) ||
-      !(body = read_json_object (msg)))
+      !(body = avatar_server_read_json_object (msg)))
     return;
 
-  old_token = get_string_member (body, "refreshToken");
+  old_token = avatar_server_get_string_member (body, "refreshToken");
   if (old_token == NULL || *old_token == '\0')
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("The request needs a “refreshToken”."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   _("The request needs a “refreshToken”."));
       return;
     }
 
   if (!avatar_store_rotate_refresh_token (self->store, old_token, self->token_lifetime_s,
                                           &access_token, &refresh_token, &error))
     {
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_refresh_token",
-                     _("Your sign-in has ended. Sign in again."));
+      avatar_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_refresh_token",
+                                   _("Your sign-in has ended. Sign in again."));
       return;
     }
 
@@ -551,27 +551,27 @@ handle_request_upload (AvatarServer      *self,
 
   if (apply_api_fault (self, msg, "request-url") ||
       !(user_id = authenticate (self, msg)) ||
-      !(body = read_json_object (msg)))
+      !(body = avatar_server_read_json_object (msg)))
     return;
 
-  content_type = get_string_member (body, "contentType");
+  content_type = avatar_server_get_string_member (body, "contentType");
   if (content_type == NULL)
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("The request needs a “contentType”."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   _("The request needs a “contentType”."));
       return;
     }
   if (!g_strv_contains (upload_types, content_type))
     {
-      respond_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                     _("Avatars can be JPEG, PNG, GIF or WebP images."));
+      avatar_server_respond_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                                   _("Avatars can be JPEG, PNG, GIF or WebP images."));
       return;
     }
 
   key = avatar_store_random_hex (16);
   if (!avatar_store_add_asset (self->store, key, user_id, content_type, &error))
     {
-      respond_internal_error (msg, error);
+      avatar_server_respond_internal_error (msg, error);
       return;
     }
 
@@ -594,7 +594,7 @@ handle_request_upload (AvatarServer      *self,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
 static gboolean
@@ -627,8 +627,8 @@ confirm_avatar (AvatarServer      *self,
 
   if (newest == NULL)
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "no_upload",
-                     _("There is no uploaded picture to confirm. Upload one first."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "no_upload",
+                                   _("There is no uploaded picture to confirm. Upload one first."));
       return FALSE;
     }
 
@@ -636,13 +636,13 @@ confirm_avatar (AvatarServer      *self,
     {
     case AVATAR_ASSET_PENDING:
     case AVATAR_ASSET_PROCESSING:
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "still_processing",
-                     _("The picture is still being processed. Try again in a moment."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "still_processing",
+                                   _("The picture is still being processed. Try again in a moment."));
       return FALSE;
 
     case AVATAR_ASSET_FAILED:
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "processing_failed",
-                     _("The picture could not be processed. Upload a different picture."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "processing_failed",
+                                   _("The picture could not be processed. Upload a different picture."));
       return FALSE;
 
     case AVATAR_ASSET_READY:
@@ -656,7 +656,7 @@ confirm_avatar (AvatarServer      *self,
   if (g_strcmp0 (user->avatar_key, newest->key) != 0 &&
       !avatar_store_set_avatar (self->store, user_id, newest->key, &error))
     {
-      respond_internal_error (msg, error);
+      avatar_server_respond_internal_error (msg, error);
       return FALSE;
     }
 
@@ -678,18 +678,18 @@ change_username (AvatarServer      *self,
 
   if (!check_username (username))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_username",
-                     _("A username is 3 to 30 letters, digits or underscores."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_username",
+                                   _("A username is 3 to 30 letters, digits or underscores."));
       return FALSE;
     }
 
   if (!avatar_store_set_username (self->store, user_id, username, &taken, &error))
     {
       if (taken)
-        respond_error (msg, SOUP_STATUS_CONFLICT, "username_taken",
-                       _("That username is taken. Choose another one."));
+        avatar_server_respond_error (msg, SOUP_STATUS_CONFLICT, "username_taken",
+                                     _("That username is taken. Choose another one."));
       else
-        respond_internal_error (msg, error);
+        avatar_server_respond_internal_error (msg, error);
       return FALSE;
     }
 
@@ -709,7 +709,7 @@ handle_patch_profile (AvatarServer      *self,
   gboolean remove, confirm;
   JsonNode *username;
 
-  if (!(body = read_json_object (msg)))
+  if (!(body = avatar_server_read_json_object (msg)))
     return;
 
   members = json_object_get_members (body);
@@ -724,8 +724,8 @@ handle_patch_profile (AvatarServer      *self,
 
   if (!valid || members == NULL || (remove && confirm))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                     _("Send one of “removeAvatar”: true, “confirmAvatar”: true or “username”."));
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   _("Send one of “removeAvatar”: true, “confirmAvatar”: true or “username”."));
       return;
     }
 
@@ -734,7 +734,7 @@ handle_patch_profile (AvatarServer      *self,
 
   if (remove && !avatar_store_remove_avatar (self->store, user_id, &error))
     {
-      respond_internal_error (msg, error);
+      avatar_server_respond_internal_error (msg, error);
       return;
     }
 
@@ -757,7 +757,7 @@ handle_users (AvatarServer      *self,
   if (g_strcmp0 (path, "/users/me/avatar") == 0)
     {
       if (method != SOUP_METHOD_POST)
-        respond_method_not_allowed (msg, "POST");
+        avatar_server_respond_method_not_allowed (msg, "POST");
       else
         handle_request_upload (self, msg);
       return;
@@ -765,13 +765,13 @@ handle_users (AvatarServer      *self,
 
   if (g_strcmp0 (path, "/users/me") != 0)
     {
-      respond_not_found (msg);
+      avatar_server_respond_not_found (msg);
       return;
     }
 
   if (!is_get && !is_patch)
     {
-      respond_method_not_allowed (msg, "GET, PATCH");
+      avatar_server_respond_method_not_allowed (msg, "GET, PATCH");
       return;
     }
 
@@ -792,13 +792,13 @@ handle_auth (AvatarServer      *self,
 {
   if (g_strcmp0 (path, "/auth/refresh") != 0 && g_strcmp0 (path, "/auth/dev-login") != 0)
     {
-      respond_not_found (msg);
+      avatar_server_respond_not_found (msg);
       return;
     }
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
-      respond_method_not_allowed (msg, "POST");
+      avatar_server_respond_method_not_allowed (msg, "POST");
       return;
     }
 
@@ -828,16 +828,16 @@ handle_dev_faults (AvatarServer      *self,
 
   if (method != SOUP_METHOD_POST)
     {
-      respond_method_not_allowed (msg, "POST, DELETE");
+      avatar_server_respond_method_not_allowed (msg, "POST, DELETE");
       return;
     }
 
-  if (!(rule = read_json_object (msg)))
+  if (!(rule = avatar_server_read_json_object (msg)))
     return;
 
   if (!avatar_faults_add_rule (self->faults, rule, &expire_tokens, &error))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
       return;
     }
 
@@ -858,13 +858,13 @@ handle_dev_asset (AvatarServer      *self,
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
     {
-      respond_method_not_allowed (msg, "GET");
+      avatar_server_respond_method_not_allowed (msg, "GET");
       return;
     }
 
   if (!avatar_server_check_name (key) || !(asset = avatar_store_get_asset (self->store, key)))
     {
-      respond_not_found (msg);
+      avatar_server_respond_not_found (msg);
       return;
     }
 
@@ -892,30 +892,30 @@ handle_dev_asset (AvatarServer      *self,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
 }
 
-static void
-handle_dev (AvatarServer      *self,
-            SoupServerMessage *msg,
-            const char        *path)
+void
+avatar_server_handle_dev (AvatarServer      *self,
+                          SoupServerMessage *msg,
+                          const char        *path)
 {
   if (!self->faults_enabled)
-    respond_not_found (msg);
+    avatar_server_respond_not_found (msg);
   else if (g_strcmp0 (path, "/_dev/faults") == 0)
     handle_dev_faults (self, msg);
   else if (g_str_has_prefix (path, "/_dev/assets/"))
     handle_dev_asset (self, msg, path + strlen ("/_dev/assets/"));
   else
-    respond_not_found (msg);
+    avatar_server_respond_not_found (msg);
 }
 
-static void
-api_handler (SoupServer        *server,
-             SoupServerMessage *msg,
-             const char        *path,
-             GHashTable        *query,
-             gpointer           user_data)
+void
+avatar_server_api_handler (SoupServer        *server,
+                           SoupServerMessage *msg,
+                           const char        *path,
+                           GHashTable        *query,
+                           gpointer           user_data)
 {
   AvatarServer *self = user_data;
 
@@ -928,9 +928,9 @@ api_handler (SoupServer        *server,
   else if (g_str_has_prefix (path, "/auth/"))
     handle_auth (self, msg, path);
   else if (g_str_has_prefix (path, "/_dev/"))
-    handle_dev (self, msg, path);
+    avatar_server_handle_dev (self, msg, path);
   else
-    respond_not_found (msg);
+    avatar_server_respond_not_found (msg);
 }
 
 /* Counts a body of unknown length and stops keeping it once it is too
@@ -949,12 +949,12 @@ api_body_chunk (SoupServerMessage *msg,
 }
 
 /* Refuses a large API body from its Content-Length, before it is read. */
-static void
-api_early_handler (SoupServer        *server,
-                   SoupServerMessage *msg,
-                   const char        *path,
-                   GHashTable        *query,
-                   gpointer           user_data)
+void
+avatar_server_api_early_handler (SoupServer        *server,
+                                 SoupServerMessage *msg,
+                                 const char        *path,
+                                 GHashTable        *query,
+                                 gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
@@ -966,8 +966,8 @@ api_early_handler (SoupServer        *server,
 
   if (soup_message_headers_get_content_length (headers) > AVATAR_MAX_API_BODY)
     {
-      respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
-                     _("The request body is larger than 64 KiB."));
+      avatar_server_respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                                   _("The request body is larger than 64 KiB."));
       soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
     }
 }
@@ -989,7 +989,7 @@ fallback_handler (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  respond_not_found (msg);
+  avatar_server_respond_not_found (msg);
 }
 
 /* Life cycle */
@@ -1126,12 +1126,12 @@ avatar_server_new (const AvatarServerOptions  *options,
   soup_server_add_early_handler (self->soup, "/s3", avatar_server_s3_early_handler, self, NULL);
   soup_server_add_handler (self->soup, "/s3", avatar_server_s3_handler, self, NULL);
   soup_server_add_handler (self->soup, "/cdn", avatar_server_cdn_handler, self, NULL);
-  soup_server_add_early_handler (self->soup, "/users", api_early_handler, self, NULL);
-  soup_server_add_early_handler (self->soup, "/auth", api_early_handler, self, NULL);
-  soup_server_add_early_handler (self->soup, "/_dev", api_early_handler, self, NULL);
-  soup_server_add_handler (self->soup, "/users", api_handler, self, NULL);
-  soup_server_add_handler (self->soup, "/auth", api_handler, self, NULL);
-  soup_server_add_handler (self->soup, "/_dev", api_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/users", avatar_server_api_early_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/auth", avatar_server_api_early_handler, self, NULL);
+  soup_server_add_early_handler (self->soup, "/_dev", avatar_server_api_early_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/users", avatar_server_api_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/auth", avatar_server_api_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/_dev", avatar_server_api_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, fallback_handler, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), NULL);
 

@@ -129,6 +129,9 @@ void        avatar_server_handle_dev                 (AvatarServer       *self,
                                                       SoupServerMessage  *msg,
                                                       const char         *path);
 
+/* Processes the object just stored at @key, after the processing delay. */
+void      avatar_server_schedule_processing (AvatarServer       *self,
+                                             const char         *key);
 GHashTable *avatar_server_new_schedule_table (void);
 void      avatar_server_flush_processing   (AvatarServer       *self);
 void      avatar_server_check_drained      (AvatarServer       *self);

@@ -560,9 +560,9 @@ processing_delay_elapsed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_processing (AvatarServer *self,
-                     const char   *key)
+void
+avatar_server_schedule_processing (AvatarServer *self,
+                                   const char   *key)
 {
   AvatarProcessingFault fault = AVATAR_PROCESSING_NORMAL;
   ProcessingJob *job;
@@ -676,7 +676,7 @@ avatar_server_s3_handler (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 
   g_message ("Stored upload %s (%" G_GINT64_FORMAT " bytes)", upload->key, upload->received);
-  schedule_processing (self, upload->key);
+  avatar_server_schedule_processing (self, upload->key);
 
   /* A delay rule holds back the answer, not the storing. */
   avatar_server_respond_later (msg, upload->fault.delay_ms);

@@ -5,7 +5,7 @@
 
 /* The server object and its life cycle: the data directory and database,
  * the routes to the handlers of the REST API (avatar-server-api.c), the S3
- * endpoint, processing and the CDN (avatar-server-s3.c), accepting
+ * endpoint (avatar-server-s3.c) and the CDN (avatar-server-cdn.c), accepting
  * connections behind an AvatarHttpGuard, and shutting down. */
 
 #include "config.h"

@@ -369,6 +369,124 @@ head_complete (AvatarGuardInput *self,
     }
 }
 
+static void feed (AvatarGuardInput *self,
+                  const guint8     *data,
+                  gsize             len);
+
+/* STATE_HEAD: collects a head until it is complete, then checks it. */
+static gsize
+feed_head (AvatarGuardInput *self,
+           const guint8     *data,
+           gsize             len)
+{
+  gsize before = self->head->len;
+  gsize taken = 0;
+  gssize end;
+
+  /* Empty lines before a request line are skipped, as libsoup
+   * would, so that heads are cut where libsoup cuts them. */
+  if (before == 0)
+    {
+      while (taken < len && (data[taken] == '\r' || data[taken] == '\n'))
+        taken++;
+      if (taken == len)
+        return taken;
+      arm (self, &self->deadline, self->header_timeout_s);
+    }
+
+  g_byte_array_append (self->head, data + taken, (guint) (len - taken));
+  end = find_head_end (self->head, before);
+  if (end >= 0)
+    {
+      /* What came after the head goes round again. */
+      g_autoptr(GByteArray) rest = g_byte_array_new ();
+
+      g_byte_array_append (rest, self->head->data + end, self->head->len - (guint) end);
+      g_byte_array_set_size (self->head, (guint) end);
+      head_complete (self, (gsize) end);
+      if (self->state != STATE_REFUSED && rest->len > 0)
+        feed (self, rest->data, rest->len);
+    }
+  else if (self->head->len > AVATAR_HTTP_MAX_HEAD)
+    {
+      clear_source (&self->deadline);
+      refuse (self, 431);
+    }
+
+  return len;
+}
+
+/* STATE_BODY and STATE_CHUNK_DATA: passes self->remaining bytes on, then
+ * goes to @next. */
+static gsize
+feed_data (AvatarGuardInput *self,
+           const guint8     *data,
+           gsize             len,
+           GuardState        next)
+{
+  gsize taken = (gsize) MIN ((guint64) len, self->remaining);
+
+  pass (self, data, taken);
+  self->remaining -= taken;
+  if (self->remaining == 0)
+    self->state = next;
+
+  return taken;
+}
+
+/* STATE_CHUNK_SIZE: the line that gives the size of the next chunk. */
+static gsize
+feed_chunk_size (AvatarGuardInput *self,
+                 const guint8     *data,
+                 gsize             len)
+{
+  gboolean complete;
+  gsize taken = take_line (self, data, len, &complete);
+
+  if (complete)
+    {
+      guint64 size;
+
+      if (!parse_chunk_size (self->line, &size))
+        {
+          /* libsoup fails the body; nothing after it is a request. */
+          self->state = STATE_CLOSED;
+          return taken;
+        }
+      self->remaining = size;
+      self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
+      g_byte_array_set_size (self->line, 0);
+    }
+  else if (self->line->len > MAX_LINE)
+    self->state = STATE_CLOSED;
+
+  return taken;
+}
+
+/* STATE_CHUNK_END and STATE_TRAILER: the line that ends a chunk, or the
+ * trailer lines up to the empty one that ends the body. */
+static gsize
+feed_chunk_line (AvatarGuardInput *self,
+                 const guint8     *data,
+                 gsize             len)
+{
+  gboolean complete;
+  gsize taken = take_line (self, data, len, &complete);
+
+  if (complete)
+    {
+      if (self->state == STATE_CHUNK_END)
+        self->state = STATE_CHUNK_SIZE;
+      else if (line_is_empty (self->line))
+        self->state = STATE_HEAD;
+      g_byte_array_set_size (self->line, 0);
+    }
+  else if (self->line->len > MAX_LINE)
+    self->state = STATE_CLOSED;
+
+  return taken;
+}
+
 /* Takes bytes from the head buffer (what followed the last head) and
  * @data through the framing; what may reach libsoup goes to self->ready. */
 static void
@@ -376,103 +494,28 @@ feed (AvatarGuardInput *self,
       const guint8     *data,
       gsize             len)
 {
-  gboolean complete;
-
   while (len > 0)
     {
-      gsize taken = 0;
+      gsize taken;
 
       switch (self->state)
         {
         case STATE_HEAD:
-          {
-            gsize before = self->head->len;
-            gssize end;
-
-            /* Empty lines before a request line are skipped, as libsoup
-             * would, so that heads are cut where libsoup cuts them. */
-            if (before == 0)
-              {
-                while (taken < len && (data[taken] == '\r' || data[taken] == '\n'))
-                  taken++;
-                if (taken == len)
-                  break;
-                arm (self, &self->deadline, self->header_timeout_s);
-              }
-
-            g_byte_array_append (self->head, data + taken, (guint) (len - taken));
-            taken = len;
-            end = find_head_end (self->head, before);
-            if (end >= 0)
-              {
-                /* What came after the head goes round again. */
-                g_autoptr(GByteArray) rest = g_byte_array_new ();
-
-                g_byte_array_append (rest, self->head->data + end, self->head->len - (guint) end);
-                g_byte_array_set_size (self->head, (guint) end);
-                head_complete (self, (gsize) end);
-                if (self->state != STATE_REFUSED && rest->len > 0)
-                  feed (self, rest->data, rest->len);
-              }
-            else if (self->head->len > AVATAR_HTTP_MAX_HEAD)
-              {
-                clear_source (&self->deadline);
-                refuse (self, 431);
-              }
-          }
+          taken = feed_head (self, data, len);
           break;
-
         case STATE_BODY:
-          taken = (gsize) MIN ((guint64) len, self->remaining);
-          pass (self, data, taken);
-          self->remaining -= taken;
-          if (self->remaining == 0)
-            self->state = STATE_HEAD;
+          taken = feed_data (self, data, len, STATE_HEAD);
           break;
-
         case STATE_CHUNK_SIZE:
-          taken = take_line (self, data, len, &complete);
-          if (complete)
-            {
-              guint64 size;
-
-              if (!parse_chunk_size (self->line, &size))
-                {
-                  /* libsoup fails the body; nothing after it is a request. */
-                  self->state = STATE_CLOSED;
-                  break;
-                }
-              self->remaining = size;
-              self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
-              g_byte_array_set_size (self->line, 0);
-            }
-          else if (self->line->len > MAX_LINE)
-            self->state = STATE_CLOSED;
+          taken = feed_chunk_size (self, data, len);
           break;
-
         case STATE_CHUNK_DATA:
-          taken = (gsize) MIN ((guint64) len, self->remaining);
-          pass (self, data, taken);
-          self->remaining -= taken;
-          if (self->remaining == 0)
-            self->state = STATE_CHUNK_END;
+          taken = feed_data (self, data, len, STATE_CHUNK_END);
           break;
-
         case STATE_CHUNK_END:
         case STATE_TRAILER:
-          taken = take_line (self, data, len, &complete);
-          if (complete)
-            {
-              if (self->state == STATE_CHUNK_END)
-                self->state = STATE_CHUNK_SIZE;
-              else if (line_is_empty (self->line))
-                self->state = STATE_HEAD;
-              g_byte_array_set_size (self->line, 0);
-            }
-          else if (self->line->len > MAX_LINE)
-            self->state = STATE_CLOSED;
+          taken = feed_chunk_line (self, data, len);
           break;
-
         case STATE_REFUSED:
         case STATE_CLOSED:
         default:

@@ -42,6 +42,53 @@ parse_length (const char *text,
   return TRUE;
 }
 
+/* What the header lines of a head say about its body so far. */
+typedef struct
+{
+  gboolean has_length;
+  guint64  length;
+  gboolean chunked;
+  guint    transfer_encodings;
+} Framing;
+
+/* Notes what the header line from @line to @eol says about the framing;
+ * returns 0, or the status to refuse the head with. */
+static guint
+check_header_line (const char *line,
+                   const char *eol,
+                   Framing    *framing)
+{
+  const char *colon = memchr (line, ':', eol - line);
+  g_autofree char *name = NULL;
+  g_autofree char *value = NULL;
+
+  if (colon == NULL || colon == line)
+    return 0;
+
+  name = g_strndup (line, colon - line);
+  value = trimmed (colon + 1, eol);
+
+  if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+    {
+      guint64 value_length;
+
+      if (!parse_length (value, &value_length) ||
+          (framing->has_length && value_length != framing->length))
+        return 400;
+      framing->has_length = TRUE;
+      framing->length = value_length;
+    }
+  else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
+    {
+      if (g_ascii_strcasecmp (value, "chunked") != 0)
+        return 501;
+      framing->chunked = TRUE;
+      framing->transfer_encodings++;
+    }
+
+  return 0;
+}
+
 guint
 avatar_http_check_head (const char     *head,
                         gsize           len,
@@ -50,9 +97,7 @@ avatar_http_check_head (const char     *head,
 {
   const char *end = head + len;
   const char *line = memchr (head, '\n', len);
-  gboolean has_length = FALSE;
-  gboolean chunked = FALSE;
-  guint transfer_encodings = 0;
+  Framing framing = { 0 };
 
   g_return_val_if_fail (head != NULL && body != NULL && length != NULL, 400);
 
@@ -70,9 +115,7 @@ avatar_http_check_head (const char     *head,
   for (line++; line < end; )
     {
       const char *eol = memchr (line, '\n', end - line);
-      const char *colon;
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
+      guint status;
 
       if (eol == NULL)
         eol = end;
@@ -82,44 +125,24 @@ avatar_http_check_head (const char     *head,
       if (line < eol && (*line == ' ' || *line == '\t'))
         return 400;
 
-      colon = memchr (line, ':', eol - line);
-      if (colon != NULL && colon > line)
-        {
-          name = g_strndup (line, colon - line);
-          value = trimmed (colon + 1, eol);
-
-          if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-            {
-              guint64 value_length;
-
-              if (!parse_length (value, &value_length) ||
-                  (has_length && value_length != *length))
-                return 400;
-              has_length = TRUE;
-              *length = value_length;
-            }
-          else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-            {
-              if (g_ascii_strcasecmp (value, "chunked") != 0)
-                return 501;
-              chunked = TRUE;
-              transfer_encodings++;
-            }
-        }
+      status = check_header_line (line, eol, &framing);
+      if (status != 0)
+        return status;
 
       line = eol + 1;
     }
 
   /* Both framings at once is how requests are smuggled past proxies. */
-  if (transfer_encodings > 1 || (chunked && has_length))
+  if (framing.transfer_encodings > 1 || (framing.chunked && framing.has_length))
     return 400;
 
-  if (chunked)
+  if (framing.chunked)
     *body = AVATAR_HTTP_BODY_CHUNKED;
-  else if (has_length && *length > 0)
-    *body = AVATAR_HTTP_BODY_LENGTH;
-  else
-    *length = 0;
+  else if (framing.has_length && framing.length > 0)
+    {
+      *body = AVATAR_HTTP_BODY_LENGTH;
+      *length = framing.length;
+    }
 
   return 0;
 }

@@ -122,22 +122,15 @@ respond_tokens (SoupServerMessage *msg,
                 const char        *user_id)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "accessToken");
-  json_builder_add_string_value (builder, access_token);
-  json_builder_set_member_name (builder, "refreshToken");
-  json_builder_add_string_value (builder, refresh_token);
+  avatar_server_json_add_string (builder, "accessToken", access_token);
+  avatar_server_json_add_string (builder, "refreshToken", refresh_token);
   if (user_id)
-    {
-      json_builder_set_member_name (builder, "userId");
-      json_builder_add_string_value (builder, user_id);
-    }
+    avatar_server_json_add_string (builder, "userId", user_id);
   json_builder_end_object (builder);
 
-  node = json_builder_get_root (builder);
-  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, builder);
 }
 
 static void
@@ -147,7 +140,7 @@ respond_profile (AvatarServer      *self,
 {
   g_autoptr(AvatarStoreUser) user = avatar_store_get_user (self->store, user_id);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *url = NULL;
 
   if (user == NULL)
     {
@@ -156,23 +149,14 @@ respond_profile (AvatarServer      *self,
     }
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, user->id);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, user->username);
-  json_builder_set_member_name (builder, "avatarUrl");
+  avatar_server_json_add_string (builder, "id", user->id);
+  avatar_server_json_add_string (builder, "username", user->username);
   if (user->avatar_key)
-    {
-      g_autofree char *url = avatar_server_dup_cdn_url (self, user->id, user->avatar_key, "original.webp");
-
-      json_builder_add_string_value (builder, url);
-    }
-  else
-    json_builder_add_null_value (builder);
+    url = avatar_server_dup_cdn_url (self, user->id, user->avatar_key, "original.webp");
+  avatar_server_json_add_string (builder, "avatarUrl", url);
   json_builder_end_object (builder);
 
-  node = json_builder_get_root (builder);
-  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, builder);
 }
 
 /* POST /auth/dev-login */
@@ -250,7 +234,6 @@ handle_request_upload (AvatarServer      *self,
 {
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *user_id = NULL;
@@ -300,16 +283,12 @@ handle_request_upload (AvatarServer      *self,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "uploadUrl");
-  json_builder_add_string_value (builder, upload_url);
-  json_builder_set_member_name (builder, "assetKey");
-  json_builder_add_string_value (builder, key);
-  json_builder_set_member_name (builder, "cdnUrl");
-  json_builder_add_string_value (builder, cdn_url);
+  avatar_server_json_add_string (builder, "uploadUrl", upload_url);
+  avatar_server_json_add_string (builder, "assetKey", key);
+  avatar_server_json_add_string (builder, "cdnUrl", cdn_url);
   json_builder_end_object (builder);
 
-  node = json_builder_get_root (builder);
-  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, builder);
 }
 
 static gboolean

@@ -56,7 +56,6 @@ handle_dev_asset (AvatarServer      *self,
 {
   g_autoptr(AvatarStoreAsset) asset = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) node = NULL;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
     {
@@ -72,29 +71,17 @@ handle_dev_asset (AvatarServer      *self,
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "assetKey");
-  json_builder_add_string_value (builder, asset->key);
-  json_builder_set_member_name (builder, "userId");
-  json_builder_add_string_value (builder, asset->user_id);
-  json_builder_set_member_name (builder, "contentType");
-  json_builder_add_string_value (builder, asset->content_type);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, avatar_asset_state_to_string (asset->state));
-  json_builder_set_member_name (builder, "reason");
-  if (asset->reason)
-    json_builder_add_string_value (builder, asset->reason);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "size");
-  json_builder_add_int_value (builder, asset->size);
-  json_builder_set_member_name (builder, "width");
-  json_builder_add_int_value (builder, asset->width);
-  json_builder_set_member_name (builder, "height");
-  json_builder_add_int_value (builder, asset->height);
+  avatar_server_json_add_string (builder, "assetKey", asset->key);
+  avatar_server_json_add_string (builder, "userId", asset->user_id);
+  avatar_server_json_add_string (builder, "contentType", asset->content_type);
+  avatar_server_json_add_string (builder, "state", avatar_asset_state_to_string (asset->state));
+  avatar_server_json_add_string (builder, "reason", asset->reason);
+  avatar_server_json_add_int (builder, "size", asset->size);
+  avatar_server_json_add_int (builder, "width", asset->width);
+  avatar_server_json_add_int (builder, "height", asset->height);
   json_builder_end_object (builder);
 
-  node = json_builder_get_root (builder);
-  avatar_server_respond_json (msg, SOUP_STATUS_OK, node);
+  avatar_server_respond_json (msg, SOUP_STATUS_OK, builder);
 }
 
 void

@@ -15,11 +15,36 @@
 
 /* Responses */
 
+/* Adds the member @name to the object @builder is building, with the
+ * string @value, or null if @value is %NULL. */
+void
+avatar_server_json_add_string (JsonBuilder *builder,
+                               const char  *name,
+                               const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+avatar_server_json_add_int (JsonBuilder *builder,
+                            const char  *name,
+                            gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+/* Answers with what @builder has built. */
 void
 avatar_server_respond_json (SoupServerMessage *msg,
                             guint              status,
-                            JsonNode          *node)
+                            JsonBuilder       *builder)
 {
+  g_autoptr(JsonNode) node = json_builder_get_root (builder);
   g_autofree char *text = json_to_string (node, FALSE);
   gsize len = strlen (text);
 
@@ -35,20 +60,16 @@ avatar_server_respond_error (SoupServerMessage *msg,
                              const char        *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
+  avatar_server_json_add_string (builder, "code", code);
+  avatar_server_json_add_string (builder, "message", message);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
-  node = json_builder_get_root (builder);
-  avatar_server_respond_json (msg, status, node);
+  avatar_server_respond_json (msg, status, builder);
 }
 
 void

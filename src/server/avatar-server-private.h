@@ -82,9 +82,17 @@ void        avatar_server_cut_connection             (AvatarServer       *self,
 void        avatar_server_check_drained              (AvatarServer       *self);
 
 /* avatar-server-json.c: the JSON bodies of the REST API */
+/* Adds the member @name with @value, or null if @value is %NULL. */
+void        avatar_server_json_add_string            (JsonBuilder        *builder,
+                                                      const char         *name,
+                                                      const char         *value);
+void        avatar_server_json_add_int               (JsonBuilder        *builder,
+                                                      const char         *name,
+                                                      gint64              value);
+/* Answers with what @builder has built. */
 void        avatar_server_respond_json               (SoupServerMessage  *msg,
                                                       guint               status,
-                                                      JsonNode           *node);
+                                                      JsonBuilder        *builder);
 void        avatar_server_respond_error              (SoupServerMessage  *msg,
                                                       guint               status,
                                                       const char         *code,

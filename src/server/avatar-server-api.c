@@ -159,28 +159,53 @@ respond_profile (AvatarServer      *self,
   avatar_server_respond_json (msg, SOUP_STATUS_OK, builder);
 }
 
+static gboolean
+check_refresh_token (const char *token)
+{
+  return token != NULL && *token != '\0';
+}
+
+/* Reads the string member @name of the JSON object a request to /auth/
+ * sends.  Returns: (transfer full) (nullable): the member, or %NULL with the
+ * response set when the body is not an object or @check refuses the member
+ * (400, with @problem). */
+static char *
+read_auth_member (SoupServerMessage *msg,
+                  const char        *name,
+                  gboolean         (*check) (const char *value),
+                  const char        *problem)
+{
+  g_autoptr(JsonObject) body = avatar_server_read_json_object (msg);
+  const char *value;
+
+  if (body == NULL)
+    return NULL;
+
+  value = avatar_server_get_string_member (body, name);
+  if (!check (value))
+    {
+      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", problem);
+      return NULL;
+    }
+
+  return g_strdup (value);
+}
+
 /* POST /auth/dev-login */
 static void
 handle_dev_login (AvatarServer      *self,
                   SoupServerMessage *msg)
 {
-  g_autoptr(JsonObject) body = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *username = NULL;
   g_autofree char *user_id = NULL;
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
-  const char *username;
 
-  if (!check_app_id (msg) || !(body = avatar_server_read_json_object (msg)))
+  if (!check_app_id (msg) ||
+      !(username = read_auth_member (msg, "username", check_username,
+                                     _("A username is 3 to 30 letters, digits or underscores."))))
     return;
-
-  username = avatar_server_get_string_member (body, "username");
-  if (!check_username (username))
-    {
-      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                                   _("A username is 3 to 30 letters, digits or underscores."));
-      return;
-    }
 
   if (!(user_id = avatar_store_ensure_user (self->store, username, &error)) ||
       !avatar_store_issue_tokens (self->store, user_id, self->token_lifetime_s,
@@ -198,23 +223,15 @@ static void
 handle_refresh (AvatarServer      *self,
                 SoupServerMessage *msg)
 {
-  g_autoptr(JsonObject) body = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *old_token = NULL;
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
-  const char *old_token;
 
   if (apply_api_fault (self, msg, "refresh") || !check_app_id (msg) ||
-      !(body = avatar_server_read_json_object (msg)))
+      !(old_token = read_auth_member (msg, "refreshToken", check_refresh_token,
+                                      _("The request needs a “refreshToken”."))))
     return;
-
-  old_token = avatar_server_get_string_member (body, "refreshToken");
-  if (old_token == NULL || *old_token == '\0')
-    {
-      avatar_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                                   _("The request needs a “refreshToken”."));
-      return;
-    }
 
   if (!avatar_store_rotate_refresh_token (self->store, old_token, self->token_lifetime_s,
                                           &access_token, &refresh_token, &error))

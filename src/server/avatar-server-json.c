@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The JSON bodies of the REST API: reading a request's object within the
+/* The JSON bodies of the REST API and the /_dev/ routes: reading a request's object within the
  * size limit, and writing responses and errors. */
 
 #include "config.h"

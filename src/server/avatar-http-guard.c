@@ -158,7 +158,8 @@ pass (AvatarGuardInput *self,
 }
 
 /* Collects a line of a chunked body into self->line and passes it on;
- * returns how many bytes it took and whether the line is complete. */
+ * returns how many bytes it took and whether the line is complete.  A line
+ * that grows too long closes the connection. */
 static gsize
 take_line (AvatarGuardInput *self,
            const guint8     *data,
@@ -171,6 +172,8 @@ take_line (AvatarGuardInput *self,
   g_byte_array_append (self->line, data, (guint) taken);
   pass (self, data, taken);
   *complete = eol != NULL;
+  if (!*complete && self->line->len > MAX_LINE)
+    self->state = STATE_CLOSED;
 
   return taken;
 }
@@ -328,23 +331,20 @@ feed_chunk_size (AvatarGuardInput *self,
 {
   gboolean complete;
   gsize taken = take_line (self, data, len, &complete);
+  guint64 size;
 
-  if (complete)
+  if (!complete)
+    return taken;
+
+  if (!parse_chunk_size (self->line, &size))
     {
-      guint64 size;
-
-      if (!parse_chunk_size (self->line, &size))
-        {
-          /* libsoup fails the body; nothing after it is a request. */
-          self->state = STATE_CLOSED;
-          return taken;
-        }
-      self->remaining = size;
-      self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
-      g_byte_array_set_size (self->line, 0);
+      /* libsoup fails the body; nothing after it is a request. */
+      self->state = STATE_CLOSED;
+      return taken;
     }
-  else if (self->line->len > MAX_LINE)
-    self->state = STATE_CLOSED;
+  self->remaining = size;
+  self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
+  g_byte_array_set_size (self->line, 0);
 
   return taken;
 }
@@ -359,16 +359,14 @@ feed_chunk_line (AvatarGuardInput *self,
   gboolean complete;
   gsize taken = take_line (self, data, len, &complete);
 
-  if (complete)
-    {
-      if (self->state == STATE_CHUNK_END)
-        self->state = STATE_CHUNK_SIZE;
-      else if (line_is_empty (self->line))
-        self->state = STATE_HEAD;
-      g_byte_array_set_size (self->line, 0);
-    }
-  else if (self->line->len > MAX_LINE)
-    self->state = STATE_CLOSED;
+  if (!complete)
+    return taken;
+
+  if (self->state == STATE_CHUNK_END)
+    self->state = STATE_CHUNK_SIZE;
+  else if (line_is_empty (self->line))
+    self->state = STATE_HEAD;
+  g_byte_array_set_size (self->line, 0);
 
   return taken;
 }

@@ -132,23 +132,24 @@ test_delay (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 700 * G_TIME_SPAN_MILLISECOND);
 }
 
-/* Sets @rule, then PUTs @png to @url: the answer is @status, and comes no
- * sooner than the 600 ms the rule asks for. */
+/* Sets @rule, then PUTs @data to @url: the answer is @status, and comes no
+ * sooner than @min_ms after the request started. */
 static void
-assert_put_delayed (AvatarTestServer *server,
-                    const char       *url,
-                    GBytes           *png,
-                    const char       *rule,
-                    guint             status)
+assert_put_slowed (AvatarTestServer *server,
+                   const char       *url,
+                   GBytes           *data,
+                   const char       *rule,
+                   guint             status,
+                   guint             min_ms)
 {
   g_autoptr(GError) error = NULL;
   gint64 start;
 
   avatar_test_server_set_fault (server, rule);
   start = g_get_monotonic_time ();
-  g_assert_cmpuint (put_bytes (server, url, png, NULL, &error), ==, status);
+  g_assert_cmpuint (put_bytes (server, url, data, NULL, &error), ==, status);
   g_assert_no_error (error);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 600 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, min_ms * G_TIME_SPAN_MILLISECOND);
 }
 
 /* The upload route holds back its answers too: a success, and a refusal. */
@@ -160,8 +161,9 @@ test_upload_delay (Fixture       *fixture,
   g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
   g_autoptr(GBytes) png = avatar_test_make_png (30, 30);
 
-  assert_put_delayed (server, url, png, "{\"route\": \"upload\", \"status\": 503, \"delayMs\": 600, \"count\": 1}", 503);
-  assert_put_delayed (server, url, png, "{\"route\": \"upload\", \"delayMs\": 600, \"count\": 1}", 200);
+  assert_put_slowed (server, url, png, "{\"route\": \"upload\", \"status\": 503, \"delayMs\": 600, \"count\": 1}",
+                     503, 600);
+  assert_put_slowed (server, url, png, "{\"route\": \"upload\", \"delayMs\": 600, \"count\": 1}", 200, 600);
 }
 
 static void
@@ -246,15 +248,10 @@ test_bytes_per_second (Fixture       *fixture,
   AvatarTestServer *server = fixture->server;
   g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
   g_autoptr(GBytes) big = make_big_png ();
-  g_autoptr(GError) error = NULL;
-  gint64 start;
 
   /* 300 kB at 200 kB/s takes at least 1.5 s minus the first chunk. */
-  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"bytesPerSecond\": 200000, \"count\": 1}");
-  start = g_get_monotonic_time ();
-  g_assert_cmpuint (put_bytes (server, url, big, NULL, &error), ==, 200);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1200 * G_TIME_SPAN_MILLISECOND);
+  assert_put_slowed (server, url, big, "{\"route\": \"upload\", \"bytesPerSecond\": 200000, \"count\": 1}",
+                     200, 1200);
 }
 
 static void

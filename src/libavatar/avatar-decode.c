@@ -52,19 +52,13 @@ avatar_decode_set_corrupt_error (GError     **error,
                display_name);
 }
 
-static void
-set_cancelled_error (GError **error)
-{
-  g_propagate_error (error, avatar_error_new_cancelled ());
-}
-
 gboolean
 avatar_decode_check_cancelled (GCancellable  *cancellable,
                                GError       **error)
 {
   if (g_cancellable_is_cancelled (cancellable))
     {
-      set_cancelled_error (error);
+      g_propagate_error (error, avatar_error_new_cancelled ());
       return TRUE;
     }
   return FALSE;
@@ -130,6 +124,21 @@ avatar_decode_has_transparency (GdkPixbuf *pixbuf)
 
 /* Decoding ------------------------------------------------------------------ */
 
+void
+avatar_decode_fit_inside (int *width,
+                          int *height,
+                          int  fit_side)
+{
+  double scale;
+
+  if (fit_side <= 0 || MAX (*width, *height) <= fit_side)
+    return;
+
+  scale = (double) fit_side / MAX (*width, *height);
+  *width = MAX (1, (int) (*width * scale + 0.5));
+  *height = MAX (1, (int) (*height * scale + 0.5));
+}
+
 typedef struct
 {
   int      fit_side;          /* scale to fit this box while decoding; 0 for full size */
@@ -156,14 +165,9 @@ on_size_prepared (GdkPixbufLoader *loader,
       return;
     }
 
-  if (state->fit_side > 0 && MAX (width, height) > state->fit_side)
-    {
-      double scale = (double) state->fit_side / MAX (width, height);
-
-      gdk_pixbuf_loader_set_size (loader,
-                                  MAX (1, (int) (width * scale + 0.5)),
-                                  MAX (1, (int) (height * scale + 0.5)));
-    }
+  avatar_decode_fit_inside (&width, &height, state->fit_side);
+  if (width != state->declared_width || height != state->declared_height)
+    gdk_pixbuf_loader_set_size (loader, width, height);
 }
 
 /* gdk-pixbuf reads its list of loaders on first use; loads in two worker
@@ -208,21 +212,6 @@ avatar_decode_find_loader (const char *mime_type)
  * is read first (WebPGetFeatures), and an animation goes through
  * WebPDemux, which checks where every frame lies in the canvas before a
  * pixel is decoded. */
-
-static void
-fit_inside (int *width,
-            int *height,
-            int  fit_side)
-{
-  double scale;
-
-  if (fit_side <= 0 || MAX (*width, *height) <= fit_side)
-    return;
-
-  scale = (double) fit_side / MAX (*width, *height);
-  *width = MAX (1, (int) (*width * scale + 0.5));
-  *height = MAX (1, (int) (*height * scale + 0.5));
-}
 
 /* Decodes one still WebP bitstream into @target, scaled to its size; fed in
  * slices so that a cancel is noticed. */
@@ -315,14 +304,12 @@ decode_webp_animation (const guint8  *data,
 }
 
 static GdkPixbuf *
-decode_webp (GBytes        *bytes,
-             const char    *display_name,
-             int            fit_side,
-             gboolean      *is_animated,
-             int           *declared_width,
-             int           *declared_height,
-             GCancellable  *cancellable,
-             GError       **error)
+decode_webp (GBytes            *bytes,
+             const char        *display_name,
+             int                fit_side,
+             AvatarDecodeInfo  *info,
+             GCancellable      *cancellable,
+             GError           **error)
 {
   WebPBitstreamFeatures features;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
@@ -346,14 +333,14 @@ decode_webp (GBytes        *bytes,
       return NULL;
     }
 
-  *is_animated = FALSE;
+  info->is_animated = FALSE;
   if (features.has_animation)
-    pixbuf = decode_webp_animation (data, size, is_animated, cancellable, &status);
+    pixbuf = decode_webp_animation (data, size, &info->is_animated, cancellable, &status);
   else
     {
       width = features.width;
       height = features.height;
-      fit_inside (&width, &height, fit_side);
+      avatar_decode_fit_inside (&width, &height, fit_side);
       pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, features.has_alpha, 8, width, height);
       if (pixbuf != NULL)
         status = decode_webp_into (data, size, features.width, features.height, pixbuf, cancellable);
@@ -361,7 +348,7 @@ decode_webp (GBytes        *bytes,
 
   if (status == VP8_STATUS_USER_ABORT)
     {
-      set_cancelled_error (error);
+      g_propagate_error (error, avatar_error_new_cancelled ());
       return NULL;
     }
   if (status != VP8_STATUS_OK || pixbuf == NULL)
@@ -371,32 +358,65 @@ decode_webp (GBytes        *bytes,
       return NULL;
     }
 
-  *declared_width = features.width;
-  *declared_height = features.height;
+  info->width = features.width;
+  info->height = features.height;
   return g_steal_pointer (&pixbuf);
+}
+
+/* Writes @bytes to @loader in slices and closes it; %FALSE when the loader
+ * failed (with @error set), stopped at the size check or was cancelled
+ * (with @error G_IO_ERROR_CANCELLED). */
+static gboolean
+feed_loader (GdkPixbufLoader  *loader,
+             GBytes           *bytes,
+             DecodeState      *state,
+             GCancellable     *cancellable,
+             GError          **error)
+{
+  const guint8 *data;
+  gsize size;
+
+  data = g_bytes_get_data (bytes, &size);
+
+  for (gsize offset = 0; offset < size; offset += DECODE_SLICE_BYTES)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          g_propagate_error (error, avatar_error_new_cancelled ());
+          return FALSE;
+        }
+
+      /* A failed write closes the loader itself. */
+      if (!gdk_pixbuf_loader_write (loader, data + offset, MIN (DECODE_SLICE_BYTES, size - offset), error))
+        return FALSE;
+
+      if (state->too_many_pixels)
+        {
+          gdk_pixbuf_loader_close (loader, NULL);
+          return FALSE;
+        }
+    }
+
+  return gdk_pixbuf_loader_close (loader, error);
 }
 
 /* Decodes @bytes with the loader for the sniffed type, never letting
  * gdk-pixbuf guess: a PNG named photo.jpg is read as the PNG it is. */
 static GdkPixbuf *
-decode_pixbuf (GBytes        *bytes,
-               const char    *loader_name,
-               const char    *display_name,
-               int            fit_side,
-               gboolean      *is_animated,
-               int           *declared_width,
-               int           *declared_height,
-               GCancellable  *cancellable,
-               GError       **error)
+decode_pixbuf (GBytes            *bytes,
+               const char        *loader_name,
+               const char        *display_name,
+               int                fit_side,
+               AvatarDecodeInfo  *info,
+               GCancellable      *cancellable,
+               GError           **error)
 {
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
   DecodeState state = { .fit_side = fit_side };
   GdkPixbufAnimation *animation;
-  GdkPixbuf *pixbuf;
-  const guint8 *data;
-  gsize size;
-  gsize offset = 0;
+  GdkPixbuf *pixbuf = NULL;
 
   loader = gdk_pixbuf_loader_new_with_type (loader_name, &local_error);
   if (loader == NULL)
@@ -410,61 +430,37 @@ decode_pixbuf (GBytes        *bytes,
 
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &state);
 
-  data = g_bytes_get_data (bytes, &size);
-
-  while (offset < size)
+  if (!feed_loader (loader, bytes, &state, cancellable, &local_error))
     {
-      gsize n = MIN (DECODE_SLICE_BYTES, size - offset);
-
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          gdk_pixbuf_loader_close (loader, NULL);
-          set_cancelled_error (error);
+          g_propagate_error (error, g_steal_pointer (&local_error));
           return NULL;
         }
-
-      /* A failed write closes the loader itself. */
-      if (!gdk_pixbuf_loader_write (loader, data + offset, n, &local_error))
-        goto failed;
-
-      if (state.too_many_pixels)
-        {
-          gdk_pixbuf_loader_close (loader, NULL);
-          goto failed;
-        }
-
-      offset += n;
     }
+  else if (!state.too_many_pixels && state.declared_width > 0 && state.declared_height > 0)
+    pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
 
-  if (!gdk_pixbuf_loader_close (loader, &local_error))
-    goto failed;
-
-  if (state.too_many_pixels || state.declared_width <= 0 || state.declared_height <= 0)
-    goto failed;
-
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (pixbuf == NULL)
-    goto failed;
-
-  animation = gdk_pixbuf_loader_get_animation (loader);
-  *is_animated = animation != NULL && !gdk_pixbuf_animation_is_static_image (animation);
-  *declared_width = state.declared_width;
-  *declared_height = state.declared_height;
-
-  return g_object_ref (pixbuf);
-
-failed:
   if (state.too_many_pixels)
     {
       avatar_decode_set_too_many_pixels_error (error, display_name,
                                                state.declared_width, state.declared_height);
       return NULL;
     }
+  if (pixbuf == NULL)
+    {
+      g_debug ("Decoding “%s” failed: %s", display_name,
+               local_error ? local_error->message : "no picture");
+      avatar_decode_set_corrupt_error (error, display_name);
+      return NULL;
+    }
 
-  g_debug ("Decoding “%s” failed: %s", display_name,
-           local_error ? local_error->message : "no picture");
-  avatar_decode_set_corrupt_error (error, display_name);
-  return NULL;
+  animation = gdk_pixbuf_loader_get_animation (loader);
+  info->is_animated = animation != NULL && !gdk_pixbuf_animation_is_static_image (animation);
+  info->width = state.declared_width;
+  info->height = state.declared_height;
+
+  return g_object_ref (pixbuf);
 }
 
 gboolean
@@ -481,16 +477,12 @@ avatar_decode (GBytes                  *bytes,
                const char              *loader_name,
                const char              *display_name,
                int                      fit_side,
-               gboolean                *is_animated,
-               int                     *declared_width,
-               int                     *declared_height,
+               AvatarDecodeInfo        *info,
                GCancellable            *cancellable,
                GError                 **error)
 {
   if (avatar_decode_is_webp (type))
-    return decode_webp (bytes, display_name, fit_side, is_animated,
-                        declared_width, declared_height, cancellable, error);
+    return decode_webp (bytes, display_name, fit_side, info, cancellable, error);
 
-  return decode_pixbuf (bytes, loader_name, display_name, fit_side,
-                        is_animated, declared_width, declared_height, cancellable, error);
+  return decode_pixbuf (bytes, loader_name, display_name, fit_side, info, cancellable, error);
 }

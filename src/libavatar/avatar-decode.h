@@ -39,6 +39,11 @@ gboolean    avatar_decode_check_cancelled           (GCancellable            *ca
  * memory for them. */
 GdkPixbuf  *avatar_decode_orient                    (GdkPixbuf               *pixbuf,
                                                      int                      orientation);
+/* Shrinks @width × @height, keeping its shape, to fit a box of
+ * @fit_side a side; leaves them when they fit or @fit_side is 0. */
+void        avatar_decode_fit_inside                (int                     *width,
+                                                     int                     *height,
+                                                     int                      fit_side);
 /* Whether any pixel is less than opaque. */
 gboolean    avatar_decode_has_transparency          (GdkPixbuf               *pixbuf);
 
@@ -48,22 +53,27 @@ gboolean    avatar_decode_is_webp                   (const AvatarSniffedType *ty
  * loader for @mime_type, or %NULL when this system has none. */
 char       *avatar_decode_find_loader               (const char              *mime_type);
 
+/* What the decoder read besides the pixels. */
+typedef struct
+{
+  int      width;        /* as declared, before any scaling */
+  int      height;
+  gboolean is_animated;
+} AvatarDecodeInfo;
+
 /* Decodes @bytes of the sniffed @type, with libwebp for WebP and the
  * loader @loader_name for the rest (never one gdk-pixbuf guesses), scaled
  * to fit a box of @fit_side (0 for full size), as stored (no orientation
  * applied). Refuses dimensions beyond the limits before allocating, and
- * reads in slices so that a cancel is noticed. @is_animated and the
- * declared (unscaled) size are set on success. Returns: (transfer full):
- * the pixels, or %NULL with @error set in AVATAR_ERROR or
+ * reads in slices so that a cancel is noticed. Returns: (transfer full):
+ * the pixels, with @info set, or %NULL with @error set in AVATAR_ERROR or
  * G_IO_ERROR_CANCELLED. */
 GdkPixbuf  *avatar_decode                           (GBytes                  *bytes,
                                                      const AvatarSniffedType *type,
                                                      const char              *loader_name,
                                                      const char              *display_name,
                                                      int                      fit_side,
-                                                     gboolean                *is_animated,
-                                                     int                     *declared_width,
-                                                     int                     *declared_height,
+                                                     AvatarDecodeInfo        *info,
                                                      GCancellable            *cancellable,
                                                      GError                 **error);
 

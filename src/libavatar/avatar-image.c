@@ -127,12 +127,9 @@ scale_to_fit (GdkPixbuf *pixbuf,
 {
   int width = gdk_pixbuf_get_width (pixbuf);
   int height = gdk_pixbuf_get_height (pixbuf);
-  double scale = (double) side / MAX (width, height);
 
-  return gdk_pixbuf_scale_simple (pixbuf,
-                                  MAX (1, (int) (width * scale + 0.5)),
-                                  MAX (1, (int) (height * scale + 0.5)),
-                                  GDK_INTERP_BILINEAR);
+  avatar_decode_fit_inside (&width, &height, side);
+  return gdk_pixbuf_scale_simple (pixbuf, width, height, GDK_INTERP_BILINEAR);
 }
 
 static gboolean
@@ -141,20 +138,21 @@ make_preview (AvatarImage   *self,
               GError       **error)
 {
   g_autoptr(GdkPixbuf) decoded = NULL;
-  gboolean animated = FALSE;
+  AvatarDecodeInfo info;
   gboolean ours = orientation_is_ours (self->type);
 
   /* Scaling while decoding is much cheaper (a JPEG decodes at 1/8 size
    * directly), but the scaled copy loses the loader's options, which the
    * other formats need for their orientation. */
   decoded = avatar_decode (self->bytes, self->type, self->loader_name, self->display_name,
-                           ours ? AVATAR_IMAGE_PREVIEW_MAX_SIDE : 0, &animated,
-                           &self->stored_width, &self->stored_height,
+                           ours ? AVATAR_IMAGE_PREVIEW_MAX_SIDE : 0, &info,
                            cancellable, error);
   if (decoded == NULL)
     return FALSE;
 
-  self->is_animated |= animated;
+  self->stored_width = info.width;
+  self->stored_height = info.height;
+  self->is_animated |= info.is_animated;
 
   if (!ours)
     {
@@ -417,6 +415,17 @@ start_load (LoadData            *data,
   g_task_run_in_thread (task, load_thread);
 }
 
+static AvatarImage *
+finish_load (GAsyncResult  *result,
+             gpointer       source_tag,
+             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 avatar_image_load_file_async (GFile               *file,
                               GCancellable        *cancellable,
@@ -437,10 +446,7 @@ AvatarImage *
 avatar_image_load_file_finish (GAsyncResult  *result,
                                GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_image_load_file_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_load (result, avatar_image_load_file_async, error);
 }
 
 void
@@ -465,10 +471,7 @@ AvatarImage *
 avatar_image_load_bytes_finish (GAsyncResult  *result,
                                 GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_image_load_bytes_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return finish_load (result, avatar_image_load_bytes_async, error);
 }
 
 /* Getters ------------------------------------------------------------------- */

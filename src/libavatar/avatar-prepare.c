@@ -283,16 +283,14 @@ get_stored_pixels (AvatarImage   *self,
                    GError       **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->pixels_lock);
-  gboolean animated = FALSE;
-  int declared_width, declared_height;
+  AvatarDecodeInfo info;
   GdkPixbuf *stored;
 
   if (self->pixels != NULL)
     return g_object_ref (self->pixels);
 
   stored = avatar_decode (self->bytes, self->type, self->loader_name, self->display_name,
-                          0, &animated, &declared_width, &declared_height,
-                          cancellable, error);
+                          0, &info, cancellable, error);
   if (stored == NULL)
     return NULL;
 

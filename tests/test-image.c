@@ -12,21 +12,7 @@
 #include "avatar-image.h"
 #include "avatar-test-images.h"
 
-/* Helpers ------------------------------------------------------------------- */
-
-static AvatarImage *
-load_ok (GBytes     *bytes,
-         const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  AvatarImage *image;
-
-  image = avatar_image_new_from_bytes (bytes, name, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (image);
-
-  return image;
-}
+/* Loading and refusing ------------------------------------------------------ */
 
 static void
 assert_load_fails (GBytes     *bytes,
@@ -44,53 +30,6 @@ assert_load_fails (GBytes     *bytes,
   if (message_part != NULL)
     g_assert_nonnull (strstr (error->message, message_part));
 }
-
-static AvatarPrepared *
-prepare_ok (AvatarImage        *image,
-            const AvatarCrop   *crop,
-            AvatarPrepareFlags  flags)
-{
-  g_autoptr(GError) error = NULL;
-  AvatarPrepared *prepared;
-
-  prepared = avatar_image_prepare (image, crop, flags, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (prepared);
-  g_assert_cmpuint (g_bytes_get_size (prepared->bytes), <=, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_assert_cmpint (prepared->width, ==, prepared->height);
-
-  return prepared;
-}
-
-/* The prepared bytes decode to the square they claim to be, in the type
- * they claim to have. */
-static GdkPixbuf *
-decode_prepared (AvatarPrepared *prepared)
-{
-  g_autoptr(GdkPixbufLoader) loader = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) mime_types = NULL;
-  GdkPixbuf *pixbuf;
-
-  loader = gdk_pixbuf_loader_new_with_mime_type (prepared->content_type, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_write_bytes (loader, prepared->bytes, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_close (loader, &error);
-  g_assert_no_error (error);
-
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  g_assert_nonnull (pixbuf);
-  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, prepared->width);
-  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, prepared->height);
-
-  mime_types = gdk_pixbuf_format_get_mime_types (gdk_pixbuf_loader_get_format (loader));
-  g_assert_true (g_strv_contains ((const char * const *) mime_types, prepared->content_type));
-
-  return g_object_ref (pixbuf);
-}
-
-/* Loading and refusing ------------------------------------------------------ */
 
 static void
 test_load_empty (void)
@@ -166,7 +105,7 @@ test_load_type_from_bytes (void)
   g_assert_cmpstr (avatar_image_get_source_type (image), ==, "image/png");
   g_assert_cmpstr (avatar_image_get_format_name (image), ==, "PNG");
 
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
   g_assert_true (prepared->passthrough);
   g_assert_cmpstr (prepared->content_type, ==, "image/png");
 
@@ -319,7 +258,7 @@ test_orientation (gconstpointer data)
   g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
   g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
   g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (stored, orientation, FALSE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "turned.jpg");
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "turned.jpg");
   g_autoptr(AvatarPrepared) prepared = NULL;
   g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
@@ -340,7 +279,7 @@ test_orientation (gconstpointer data)
       g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
 
   g_assert_false (avatar_image_would_pass_through (image, &left_square, AVATAR_PREPARE_NONE));
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
   g_assert_false (prepared->passthrough);
   g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
   g_assert_cmpint (prepared->width, ==, 64);
@@ -351,7 +290,7 @@ test_orientation (gconstpointer data)
   g_assert_cmphex (prepared->changes, ==, expected);
 
   /* The square holds the two left columns of cells, upright. */
-  output = decode_prepared (prepared);
+  output = avatar_test_decode_prepared (prepared);
   for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
     for (int column = 0; column < 2; column++)
       g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
@@ -367,7 +306,7 @@ test_metadata_gps_jpeg (void)
 {
   g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
   g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, TRUE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "holiday.jpg");
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "holiday.jpg");
   g_autoptr(AvatarPrepared) stripped = NULL;
   g_autoptr(AvatarPrepared) kept = NULL;
 
@@ -380,7 +319,7 @@ test_metadata_gps_jpeg (void)
   g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
   g_assert_true (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_KEEP_METADATA));
 
-  stripped = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+  stripped = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
   g_assert_false (stripped->passthrough);
   g_assert_cmpstr (stripped->content_type, ==, "image/jpeg");
   g_assert_cmphex (stripped->changes, ==, AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_REENCODED);
@@ -388,7 +327,7 @@ test_metadata_gps_jpeg (void)
   g_assert_false (avatar_test_bytes_contain (stripped->bytes, "AvatarTestCam", 13));
   g_assert_false (avatar_test_bytes_contain (stripped->bytes, gps_latitude, sizeof gps_latitude));
 
-  kept = prepare_ok (image, NULL, AVATAR_PREPARE_KEEP_METADATA);
+  kept = avatar_test_prepare (image, NULL, AVATAR_PREPARE_KEEP_METADATA);
   g_assert_true (kept->passthrough);
   g_assert_true (g_bytes_equal (kept->bytes, jpeg));
   g_assert_cmphex (kept->changes, ==, AVATAR_CHANGE_NONE);
@@ -399,11 +338,11 @@ test_metadata_orientation_only (void)
 {
   g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
   g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, FALSE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "plain.jpg");
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "plain.jpg");
   g_autoptr(AvatarPrepared) prepared = NULL;
 
   g_assert_false (avatar_image_get_has_metadata (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
   g_assert_true (prepared->passthrough);
   g_assert_true (g_bytes_equal (prepared->bytes, jpeg));
 }
@@ -432,7 +371,7 @@ test_metadata_exif_thumbnail (void)
 
   exif_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&exif));
   with_thumbnail = avatar_test_jpeg_insert_exif (jpeg, exif_bytes);
-  image = load_ok (with_thumbnail, "thumbnail.jpg");
+  image = avatar_test_load (with_thumbnail, "thumbnail.jpg");
   g_assert_true (avatar_image_get_has_metadata (image));
   g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
 }
@@ -458,19 +397,19 @@ test_metadata_other_formats (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (with_metadata); i++)
     {
-      g_autoptr(AvatarImage) image = load_ok (with_metadata[i], "tagged");
+      g_autoptr(AvatarImage) image = avatar_test_load (with_metadata[i], "tagged");
       g_autoptr(AvatarPrepared) prepared = NULL;
 
       g_test_message ("case %u: %s", i, avatar_image_get_format_name (image));
       g_assert_true (avatar_image_get_has_metadata (image));
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+      prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
       g_assert_false (prepared->passthrough);
       g_assert_true (prepared->changes & AVATAR_CHANGE_METADATA_REMOVED);
       g_assert_false (avatar_test_bytes_contain (prepared->bytes, "AvatarTestCam", 13));
       g_assert_false (avatar_test_bytes_contain (prepared->bytes, "xmpmeta", 7));
     }
 
-  plain = load_ok (webp_plain, "plain.webp");
+  plain = avatar_test_load (webp_plain, "plain.webp");
   g_assert_false (avatar_image_get_has_metadata (plain));
   g_assert_true (avatar_image_would_pass_through (plain, NULL, AVATAR_PREPARE_NONE));
 
@@ -478,7 +417,7 @@ test_metadata_other_formats (void)
   g_byte_array_append (trailing, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
   g_byte_array_append (trailing, (const guint8 *) "secret", 6);
   png_trailing = g_byte_array_free_to_bytes (g_steal_pointer (&trailing));
-  hidden = load_ok (png_trailing, "hidden.png");
+  hidden = avatar_test_load (png_trailing, "hidden.png");
   g_assert_true (avatar_image_get_has_metadata (hidden));
   g_assert_false (avatar_image_would_pass_through (hidden, NULL, AVATAR_PREPARE_NONE));
 }
@@ -492,7 +431,7 @@ test_metadata_png_orientation (void)
   g_autoptr(GBytes) exif = avatar_test_exif_new (6, FALSE);
   g_autoptr(GBytes) turned = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
                                                            g_bytes_get_size (exif));
-  g_autoptr(AvatarImage) image = load_ok (turned, "turned.png");
+  g_autoptr(AvatarImage) image = avatar_test_load (turned, "turned.png");
   GdkPixbuf *preview;
 
   g_assert_cmpint (avatar_image_get_orientation (image), ==, 6);
@@ -513,7 +452,7 @@ test_orientation_tiff (gconstpointer data)
   g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
   g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
   g_autoptr(GBytes) tiff = avatar_test_tiff_with_orientation_new (stored, orientation);
-  g_autoptr(AvatarImage) image = load_ok (tiff, "turned.tiff");
+  g_autoptr(AvatarImage) image = avatar_test_load (tiff, "turned.tiff");
   g_autoptr(AvatarPrepared) prepared = NULL;
   g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
@@ -528,10 +467,10 @@ test_orientation_tiff (gconstpointer data)
     for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
       g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
 
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED |
                                           AVATAR_CHANGE_ROTATED | AVATAR_CHANGE_REENCODED);
-  output = decode_prepared (prepared);
+  output = avatar_test_decode_prepared (prepared);
   for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
     for (int column = 0; column < 2; column++)
       g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
@@ -570,7 +509,7 @@ test_load_bmp_header (void)
   g_autoptr(GBytes) valid = bmp_new (2, 14 + 40 + 8);
   g_autoptr(GBytes) negative_palette = bmp_new (0xFF000000, 14 + 40 + 8);
   g_autoptr(GBytes) far_pixels = bmp_new (2, 0x80000000);
-  g_autoptr(AvatarImage) image = load_ok (valid, "valid.bmp");
+  g_autoptr(AvatarImage) image = avatar_test_load (valid, "valid.bmp");
 
   g_assert_cmpint (avatar_image_get_width (image), ==, 8);
 
@@ -620,260 +559,22 @@ test_load_svg (void)
       return;
     }
 
-  image = load_ok (bytes, "drawing.svg");
+  image = avatar_test_load (bytes, "drawing.svg");
   g_assert_cmpstr (avatar_image_get_format_name (image), ==, "SVG");
   g_assert_cmpint (avatar_image_get_width (image), ==, 96);
   g_assert_cmpint (avatar_image_get_height (image), ==, 64);
 
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED |
                                           AVATAR_CHANGE_REENCODED);
-  output = decode_prepared (prepared);
+  output = avatar_test_decode_prepared (prepared);
   g_assert_true (avatar_test_color_near (output, 32, 32, 0x00FF00, 40));
 
   /* Only the decoder knows an SVG's size: its own check must stop it. */
   assert_load_fails (huge, "poster.svg", AVATAR_ERROR_TOO_MANY_PIXELS, "20000");
 }
 
-/* Preparing ----------------------------------------------------------------- */
-
-static void
-test_prepare_passthrough (void)
-{
-  const char *formats[] = { "jpeg", "png", "webp", "gif" };
-  const char *types[] = { "image/jpeg", "image/png", "image/webp", "image/gif" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 64, 64);
-      g_autoptr(AvatarImage) image = load_ok (bytes, "square");
-      g_autoptr(AvatarPrepared) prepared = NULL;
-      g_auto(GStrv) sentences = NULL;
-
-      g_assert_cmpstr (avatar_image_get_source_type (image), ==, types[i]);
-      g_assert_false (avatar_image_get_has_metadata (image));
-      g_assert_true (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-      g_assert_true (prepared->passthrough);
-      g_assert_true (g_bytes_equal (prepared->bytes, bytes));
-      g_assert_cmpstr (prepared->content_type, ==, types[i]);
-      g_assert_cmpint (prepared->width, ==, 64);
-      g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
-
-      sentences = avatar_prepared_describe_changes (prepared);
-      g_assert_cmpuint (g_strv_length (sentences), ==, 0);
-    }
-}
-
-static void
-test_prepare_converted (void)
-{
-  const char *formats[] = { "bmp", "tiff" };
-  const char *names[] = { "BMP", "TIFF" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 64, 64);
-      g_autoptr(AvatarImage) image = load_ok (bytes, "old-format");
-      g_autoptr(AvatarPrepared) prepared = NULL;
-      g_autoptr(GdkPixbuf) output = NULL;
-
-      g_assert_cmpstr (avatar_image_get_format_name (image), ==, names[i]);
-      g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-      g_assert_false (prepared->passthrough);
-      g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-      g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_REENCODED);
-
-      output = decode_prepared (prepared);
-      g_assert_true (avatar_test_pattern_cell_matches (output, 1, 2));
-    }
-}
-
-/* With its pixels kept, a picture is decoded once however often it is
- * prepared, and each crop comes out as from a fresh decode. */
-static void
-test_prepare_keep_pixels (void)
-{
-  g_autoptr(GBytes) bytes = avatar_test_image_new ("jpeg", 300, 200);
-  g_autoptr(AvatarImage) kept = load_ok (bytes, "kept");
-  g_autoptr(AvatarImage) fresh = load_ok (bytes, "fresh");
-  AvatarCrop crops[] = { { 0, 0, 100 }, { 150, 60, 120 }, { 20, 10, 180 } };
-
-  avatar_image_set_keep_pixels (kept, TRUE);
-
-  for (guint i = 0; i < G_N_ELEMENTS (crops); i++)
-    {
-      g_autoptr(AvatarPrepared) from_kept = prepare_ok (kept, &crops[i], AVATAR_PREPARE_NONE);
-      g_autoptr(AvatarPrepared) from_fresh = prepare_ok (fresh, &crops[i], AVATAR_PREPARE_NONE);
-
-      g_assert_true (g_bytes_equal (from_kept->bytes, from_fresh->bytes));
-    }
-
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 1);
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (fresh), ==, G_N_ELEMENTS (crops));
-
-  /* Letting them go means decoding again. */
-  avatar_image_set_keep_pixels (kept, FALSE);
-  {
-    g_autoptr(AvatarPrepared) again = prepare_ok (kept, &crops[0], AVATAR_PREPARE_NONE);
-
-    g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 2);
-  }
-}
-
-static void
-test_prepare_oversized_input (void)
-{
-  g_autoptr(GBytes) png = avatar_test_noise_png_new (1200, FALSE, AVATAR_IMAGE_MAX_UPLOAD_BYTES + 1);
-  g_autoptr(AvatarImage) image = NULL;
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (png), ==, 5000001);
-
-  image = load_ok (png, "noise.png");
-  g_assert_false (avatar_image_get_has_metadata (image));
-  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_false (prepared->passthrough);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_REENCODED);
-  g_assert_false (prepared->changes & (AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ROTATED |
-                                       AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_CONVERTED));
-  output = decode_prepared (prepared);
-}
-
-/* Noise is the worst case for JPEG: at 3000 px a side quality 90 is over
- * the limit and a lower quality fits; at 4200 px even quality 60 is over,
- * and the picture must shrink. */
-static void
-test_prepare_quality_steps (gconstpointer data)
-{
-  int side = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) noise = avatar_test_noise_pixbuf_new (side, FALSE);
-  g_autoptr(GBytes) jpeg = avatar_test_encode (noise, "jpeg");
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "noise.jpg");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  g_auto(GStrv) sentences = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (jpeg), >, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_clear_object (&noise);
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_QUALITY_REDUCED);
-  if (side > 4000)
-    {
-      g_assert_true (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-      g_assert_cmpint (prepared->width, <, side);
-    }
-  else
-    {
-      g_assert_false (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-      g_assert_cmpint (prepared->width, ==, side);
-    }
-  output = decode_prepared (prepared);
-
-  sentences = avatar_prepared_describe_changes (prepared);
-  g_assert_cmpuint (g_strv_length (sentences), ==, side > 4000 ? 3 : 2);
-}
-
-static void
-test_prepare_transparent_png (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (96, 64, TRUE);
-  g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
-  g_autoptr(AvatarImage) image = load_ok (png, "logo.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  AvatarCrop left_square = { 0, 0, 64 };
-
-  g_assert_true (avatar_image_get_has_alpha (image));
-
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/png");
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_REENCODED);
-
-  output = decode_prepared (prepared);
-  g_assert_true (gdk_pixbuf_get_has_alpha (output));
-  g_assert_cmpint (gdk_pixbuf_read_pixels (output)[3], ==, 0);
-}
-
-static void
-test_prepare_opaque_alpha_png (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) with_alpha = gdk_pixbuf_add_alpha (pattern, FALSE, 0, 0, 0);
-  g_autoptr(GBytes) png = avatar_test_encode (with_alpha, "png");
-  g_autoptr(AvatarImage) image = load_ok (png, "opaque.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  /* An alpha channel that is opaque everywhere is no transparency. */
-  g_assert_false (avatar_image_get_has_alpha (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-}
-
-static void
-test_prepare_transparent_too_big (void)
-{
-  g_autoptr(GBytes) png = avatar_test_noise_png_new (1300, TRUE, 0);
-  g_autoptr(AvatarImage) image = load_ok (png, "noisy-logo.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (png), >, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_assert_true (avatar_image_get_has_alpha (image));
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/png");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-  g_assert_cmpint (prepared->width, <, 1300);
-  g_assert_cmpint (prepared->width, >=, AVATAR_IMAGE_MIN_CROP);
-  output = decode_prepared (prepared);
-  g_assert_true (gdk_pixbuf_get_has_alpha (output));
-}
-
-static void
-test_animated_passthrough (void)
-{
-  g_autoptr(GBytes) gif = avatar_test_animated_gif_new (64, 64, 3);
-  g_autoptr(AvatarImage) image = load_ok (gif, "wave.gif");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_true (prepared->passthrough);
-  g_assert_cmpstr (prepared->content_type, ==, "image/gif");
-  g_assert_true (g_bytes_equal (prepared->bytes, gif));
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
-}
-
-/* WebP animations are read by libwebp: the first frame, and no loader in
- * between. */
-static void
-test_animated_webp (void)
-{
-  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
-  g_autoptr(AvatarImage) image = load_ok (webp, "wave.webp");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  AvatarCrop inner = { 8, 8, 48 };
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  g_assert_cmpint (avatar_image_get_width (image), ==, 64);
-  g_assert_true (avatar_test_color_near (avatar_image_get_preview (image), 32, 32, 0xFF0000, 8));
-
-  prepared = prepare_ok (image, &inner, AVATAR_PREPARE_NONE);
-  g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
-  output = decode_prepared (prepared);
-  g_assert_true (avatar_test_color_near (output, 24, 24, 0xFF0000, 40));
-}
+/* Animation and preview ---------------------------------------------------- */
 
 /* A frame that claims to be far taller than the canvas: gdk-pixbuf's WebP
  * loader prints criticals over it (fatal in the tests); this is a damaged
@@ -888,49 +589,12 @@ test_animated_webp_damaged (void)
 }
 
 static void
-test_animated_cropped (void)
-{
-  g_autoptr(GBytes) gif = avatar_test_animated_gif_new (96, 64, 3);
-  g_autoptr(AvatarImage) image = load_ok (gif, "wave.gif");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  g_autoptr(GdkPixbufAnimation) animation = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) sentences = NULL;
-  AvatarCrop left_square = { 0, 0, 64 };
-  gboolean found = FALSE;
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
-  g_assert_false (prepared->passthrough);
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ANIMATION_REMOVED |
-                                          AVATAR_CHANGE_REENCODED);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-
-  stream = g_memory_input_stream_new_from_bytes (prepared->bytes);
-  animation = gdk_pixbuf_animation_new_from_stream (stream, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (gdk_pixbuf_animation_is_static_image (animation));
-
-  /* The first frame, unshifted colours. */
-  output = decode_prepared (prepared);
-  g_assert_true (avatar_test_color_near (output, 16, 16, avatar_test_pattern_color (0, 0), 60));
-
-  sentences = avatar_prepared_describe_changes (prepared);
-  g_assert_cmpuint (g_strv_length (sentences), ==, 3);
-  for (guint i = 0; sentences[i] != NULL; i++)
-    found |= strstr (sentences[i], "animation") != NULL;
-  g_assert_true (found);
-}
-
-static void
 test_preview_scaled (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 3000, 1000);
   g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 1000, 3000);
-  g_autoptr(AvatarImage) wide = load_ok (png, "wide.png");
-  g_autoptr(AvatarImage) tall = load_ok (jpeg, "tall.jpg");
+  g_autoptr(AvatarImage) wide = avatar_test_load (png, "wide.png");
+  g_autoptr(AvatarImage) tall = avatar_test_load (jpeg, "tall.jpg");
   GdkPixbuf *preview;
 
   preview = avatar_image_get_preview (wide);
@@ -953,7 +617,7 @@ load_pattern (int width,
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", width, height);
 
-  return load_ok (png, "pattern.png");
+  return avatar_test_load (png, "pattern.png");
 }
 
 static void
@@ -1131,7 +795,7 @@ test_async_parallel (void)
       result = avatar_image_prepare_finish (images[i], prepared[i], &error);
       g_assert_no_error (error);
       g_assert_cmpint (result->width, ==, 80);
-      output = decode_prepared (result);
+      output = avatar_test_decode_prepared (result);
       /* The centred square starts in the middle column of cells. */
       g_assert_true (avatar_test_color_near (output, 40, 60, avatar_test_pattern_color (1, 1), 60));
 
@@ -1145,7 +809,7 @@ static void
 test_async_cancelled (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 96, 64);
-  g_autoptr(AvatarImage) image = load_ok (png, "cancel.png");
+  g_autoptr(AvatarImage) image = avatar_test_load (png, "cancel.png");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) loaded = NULL;
   g_autoptr(GAsyncResult) prepared_result = NULL;
@@ -1260,32 +924,6 @@ test_fuzz_structure (void)
     }
 }
 
-static void
-test_describe_changes (void)
-{
-  g_autoptr(GBytes) bytes = g_bytes_new_static ("x", 1);
-  AvatarPrepared all = {
-    .bytes = bytes,
-    .content_type = (char *) "image/jpeg",
-    .width = 800,
-    .height = 800,
-    .changes = AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ROTATED |
-               AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_QUALITY_REDUCED |
-               AVATAR_CHANGE_DOWNSCALED | AVATAR_CHANGE_ANIMATION_REMOVED |
-               AVATAR_CHANGE_REENCODED,
-  };
-  g_auto(GStrv) sentences = avatar_prepared_describe_changes (&all);
-
-  g_assert_cmpuint (g_strv_length (sentences), ==, 8);
-  for (guint i = 0; sentences[i] != NULL; i++)
-    {
-      g_assert_cmpuint (strlen (sentences[i]), >, 10);
-      g_assert_true (g_str_has_suffix (sentences[i], "."));
-    }
-  g_assert_nonnull (strstr (sentences[0], "JPEG"));
-  g_assert_nonnull (strstr (sentences[5], "800"));
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1323,18 +961,6 @@ main (int   argc,
   g_test_add_func ("/image/metadata/other-formats", test_metadata_other_formats);
   g_test_add_func ("/image/metadata/png-orientation", test_metadata_png_orientation);
 
-  g_test_add_func ("/image/prepare/passthrough", test_prepare_passthrough);
-  g_test_add_func ("/image/prepare/converted", test_prepare_converted);
-  g_test_add_func ("/image/prepare/oversized-input", test_prepare_oversized_input);
-  g_test_add_func ("/image/prepare/keep-pixels", test_prepare_keep_pixels);
-  g_test_add_data_func ("/image/prepare/quality-steps", GINT_TO_POINTER (3000), test_prepare_quality_steps);
-  g_test_add_data_func ("/image/prepare/downscale-steps", GINT_TO_POINTER (4200), test_prepare_quality_steps);
-  g_test_add_func ("/image/prepare/transparent-png", test_prepare_transparent_png);
-  g_test_add_func ("/image/prepare/opaque-alpha-png", test_prepare_opaque_alpha_png);
-  g_test_add_func ("/image/prepare/transparent-too-big", test_prepare_transparent_too_big);
-  g_test_add_func ("/image/animated/passthrough", test_animated_passthrough);
-  g_test_add_func ("/image/animated/cropped", test_animated_cropped);
-  g_test_add_func ("/image/animated/webp", test_animated_webp);
   g_test_add_func ("/image/animated/webp-damaged", test_animated_webp_damaged);
   g_test_add_func ("/image/preview/scaled", test_preview_scaled);
 
@@ -1344,7 +970,6 @@ main (int   argc,
   g_test_add_func ("/image/async/load-and-prepare", test_async);
   g_test_add_func ("/image/async/parallel", test_async_parallel);
   g_test_add_func ("/image/async/cancelled", test_async_cancelled);
-  g_test_add_func ("/image/describe-changes", test_describe_changes);
   g_test_add_func ("/image/fuzz/structure", test_fuzz_structure);
 
   return g_test_run ();

@@ -944,3 +944,13 @@ avatar_test_decode_prepared (AvatarPrepared *prepared)
 
   return g_object_ref (pixbuf);
 }
+
+void
+avatar_test_write_file (const char *path,
+                        GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+}

@@ -31,6 +31,40 @@ assert_load_fails (GBytes     *bytes,
     g_assert_nonnull (strstr (error->message, message_part));
 }
 
+/* A copy of the bytes of @bytes to change, of *@size bytes. */
+static guint8 *
+copy_data (GBytes *bytes,
+           gsize  *size)
+{
+  return g_memdup2 (g_bytes_get_data (bytes, size), g_bytes_get_size (bytes));
+}
+
+/* Writes @bytes to a file @name in a new temporary folder;
+ * remove_temp_file() removes both. */
+static GFile *
+write_temp_file (GBytes     *bytes,
+                 const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, name, NULL);
+  avatar_test_write_file (path, bytes);
+
+  return g_file_new_for_path (path);
+}
+
+static void
+remove_temp_file (GFile *file)
+{
+  g_autoptr(GFile) dir = g_file_get_parent (file);
+
+  g_remove (g_file_peek_path (file));
+  g_rmdir (g_file_peek_path (dir));
+}
+
 static void
 test_load_empty (void)
 {
@@ -52,7 +86,7 @@ test_load_not_an_image (void)
   assert_load_fails (text_bytes, "notes.png", AVATAR_ERROR_INVALID_IMAGE, NULL);
 
   /* A PNG whose signature lost a byte is no PNG any more. */
-  copy = g_memdup2 (g_bytes_get_data (png, &size), g_bytes_get_size (png));
+  copy = copy_data (png, &size);
   copy[1] = 'X';
   wrong_magic = g_bytes_new_take (copy, size);
   assert_load_fails (wrong_magic, "broken.png", AVATAR_ERROR_INVALID_IMAGE, NULL);
@@ -84,20 +118,11 @@ static void
 test_load_type_from_bytes (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 64, 64);
+  g_autoptr(GFile) file = write_temp_file (png, "photo.jpg");
   g_autoptr(GError) error = NULL;
   g_autoptr(AvatarImage) image = NULL;
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
 
-  dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "photo.jpg", NULL);
-  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
-  g_assert_no_error (error);
-
-  file = g_file_new_for_path (path);
   image = avatar_image_new_from_file (file, NULL, &error);
   g_assert_no_error (error);
 
@@ -109,35 +134,26 @@ test_load_type_from_bytes (void)
   g_assert_true (prepared->passthrough);
   g_assert_cmpstr (prepared->content_type, ==, "image/png");
 
-  g_remove (path);
-  g_rmdir (dir);
+  remove_temp_file (file);
 }
 
-static void
-test_load_decompression_bomb (void)
+/* The bytes of a 16 × 16 test picture in @format, to change. */
+static guint8 *
+small_image_data (const char *format,
+                  gsize      *size)
 {
-  g_autoptr(GBytes) huge = avatar_test_png_declaring_size (100000, 100000);
-  g_autoptr(GBytes) wide = avatar_test_png_declaring_size (AVATAR_IMAGE_MAX_SIDE + 1, 1);
-  g_autoptr(GBytes) many = avatar_test_png_declaring_size (10001, 10001);
-  g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 16, 16);
-  g_autoptr(GBytes) gif = avatar_test_image_new ("gif", 16, 16);
-  g_autoptr(GBytes) tiff = avatar_test_image_new ("tiff", 16, 16);
-  g_autoptr(GBytes) big_jpeg = NULL;
-  g_autoptr(GBytes) big_gif = NULL;
-  g_autoptr(GBytes) big_tiff = NULL;
-  guint8 *data;
+  g_autoptr(GBytes) bytes = avatar_test_image_new (format, 16, 16);
+
+  return copy_data (bytes, size);
+}
+
+/* A JPEG whose frame header declares 60000 × 60000. */
+static GBytes *
+big_jpeg_new (void)
+{
   gsize size;
+  guint8 *data = small_image_data ("jpeg", &size);
 
-  g_assert_cmpuint (g_bytes_get_size (huge), <, 200);
-
-  /* Under AddressSanitizer, an attempt to allocate 40 GB aborts the test:
-   * passing means nothing of that size was asked for. */
-  assert_load_fails (huge, "bomb.png", AVATAR_ERROR_TOO_MANY_PIXELS, "100000");
-  assert_load_fails (wide, "wide.png", AVATAR_ERROR_TOO_MANY_PIXELS, "16385");
-  assert_load_fails (many, "many.png", AVATAR_ERROR_TOO_MANY_PIXELS, "10001");
-
-  /* The dimensions in a JPEG's frame header. */
-  data = g_memdup2 (g_bytes_get_data (jpeg, &size), g_bytes_get_size (jpeg));
   for (gsize i = 2; i + 9 < size; i++)
     if (data[i] == 0xFF && data[i + 1] == 0xC0)
       {
@@ -145,43 +161,78 @@ test_load_decompression_bomb (void)
         data[i + 7] = 0xEA; data[i + 8] = 0x60; /* 60000 wide */
         break;
       }
-  big_jpeg = g_bytes_new_take (data, size);
-  assert_load_fails (big_jpeg, "bomb.jpg", AVATAR_ERROR_TOO_MANY_PIXELS, "60000");
+  return g_bytes_new_take (data, size);
+}
 
-  /* A GIF's logical screen. */
-  data = g_memdup2 (g_bytes_get_data (gif, &size), g_bytes_get_size (gif));
+/* A GIF whose logical screen is 65535 × 65535. */
+static GBytes *
+big_gif_new (void)
+{
+  gsize size;
+  guint8 *data = small_image_data ("gif", &size);
+
   data[6] = data[7] = data[8] = data[9] = 0xFF;
-  big_gif = g_bytes_new_take (data, size);
-  assert_load_fails (big_gif, "bomb.gif", AVATAR_ERROR_TOO_MANY_PIXELS, "65535");
+  return g_bytes_new_take (data, size);
+}
 
-  /* TIFF headers are not read here: the decoder's size check stops it. */
-  data = g_memdup2 (g_bytes_get_data (tiff, &size), g_bytes_get_size (tiff));
-  {
-    gboolean little = data[0] == 'I';
-    guint32 ifd = little ? (data[4] | data[5] << 8 | data[6] << 16 | (guint32) data[7] << 24)
-                         : ((guint32) data[4] << 24 | data[5] << 16 | data[6] << 8 | data[7]);
-    guint n = little ? (data[ifd] | data[ifd + 1] << 8) : (data[ifd] << 8 | data[ifd + 1]);
+/* A TIFF that declares 20000 × 20000. */
+static GBytes *
+big_tiff_new (void)
+{
+  gsize size;
+  guint8 *data = small_image_data ("tiff", &size);
+  gboolean little = data[0] == 'I';
+  guint32 ifd = little ? (data[4] | data[5] << 8 | data[6] << 16 | (guint32) data[7] << 24)
+                       : ((guint32) data[4] << 24 | data[5] << 16 | data[6] << 8 | data[7]);
+  guint n = little ? (data[ifd] | data[ifd + 1] << 8) : (data[ifd] << 8 | data[ifd + 1]);
 
-    for (guint i = 0; i < n; i++)
-      {
-        guint8 *entry = data + ifd + 2 + i * 12;
-        guint tag = little ? (entry[0] | entry[1] << 8) : (entry[0] << 8 | entry[1]);
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 *entry = data + ifd + 2 + i * 12;
+      guint tag = little ? (entry[0] | entry[1] << 8) : (entry[0] << 8 | entry[1]);
 
-        if (tag == 0x0100 || tag == 0x0101)
-          {
-            /* LONG 20000, whatever type the writer chose: within what
-             * the TIFF loader itself accepts, beyond our limits. */
-            entry[2] = little ? 4 : 0;
-            entry[3] = little ? 0 : 4;
-            if (little)
-              { entry[8] = 0x20; entry[9] = 0x4E; entry[10] = 0; entry[11] = 0; }
-            else
-              { entry[8] = 0; entry[9] = 0; entry[10] = 0x4E; entry[11] = 0x20; }
-          }
-      }
-  }
-  big_tiff = g_bytes_new_take (data, size);
-  assert_load_fails (big_tiff, "bomb.tiff", AVATAR_ERROR_TOO_MANY_PIXELS, "20000");
+      if (tag == 0x0100 || tag == 0x0101)
+        {
+          /* LONG 20000, whatever type the writer chose: within what
+           * the TIFF loader itself accepts, beyond our limits. */
+          entry[2] = little ? 4 : 0;
+          entry[3] = little ? 0 : 4;
+          if (little)
+            { entry[8] = 0x20; entry[9] = 0x4E; entry[10] = 0; entry[11] = 0; }
+          else
+            { entry[8] = 0; entry[9] = 0; entry[10] = 0x4E; entry[11] = 0x20; }
+        }
+    }
+  return g_bytes_new_take (data, size);
+}
+
+static void
+test_load_decompression_bomb (void)
+{
+  struct {
+    GBytes     *bytes;
+    const char *name;
+    const char *declared;
+  } bombs[] = {
+    { avatar_test_png_declaring_size (100000, 100000), "bomb.png", "100000" },
+    { avatar_test_png_declaring_size (AVATAR_IMAGE_MAX_SIDE + 1, 1), "wide.png", "16385" },
+    { avatar_test_png_declaring_size (10001, 10001), "many.png", "10001" },
+    /* The dimensions in a JPEG's frame header, and a GIF's logical screen. */
+    { big_jpeg_new (), "bomb.jpg", "60000" },
+    { big_gif_new (), "bomb.gif", "65535" },
+    /* TIFF headers are not read here: the decoder's size check stops it. */
+    { big_tiff_new (), "bomb.tiff", "20000" },
+  };
+
+  g_assert_cmpuint (g_bytes_get_size (bombs[0].bytes), <, 200);
+
+  /* Under AddressSanitizer, an attempt to allocate 40 GB aborts the test:
+   * passing means nothing of that size was asked for. */
+  for (guint i = 0; i < G_N_ELEMENTS (bombs); i++)
+    {
+      assert_load_fails (bombs[i].bytes, bombs[i].name, AVATAR_ERROR_TOO_MANY_PIXELS, bombs[i].declared);
+      g_bytes_unref (bombs[i].bytes);
+    }
 }
 
 static gboolean
@@ -223,60 +274,84 @@ test_load_unsupported (void)
 }
 
 static void
-test_load_unreadable (void)
+assert_file_unreadable (const char *path,
+                        const char *message_part)
 {
-  g_autoptr(GFile) file = g_file_new_for_path ("/nonexistent/avatar-test/missing-photo.png");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(AvatarImage) image = NULL;
 
   image = avatar_image_new_from_file (file, NULL, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
-  g_assert_nonnull (strstr (error->message, "missing-photo.png"));
-  g_assert_null (image);
-  g_clear_error (&error);
-  g_clear_object (&file);
-
-  file = g_file_new_for_path (g_get_tmp_dir ());
-  image = avatar_image_new_from_file (file, NULL, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
-  g_assert_null (image);
-  g_clear_error (&error);
-  g_clear_object (&file);
-
-  file = g_file_new_for_path ("/dev/null");
-  image = avatar_image_new_from_file (file, NULL, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
+  if (message_part != NULL)
+    g_assert_nonnull (strstr (error->message, message_part));
   g_assert_null (image);
 }
 
+static void
+test_load_unreadable (void)
+{
+  assert_file_unreadable ("/nonexistent/avatar-test/missing-photo.png", "missing-photo.png");
+  assert_file_unreadable (g_get_tmp_dir (), NULL);
+  assert_file_unreadable ("/dev/null", NULL);
+}
+
 /* Orientation --------------------------------------------------------------- */
+
+/* The 96 × 64 test pattern as a camera held at EXIF @orientation stores it. */
+static GdkPixbuf *
+stored_pattern_new (int orientation)
+{
+  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
+
+  return avatar_test_unorient (upright, orientation);
+}
+
+/* @image is the 96 × 64 test pattern, stored with EXIF @orientation, and
+ * its preview shows every cell where it belongs. */
+static void
+assert_loaded_upright (AvatarImage *image,
+                       int          orientation)
+{
+  GdkPixbuf *preview = avatar_image_get_preview (image);
+
+  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
+  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
+  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
+  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
+    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
+      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
+}
+
+/* The square holds the two left columns of cells, upright. */
+static void
+assert_left_square_upright (AvatarPrepared *prepared)
+{
+  g_autoptr(GdkPixbuf) output = avatar_test_decode_prepared (prepared);
+
+  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
+    for (int column = 0; column < 2; column++)
+      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
+                                             avatar_test_pattern_color (row, column), 60));
+}
 
 static void
 test_orientation (gconstpointer data)
 {
   int orientation = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (orientation);
   g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (stored, orientation, FALSE);
   g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "turned.jpg");
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
-  GdkPixbuf *preview;
+  GdkPixbuf *preview = avatar_image_get_preview (image);
   AvatarChanges expected;
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
+  assert_loaded_upright (image, orientation);
   /* An orientation tag alone says nothing about the person. */
   g_assert_false (avatar_image_get_has_metadata (image));
-
-  preview = avatar_image_get_preview (image);
   g_assert_cmpint (gdk_pixbuf_get_width (preview), ==, 96);
   g_assert_cmpint (gdk_pixbuf_get_height (preview), ==, 64);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
 
   g_assert_false (avatar_image_would_pass_through (image, &left_square, AVATAR_PREPARE_NONE));
   prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
@@ -288,18 +363,32 @@ test_orientation (gconstpointer data)
   if (orientation != 1)
     expected |= AVATAR_CHANGE_ROTATED;
   g_assert_cmphex (prepared->changes, ==, expected);
-
-  /* The square holds the two left columns of cells, upright. */
-  output = avatar_test_decode_prepared (prepared);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < 2; column++)
-      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
-                                             avatar_test_pattern_color (row, column), 60));
+  assert_left_square_upright (prepared);
 }
 
 /* Metadata ------------------------------------------------------------------ */
 
 static const guint8 gps_latitude[] = { 0, 0, 0, 52, 0, 0, 0, 1, 0, 0, 0, 31, 0, 0, 0, 1 };
+
+/* @png with @exif in an eXIf chunk. */
+static GBytes *
+png_with_exif (GBytes *png,
+               GBytes *exif)
+{
+  return avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL), g_bytes_get_size (exif));
+}
+
+/* @bytes load as a picture with private metadata, which keeps it from
+ * passing through. */
+static void
+assert_private_metadata (GBytes     *bytes,
+                         const char *name)
+{
+  g_autoptr(AvatarImage) image = avatar_test_load (bytes, name);
+
+  g_assert_true (avatar_image_get_has_metadata (image));
+  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
+}
 
 static void
 test_metadata_gps_jpeg (void)
@@ -356,7 +445,6 @@ test_metadata_exif_thumbnail (void)
   g_autoptr(GByteArray) exif = g_byte_array_new ();
   g_autoptr(GBytes) exif_bytes = NULL;
   g_autoptr(GBytes) with_thumbnail = NULL;
-  g_autoptr(AvatarImage) image = NULL;
   static const guint8 empty_ifd[6] = { 0 };
   guint32 next;
 
@@ -371,9 +459,7 @@ test_metadata_exif_thumbnail (void)
 
   exif_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&exif));
   with_thumbnail = avatar_test_jpeg_insert_exif (jpeg, exif_bytes);
-  image = avatar_test_load (with_thumbnail, "thumbnail.jpg");
-  g_assert_true (avatar_image_get_has_metadata (image));
-  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
+  assert_private_metadata (with_thumbnail, "thumbnail.jpg");
 }
 
 static void
@@ -383,8 +469,7 @@ test_metadata_other_formats (void)
   g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
   g_autoptr(GBytes) exif = avatar_test_exif_new (1, TRUE);
   static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
-  g_autoptr(GBytes) png_exif = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                             g_bytes_get_size (exif));
+  g_autoptr(GBytes) png_exif = png_with_exif (png, exif);
   g_autoptr(GBytes) png_xmp = avatar_test_png_insert_chunk (png, "iTXt", xmp, sizeof xmp - 1);
   g_autoptr(GBytes) webp_exif = avatar_test_webp_with_exif_new (pattern, 1, TRUE);
   g_autoptr(GBytes) webp_plain = avatar_test_webp_with_exif_new (pattern, 1, FALSE);
@@ -393,7 +478,6 @@ test_metadata_other_formats (void)
   g_autoptr(AvatarImage) plain = NULL;
   g_autoptr(GByteArray) trailing = g_byte_array_new ();
   g_autoptr(GBytes) png_trailing = NULL;
-  g_autoptr(AvatarImage) hidden = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (with_metadata); i++)
     {
@@ -417,30 +501,19 @@ test_metadata_other_formats (void)
   g_byte_array_append (trailing, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
   g_byte_array_append (trailing, (const guint8 *) "secret", 6);
   png_trailing = g_byte_array_free_to_bytes (g_steal_pointer (&trailing));
-  hidden = avatar_test_load (png_trailing, "hidden.png");
-  g_assert_true (avatar_image_get_has_metadata (hidden));
-  g_assert_false (avatar_image_would_pass_through (hidden, NULL, AVATAR_PREPARE_NONE));
+  assert_private_metadata (png_trailing, "hidden.png");
 }
 
 static void
 test_metadata_png_orientation (void)
 {
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, 6);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (6);
   g_autoptr(GBytes) png = avatar_test_encode (stored, "png");
   g_autoptr(GBytes) exif = avatar_test_exif_new (6, FALSE);
-  g_autoptr(GBytes) turned = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                           g_bytes_get_size (exif));
+  g_autoptr(GBytes) turned = png_with_exif (png, exif);
   g_autoptr(AvatarImage) image = avatar_test_load (turned, "turned.png");
-  GdkPixbuf *preview;
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, 6);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
-  preview = avatar_image_get_preview (image);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
+  assert_loaded_upright (image, 6);
 }
 
 /* libtiff turns orientations 2-4 itself and leaves 5-8 half done; the
@@ -449,32 +522,18 @@ static void
 test_orientation_tiff (gconstpointer data)
 {
   int orientation = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (orientation);
   g_autoptr(GBytes) tiff = avatar_test_tiff_with_orientation_new (stored, orientation);
   g_autoptr(AvatarImage) image = avatar_test_load (tiff, "turned.tiff");
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
-  GdkPixbuf *preview;
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
-
-  preview = avatar_image_get_preview (image);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
+  assert_loaded_upright (image, orientation);
 
   prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED |
                                           AVATAR_CHANGE_ROTATED | AVATAR_CHANGE_REENCODED);
-  output = avatar_test_decode_prepared (prepared);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < 2; column++)
-      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
-                                             avatar_test_pattern_color (row, column), 60));
+  assert_left_square_upright (prepared);
 }
 
 /* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette, and
@@ -620,61 +679,63 @@ load_pattern (int width,
   return avatar_test_load (png, "pattern.png");
 }
 
+typedef struct
+{
+  int        width;     /* of the picture */
+  int        height;
+  AvatarCrop given;     /* to clamp */
+  AvatarCrop expected;
+} CropCase;
+
+/* Each case's crop, made by the default rule or clamped, is the one expected. */
+static void
+assert_crop_rule (const CropCase *cases,
+                  guint           n_cases,
+                  gboolean        clamp)
+{
+  for (guint i = 0; i < n_cases; i++)
+    {
+      g_autoptr(AvatarImage) image = load_pattern (cases[i].width, cases[i].height);
+      int width = avatar_image_get_width (image);
+      int height = avatar_image_get_height (image);
+      AvatarCrop crop = cases[i].given;
+
+      if (clamp)
+        avatar_crop_clamp (&crop, width, height);
+      else
+        avatar_crop_init_default (&crop, width, height);
+
+      g_assert_cmpint (crop.x, ==, cases[i].expected.x);
+      g_assert_cmpint (crop.y, ==, cases[i].expected.y);
+      g_assert_cmpint (crop.size, ==, cases[i].expected.size);
+    }
+}
+
 static void
 test_crop_default (void)
 {
-  g_autoptr(AvatarImage) wide = load_pattern (300, 200);
-  g_autoptr(AvatarImage) tall = load_pattern (200, 301);
-  g_autoptr(AvatarImage) square = load_pattern (64, 64);
-  AvatarCrop crop;
+  static const CropCase cases[] = {
+    { 300, 200, { 0 }, { 50, 0, 200 } },
+    { 200, 301, { 0 }, { 0, 50, 200 } },
+    { 64, 64, { 0 }, { 0, 0, 64 } },
+  };
 
-  avatar_crop_init_default (&crop, avatar_image_get_width (wide), avatar_image_get_height (wide));
-  g_assert_cmpint (crop.x, ==, 50);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  avatar_crop_init_default (&crop, avatar_image_get_width (tall), avatar_image_get_height (tall));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 50);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  avatar_crop_init_default (&crop, avatar_image_get_width (square), avatar_image_get_height (square));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 64);
+  assert_crop_rule (cases, G_N_ELEMENTS (cases), FALSE);
 }
 
 static void
 test_crop_clamp (void)
 {
-  g_autoptr(AvatarImage) image = load_pattern (300, 200);
-  g_autoptr(AvatarImage) small = load_pattern (30, 20);
-  AvatarCrop crop;
+  static const CropCase cases[] = {
+    { 300, 200, { -10, -10, 500 }, { 0, 0, 200 } },
+    { 300, 200, { 290, 190, 10 },
+      { 300 - AVATAR_IMAGE_MIN_CROP, 200 - AVATAR_IMAGE_MIN_CROP, AVATAR_IMAGE_MIN_CROP } },
+    { 300, 200, { 120, 30, 100 }, { 120, 30, 100 } },
+    /* Smaller than the minimum: the short side is the most there is. */
+    { 30, 20, { 5, 5, 5 }, { 5, 0, 20 } },
+  };
 
-  crop = (AvatarCrop) { -10, -10, 500 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  crop = (AvatarCrop) { 290, 190, 10 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.size, ==, AVATAR_IMAGE_MIN_CROP);
-  g_assert_cmpint (crop.x, ==, 300 - AVATAR_IMAGE_MIN_CROP);
-  g_assert_cmpint (crop.y, ==, 200 - AVATAR_IMAGE_MIN_CROP);
-
-  crop = (AvatarCrop) { 120, 30, 100 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.x, ==, 120);
-  g_assert_cmpint (crop.y, ==, 30);
-  g_assert_cmpint (crop.size, ==, 100);
-
-  /* Smaller than the minimum: the short side is the most there is. */
-  crop = (AvatarCrop) { 5, 5, 5 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (small), avatar_image_get_height (small));
-  g_assert_cmpint (crop.size, ==, 20);
-  g_assert_cmpint (crop.x, ==, 5);
-  g_assert_cmpint (crop.y, ==, 0);
+  assert_crop_rule (cases, G_N_ELEMENTS (cases), TRUE);
 }
 
 /* Async --------------------------------------------------------------------- */
@@ -707,32 +768,51 @@ wait_for (GAsyncResult **result)
   g_source_remove (timeout);
 }
 
+/* avatar_image_load_bytes_async(), and its answer. */
+static AvatarImage *
+load_bytes_and_wait (GBytes        *bytes,
+                     const char    *name,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  avatar_image_load_bytes_async (bytes, name, cancellable, store_result, &result);
+  wait_for (&result);
+  return avatar_image_load_bytes_finish (result, error);
+}
+
+/* avatar_image_prepare_async() with the default crop, and its answer. */
+static AvatarPrepared *
+prepare_and_wait (AvatarImage   *image,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, store_result, &result);
+  wait_for (&result);
+  return avatar_image_prepare_finish (image, result, error);
+}
+
 static void
 test_async (void)
 {
   g_autoptr(GBytes) gif = avatar_test_animated_gif_new (96, 64, 2);
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 64, 64);
-  g_autoptr(GAsyncResult) loaded = NULL;
+  g_autoptr(GFile) file = write_temp_file (png, "async.png");
   g_autoptr(GAsyncResult) loaded_file = NULL;
-  g_autoptr(GAsyncResult) prepared_result = NULL;
   g_autoptr(AvatarImage) image = NULL;
   g_autoptr(AvatarImage) from_file = NULL;
   g_autoptr(AvatarPrepared) prepared = NULL;
   g_autoptr(AvatarPrepared) copy = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
 
-  avatar_image_load_bytes_async (gif, "async.gif", NULL, store_result, &loaded);
-  wait_for (&loaded);
-  image = avatar_image_load_bytes_finish (loaded, &error);
+  image = load_bytes_and_wait (gif, "async.gif", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (avatar_image_get_width (image), ==, 96);
 
-  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, NULL, store_result, &prepared_result);
-  wait_for (&prepared_result);
-  prepared = avatar_image_prepare_finish (image, prepared_result, &error);
+  prepared = prepare_and_wait (image, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (prepared->width, ==, 64);
   g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
@@ -742,21 +822,13 @@ test_async (void)
   g_assert_cmpstr (copy->content_type, ==, prepared->content_type);
   g_assert_cmphex (copy->changes, ==, prepared->changes);
 
-  dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "async.png", NULL);
-  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
-  g_assert_no_error (error);
-  file = g_file_new_for_path (path);
-
   avatar_image_load_file_async (file, NULL, store_result, &loaded_file);
   wait_for (&loaded_file);
   from_file = avatar_image_load_file_finish (loaded_file, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (from_file), png));
 
-  g_remove (path);
-  g_rmdir (dir);
+  remove_temp_file (file);
 }
 
 /* Several pictures opened and prepared at once, each in its own worker. */
@@ -811,8 +883,6 @@ test_async_cancelled (void)
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 96, 64);
   g_autoptr(AvatarImage) image = avatar_test_load (png, "cancel.png");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GAsyncResult) loaded = NULL;
-  g_autoptr(GAsyncResult) prepared_result = NULL;
   g_autoptr(AvatarImage) not_loaded = NULL;
   g_autoptr(AvatarPrepared) not_prepared = NULL;
   g_autoptr(GError) load_error = NULL;
@@ -820,15 +890,11 @@ test_async_cancelled (void)
 
   g_cancellable_cancel (cancellable);
 
-  avatar_image_load_bytes_async (png, "cancel.png", cancellable, store_result, &loaded);
-  wait_for (&loaded);
-  not_loaded = avatar_image_load_bytes_finish (loaded, &load_error);
+  not_loaded = load_bytes_and_wait (png, "cancel.png", cancellable, &load_error);
   g_assert_error (load_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (not_loaded);
 
-  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, store_result, &prepared_result);
-  wait_for (&prepared_result);
-  not_prepared = avatar_image_prepare_finish (image, prepared_result, &prepare_error);
+  not_prepared = prepare_and_wait (image, cancellable, &prepare_error);
   g_assert_error (prepare_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (not_prepared);
 }
@@ -870,8 +936,7 @@ test_fuzz_structure (void)
   g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
   g_autoptr(GBytes) exif = avatar_test_exif_new (3, TRUE);
   static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>";
-  g_autoptr(GBytes) png_exif = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                             g_bytes_get_size (exif));
+  g_autoptr(GBytes) png_exif = png_with_exif (png, exif);
   g_autoptr(GBytes) png_both = avatar_test_png_insert_chunk (png_exif, "iTXt", xmp, sizeof xmp - 1);
   GBytes *sources[] = {
     avatar_test_jpeg_with_exif_new (turned, 6, TRUE),

@@ -954,3 +954,10 @@ avatar_test_write_file (const char *path,
   g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
   g_assert_no_error (error);
 }
+
+GBytes *
+avatar_test_png_with_exif (GBytes *png,
+                           GBytes *exif)
+{
+  return avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL), g_bytes_get_size (exif));
+}

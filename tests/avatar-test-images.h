@@ -114,6 +114,9 @@ AvatarPrepared *avatar_test_prepare         (AvatarImage        *image,
 /* Decodes @prepared, failing the test unless it is the square it claims
  * to be, in the type it claims to have. */
 GdkPixbuf      *avatar_test_decode_prepared (AvatarPrepared     *prepared);
+/* @png with @exif in an eXIf chunk. */
+GBytes         *avatar_test_png_with_exif   (GBytes             *png,
+                                             GBytes             *exif);
 /* Writes @bytes to @path, failing the test if that fails. */
 void            avatar_test_write_file      (const char         *path,
                                              GBytes             *bytes);

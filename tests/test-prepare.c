@@ -313,6 +313,136 @@ test_describe_changes (void)
   g_assert_nonnull (strstr (sentences[5], "800"));
 }
 
+/* Metadata ------------------------------------------------------------------ */
+
+static const guint8 gps_latitude[] = { 0, 0, 0, 52, 0, 0, 0, 1, 0, 0, 0, 31, 0, 0, 0, 1 };
+
+/* @bytes load as a picture with private metadata, which keeps it from
+ * passing through. */
+static void
+assert_private_metadata (GBytes     *bytes,
+                         const char *name)
+{
+  g_autoptr(AvatarImage) image = avatar_test_load (bytes, name);
+
+  g_assert_true (avatar_image_get_has_metadata (image));
+  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
+}
+
+static void
+test_metadata_gps_jpeg (void)
+{
+  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
+  g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, TRUE);
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "holiday.jpg");
+  g_autoptr(AvatarPrepared) stripped = NULL;
+  g_autoptr(AvatarPrepared) kept = NULL;
+
+  /* The test file really carries what the output must not. */
+  g_assert_true (avatar_test_bytes_contain (jpeg, "Exif", 4));
+  g_assert_true (avatar_test_bytes_contain (jpeg, "AvatarTestCam", 13));
+  g_assert_true (avatar_test_bytes_contain (jpeg, gps_latitude, sizeof gps_latitude));
+
+  g_assert_true (avatar_image_get_has_metadata (image));
+  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
+  g_assert_true (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_KEEP_METADATA));
+
+  stripped = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
+  g_assert_false (stripped->passthrough);
+  g_assert_cmpstr (stripped->content_type, ==, "image/jpeg");
+  g_assert_cmphex (stripped->changes, ==, AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_REENCODED);
+  g_assert_false (avatar_test_bytes_contain (stripped->bytes, "Exif", 4));
+  g_assert_false (avatar_test_bytes_contain (stripped->bytes, "AvatarTestCam", 13));
+  g_assert_false (avatar_test_bytes_contain (stripped->bytes, gps_latitude, sizeof gps_latitude));
+
+  kept = avatar_test_prepare (image, NULL, AVATAR_PREPARE_KEEP_METADATA);
+  g_assert_true (kept->passthrough);
+  g_assert_true (g_bytes_equal (kept->bytes, jpeg));
+  g_assert_cmphex (kept->changes, ==, AVATAR_CHANGE_NONE);
+}
+
+static void
+test_metadata_orientation_only (void)
+{
+  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
+  g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, FALSE);
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "plain.jpg");
+  g_autoptr(AvatarPrepared) prepared = NULL;
+
+  g_assert_false (avatar_image_get_has_metadata (image));
+  prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
+  g_assert_true (prepared->passthrough);
+  g_assert_true (g_bytes_equal (prepared->bytes, jpeg));
+}
+
+/* An EXIF thumbnail may still show what the picture no longer does. */
+static void
+test_metadata_exif_thumbnail (void)
+{
+  g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 64, 64);
+  g_autoptr(GBytes) plain_exif = avatar_test_exif_new (1, FALSE);
+  g_autoptr(GByteArray) exif = g_byte_array_new ();
+  g_autoptr(GBytes) exif_bytes = NULL;
+  g_autoptr(GBytes) with_thumbnail = NULL;
+  static const guint8 empty_ifd[6] = { 0 };
+  guint32 next;
+
+  g_byte_array_append (exif, g_bytes_get_data (plain_exif, NULL), g_bytes_get_size (plain_exif));
+  /* The last four bytes point at the next directory; add one there. */
+  next = exif->len;
+  exif->data[exif->len - 4] = next >> 24;
+  exif->data[exif->len - 3] = (next >> 16) & 0xFF;
+  exif->data[exif->len - 2] = (next >> 8) & 0xFF;
+  exif->data[exif->len - 1] = next & 0xFF;
+  g_byte_array_append (exif, empty_ifd, sizeof empty_ifd);
+
+  exif_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&exif));
+  with_thumbnail = avatar_test_jpeg_insert_exif (jpeg, exif_bytes);
+  assert_private_metadata (with_thumbnail, "thumbnail.jpg");
+}
+
+static void
+test_metadata_other_formats (void)
+{
+  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
+  g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
+  g_autoptr(GBytes) exif = avatar_test_exif_new (1, TRUE);
+  static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
+  g_autoptr(GBytes) png_exif = avatar_test_png_with_exif (png, exif);
+  g_autoptr(GBytes) png_xmp = avatar_test_png_insert_chunk (png, "iTXt", xmp, sizeof xmp - 1);
+  g_autoptr(GBytes) webp_exif = avatar_test_webp_with_exif_new (pattern, 1, TRUE);
+  g_autoptr(GBytes) webp_plain = avatar_test_webp_with_exif_new (pattern, 1, FALSE);
+  g_autoptr(GBytes) gif_xmp = avatar_test_gif_with_xmp_new (64, 64);
+  GBytes *with_metadata[] = { png_exif, png_xmp, webp_exif, gif_xmp };
+  g_autoptr(AvatarImage) plain = NULL;
+  g_autoptr(GByteArray) trailing = g_byte_array_new ();
+  g_autoptr(GBytes) png_trailing = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (with_metadata); i++)
+    {
+      g_autoptr(AvatarImage) image = avatar_test_load (with_metadata[i], "tagged");
+      g_autoptr(AvatarPrepared) prepared = NULL;
+
+      g_test_message ("case %u: %s", i, avatar_image_get_format_name (image));
+      g_assert_true (avatar_image_get_has_metadata (image));
+      prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
+      g_assert_false (prepared->passthrough);
+      g_assert_true (prepared->changes & AVATAR_CHANGE_METADATA_REMOVED);
+      g_assert_false (avatar_test_bytes_contain (prepared->bytes, "AvatarTestCam", 13));
+      g_assert_false (avatar_test_bytes_contain (prepared->bytes, "xmpmeta", 7));
+    }
+
+  plain = avatar_test_load (webp_plain, "plain.webp");
+  g_assert_false (avatar_image_get_has_metadata (plain));
+  g_assert_true (avatar_image_would_pass_through (plain, NULL, AVATAR_PREPARE_NONE));
+
+  /* Bytes after the end of the picture would travel unseen. */
+  g_byte_array_append (trailing, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_byte_array_append (trailing, (const guint8 *) "secret", 6);
+  png_trailing = g_byte_array_free_to_bytes (g_steal_pointer (&trailing));
+  assert_private_metadata (png_trailing, "hidden.png");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -332,6 +462,10 @@ main (int   argc,
   g_test_add_func ("/image/animated/cropped", test_animated_cropped);
   g_test_add_func ("/image/animated/webp", test_animated_webp);
   g_test_add_func ("/image/describe-changes", test_describe_changes);
+  g_test_add_func ("/image/metadata/gps-jpeg", test_metadata_gps_jpeg);
+  g_test_add_func ("/image/metadata/orientation-only", test_metadata_orientation_only);
+  g_test_add_func ("/image/metadata/exif-thumbnail", test_metadata_exif_thumbnail);
+  g_test_add_func ("/image/metadata/other-formats", test_metadata_other_formats);
 
   return g_test_run ();
 }

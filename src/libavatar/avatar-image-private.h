@@ -1,6 +1,10 @@
 /* avatar-image-private.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AvatarImage's fields, shared by avatar-image.c (the object, loading and
+ * the crop rules) and avatar-prepare.c (cutting and encoding); nothing
+ * outside libavatar includes it.
  */
 
 #pragma once

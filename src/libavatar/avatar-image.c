@@ -13,9 +13,6 @@
 #include "avatar-metadata.h"
 #include "avatar-sniff.h"
 
-/* A bigger file is not a picture anyone means to use as an avatar, and
- * reading it whole would only fill the memory. */
-
 G_DEFINE_FINAL_TYPE (AvatarImage, avatar_image, G_TYPE_OBJECT)
 
 static void
@@ -316,6 +313,8 @@ load_file (GFile         *file,
       return NULL;
     }
 
+  /* A bigger file is not a picture anyone means to use as an avatar, and
+   * reading it whole would only fill the memory. */
   if (g_file_info_get_size (info) > AVATAR_IMAGE_MAX_FILE_BYTES)
     {
       g_autofree char *size = g_format_size (g_file_info_get_size (info));

@@ -16,7 +16,7 @@
 
 G_DEFINE_BOXED_TYPE (AvatarPrepared, avatar_prepared, avatar_prepared_copy, avatar_prepared_free)
 
-/* Crop ---------------------------------------------------------------------- */
+/* Crop and pass-through ---------------------------------------------------- */
 
 /* Where an upright square lies among the stored pixels. */
 static AvatarCrop

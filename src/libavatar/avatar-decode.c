@@ -401,22 +401,34 @@ feed_loader (GdkPixbufLoader  *loader,
   return gdk_pixbuf_loader_close (loader, error);
 }
 
-/* Decodes @bytes with the loader for the sniffed type, never letting
- * gdk-pixbuf guess: a PNG named photo.jpg is read as the PNG it is. */
-static GdkPixbuf *
-decode_pixbuf (GBytes            *bytes,
-               const char        *loader_name,
-               const char        *display_name,
-               int                fit_side,
-               AvatarDecodeInfo  *info,
-               GCancellable      *cancellable,
-               GError           **error)
+gboolean
+avatar_decode_is_webp (const AvatarSniffedType *type)
+{
+  return g_str_equal (type->mime_type, "image/webp");
+}
+
+/* The one decoder for a source picture: libwebp for WebP, and for the
+ * rest the loader of the sniffed type, never one gdk-pixbuf guesses: a PNG
+ * named photo.jpg is read as the PNG it is. */
+GdkPixbuf *
+avatar_decode (GBytes                  *bytes,
+               const AvatarSniffedType *type,
+               const char              *loader_name,
+               const char              *display_name,
+               int                      fit_side,
+               AvatarDecodeInfo        *info,
+               GCancellable            *cancellable,
+               GError                 **error)
 {
   g_autoptr(GdkPixbufLoader) loader = NULL;
   g_autoptr(GError) local_error = NULL;
   DecodeState state = { .fit_side = fit_side };
   GdkPixbufAnimation *animation;
   GdkPixbuf *pixbuf = NULL;
+
+  if (avatar_decode_is_webp (type))
+    return decode_webp (bytes, display_name, fit_side, info, cancellable, error);
+
 
   loader = gdk_pixbuf_loader_new_with_type (loader_name, &local_error);
   if (loader == NULL)
@@ -461,28 +473,4 @@ decode_pixbuf (GBytes            *bytes,
   info->height = state.declared_height;
 
   return g_object_ref (pixbuf);
-}
-
-gboolean
-avatar_decode_is_webp (const AvatarSniffedType *type)
-{
-  return g_str_equal (type->mime_type, "image/webp");
-}
-
-/* The one decoder for a source picture: libwebp for WebP, the sniffed
- * type's gdk-pixbuf loader for the rest. */
-GdkPixbuf *
-avatar_decode (GBytes                  *bytes,
-               const AvatarSniffedType *type,
-               const char              *loader_name,
-               const char              *display_name,
-               int                      fit_side,
-               AvatarDecodeInfo        *info,
-               GCancellable            *cancellable,
-               GError                 **error)
-{
-  if (avatar_decode_is_webp (type))
-    return decode_webp (bytes, display_name, fit_side, info, cancellable, error);
-
-  return decode_pixbuf (bytes, loader_name, display_name, fit_side, info, cancellable, error);
 }

@@ -17,7 +17,7 @@
 /* The decoder is fed in slices so that a cancel is noticed quickly. */
 #define DECODE_SLICE_BYTES (64 * 1024)
 
-/* Errors ------------------------------------------------------------------ */
+/* Limits and errors ------------------------------------------------------- */
 
 gboolean
 avatar_decode_exceeds_limits (guint64 width,

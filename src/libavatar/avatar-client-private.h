@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* Parses @url as avatar_client_check_url () checks it.
+ * Returns: (transfer full) (nullable): the URI, or %NULL with @error set. */
+GUri     *avatar_client_parse_url      (const char   *url,
+                                        GError      **error);
 /* Whether @uri has the base URL's scheme, host and port. */
 gboolean  avatar_client_is_api_origin  (AvatarClient *self,
                                         GUri         *uri);
@@ -40,5 +44,7 @@ gboolean       avatar_client_parse_tokens       (GBytes       *body,
 /* Returns: (transfer full) (nullable): the message of an error answer
  * {"error": {"code", "message"}}, when @body is one. */
 char          *avatar_client_dup_server_message (GBytes       *body);
+/* Returns: (transfer full) (nullable): the code of such an answer. */
+char          *avatar_client_dup_server_code    (GBytes       *body);
 
 G_END_DECLS

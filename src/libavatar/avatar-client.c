@@ -118,6 +118,35 @@ json_body_new (const char *member,
   return g_bytes_new_take (data, length);
 }
 
+/* Tokens ----------------------------------------------------------------- */
+
+/* Takes both tokens; the callers may be on any thread. */
+static void
+client_store_tokens (AvatarClient *self,
+                     char         *access_token,
+                     char         *refresh_token)
+{
+  g_mutex_lock (&self->token_lock);
+  g_free (self->access_token);
+  self->access_token = access_token;
+  g_free (self->refresh_token);
+  self->refresh_token = refresh_token;
+  g_mutex_unlock (&self->token_lock);
+}
+
+static char *
+client_dup_token (AvatarClient  *self,
+                  char         **token)
+{
+  char *copy;
+
+  g_mutex_lock (&self->token_lock);
+  copy = g_strdup (*token);
+  g_mutex_unlock (&self->token_lock);
+
+  return copy;
+}
+
 /* Refresh: one in flight, every caller waits for it ---------------------- */
 
 typedef struct
@@ -206,13 +235,7 @@ refresh_sent_cb (GObject      *source,
 
   g_debug ("The service issued new tokens");
 
-  g_mutex_lock (&self->token_lock);
-  g_free (self->access_token);
-  self->access_token = g_steal_pointer (&access_token);
-  g_free (self->refresh_token);
-  self->refresh_token = g_steal_pointer (&refresh_token);
-  g_mutex_unlock (&self->token_lock);
-
+  client_store_tokens (self, g_steal_pointer (&access_token), g_steal_pointer (&refresh_token));
   g_signal_emit (self, signals[TOKENS_CHANGED], 0);
 
   client_finish_refresh (self, NULL);
@@ -301,34 +324,122 @@ avatar_client_refresh_finish (AvatarClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Profile calls ---------------------------------------------------------- */
+/* Calls ------------------------------------------------------------------ */
+
+/* How a call reads what it returns from its answer: it takes @response,
+ * and returns (transfer full) its result or %NULL with @error set. */
+typedef struct
+{
+  gpointer       (*read) (AvatarResponse  *response,
+                          const char      *content_type,
+                          GError         **error);
+  GDestroyNotify   free;
+} AnswerReader;
+
+static gpointer
+read_profile (AvatarResponse  *response,
+              const char      *content_type,
+              GError         **error)
+{
+  g_autoptr(AvatarResponse) answer = response;
+
+  return avatar_client_parse_profile (answer->body, error);
+}
+
+static gpointer
+read_ticket (AvatarResponse  *response,
+             const char      *content_type,
+             GError         **error)
+{
+  g_autoptr(AvatarResponse) answer = response;
+
+  return avatar_client_parse_ticket (answer->body, content_type, error);
+}
+
+static gpointer
+read_response (AvatarResponse  *response,
+               const char      *content_type,
+               GError         **error)
+{
+  return response;
+}
+
+static const AnswerReader profile_reader = { read_profile, (GDestroyNotify) avatar_profile_free };
+static const AnswerReader ticket_reader = { read_ticket, (GDestroyNotify) avatar_ticket_free };
+static const AnswerReader response_reader = { read_response, (GDestroyNotify) avatar_response_free };
+
+typedef struct
+{
+  const AnswerReader *reader;
+  char               *content_type;   /* what a ticket is asked for */
+} Call;
 
 static void
-profile_call_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+call_free (Call *call)
+{
+  g_free (call->content_type);
+  g_free (call);
+}
+
+static void
+call_answered_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(AvatarResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
-  AvatarProfile *profile;
+  Call *call = g_task_get_task_data (task);
+  AvatarResponse *response;
+  GError *error = NULL;
+  gpointer answer = NULL;
 
   response = avatar_request_finish (AVATAR_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (response != NULL)
+    answer = call->reader->read (response, call->content_type, &error);
 
-  profile = avatar_client_parse_profile (response->body, &error);
-  if (profile == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, profile, (GDestroyNotify) avatar_profile_free);
+  if (answer == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, answer, call->reader->free);
 }
+
+/* The task of a call tagged @source_tag, which returns what @reader reads;
+ * pass it to avatar_request_async () with call_answered_cb. */
+static GTask *
+call_task_new (AvatarClient        *self,
+               const AnswerReader  *reader,
+               const char          *content_type,
+               gpointer             source_tag,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Call *call = g_new0 (Call, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  /* A cancellation is reported by the engine, in the library's words. */
+  g_task_set_check_cancellable (task, FALSE);
+  call->reader = reader;
+  call->content_type = g_strdup (content_type);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  return task;
+}
+
+static gpointer
+call_finish (AvatarClient  *self,
+             GAsyncResult  *result,
+             gpointer       source_tag,
+             GError       **error)
+{
+  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Profile calls ---------------------------------------------------------- */
 
 /* GET /users/me, or a PATCH of it with @patch_member set to true. Both are
  * idempotent: repeating them leaves the same state. */
@@ -340,15 +451,13 @@ profile_call_async (AvatarClient        *self,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GUri) uri = NULL;
+  GTask *task;
 
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_check_cancellable (task, FALSE);
+  task = call_task_new (self, &profile_reader, NULL, source_tag, cancellable, callback, user_data);
 
   if (patch_member != NULL)
     body = json_body_new (patch_member, json_node_init_boolean (json_node_alloc (), TRUE));
@@ -356,20 +465,7 @@ profile_call_async (AvatarClient        *self,
   uri = client_api_uri (self, "/users/me");
   avatar_request_async (self, body != NULL ? "PATCH" : "GET", uri, body,
                         AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, API_MAX_BODY,
-                        cancellable, profile_call_cb, g_steal_pointer (&task));
-}
-
-static AvatarProfile *
-profile_call_finish (AvatarClient  *self,
-                     GAsyncResult  *result,
-                     gpointer       source_tag,
-                     GError       **error)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+                        cancellable, call_answered_cb, task);
 }
 
 void
@@ -389,7 +485,7 @@ avatar_client_get_profile_finish (AvatarClient  *self,
                                   GAsyncResult  *result,
                                   GError       **error)
 {
-  return profile_call_finish (self, result, avatar_client_get_profile_async, error);
+  return call_finish (self, result, avatar_client_get_profile_async, error);
 }
 
 void
@@ -409,7 +505,7 @@ avatar_client_remove_avatar_finish (AvatarClient  *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return profile_call_finish (self, result, avatar_client_remove_avatar_async, error);
+  return call_finish (self, result, avatar_client_remove_avatar_async, error);
 }
 
 void
@@ -429,37 +525,10 @@ avatar_client_confirm_avatar_finish (AvatarClient  *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  return profile_call_finish (self, result, avatar_client_confirm_avatar_async, error);
+  return call_finish (self, result, avatar_client_confirm_avatar_async, error);
 }
 
 /* Upload tickets --------------------------------------------------------- */
-
-static void
-request_upload_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(AvatarResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
-  AvatarTicket *ticket;
-
-  response = avatar_request_finish (AVATAR_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  ticket = avatar_client_parse_ticket (response->body, g_task_get_task_data (task), &error);
-  if (ticket == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, ticket, (GDestroyNotify) avatar_ticket_free);
-}
 
 void
 avatar_client_request_upload_async (AvatarClient        *self,
@@ -468,19 +537,16 @@ avatar_client_request_upload_async (AvatarClient        *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GUri) uri = NULL;
+  GTask *task;
 
   g_return_if_fail (AVATAR_IS_CLIENT (self));
   g_return_if_fail (content_type != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, avatar_client_request_upload_async);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, g_strdup (content_type), g_free);
-
+  task = call_task_new (self, &ticket_reader, content_type, avatar_client_request_upload_async,
+                        cancellable, callback, user_data);
   body = json_body_new ("contentType", json_node_init_string (json_node_alloc (), content_type));
   uri = client_api_uri (self, "/users/me/avatar");
 
@@ -489,7 +555,7 @@ avatar_client_request_upload_async (AvatarClient        *self,
    * this call returns. */
   avatar_request_async (self, "POST", uri, body,
                         AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, API_MAX_BODY,
-                        cancellable, request_upload_cb, g_steal_pointer (&task));
+                        cancellable, call_answered_cb, task);
 }
 
 AvatarTicket *
@@ -497,33 +563,10 @@ avatar_client_request_upload_finish (AvatarClient  *self,
                                      GAsyncResult  *result,
                                      GError       **error)
 {
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_request_upload_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return call_finish (self, result, avatar_client_request_upload_async, error);
 }
 
 /* Public GETs ------------------------------------------------------------ */
-
-static void
-fetch_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  AvatarResponse *response;
-
-  response = avatar_request_finish (AVATAR_CLIENT (source), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, response, (GDestroyNotify) avatar_response_free);
-}
 
 static void
 public_request_async (AvatarClient        *self,
@@ -538,9 +581,10 @@ public_request_async (AvatarClient        *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = NULL;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_check_cancellable (task, FALSE);
+  g_return_if_fail (url != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = call_task_new (self, &response_reader, NULL, source_tag, cancellable, callback, user_data);
 
   uri = avatar_client_parse_url (url, &error);
   if (uri == NULL)
@@ -550,7 +594,24 @@ public_request_async (AvatarClient        *self,
     }
 
   avatar_request_async (self, method, uri, NULL, AVATAR_REQUEST_IDEMPOTENT, FETCH_MAX_BODY,
-                        cancellable, fetch_cb, g_steal_pointer (&task));
+                        cancellable, call_answered_cb, g_steal_pointer (&task));
+}
+
+/* The answer of a public request, with its type stolen into @content_type
+ * when that is not %NULL. */
+static AvatarResponse *
+public_request_finish (AvatarClient  *self,
+                       GAsyncResult  *result,
+                       gpointer       source_tag,
+                       char         **content_type,
+                       GError       **error)
+{
+  AvatarResponse *response = call_finish (self, result, source_tag, error);
+
+  if (response != NULL && content_type != NULL)
+    *content_type = g_steal_pointer (&response->content_type);
+
+  return response;
 }
 
 void
@@ -561,8 +622,6 @@ avatar_client_fetch_async (AvatarClient        *self,
                            gpointer             user_data)
 {
   g_return_if_fail (AVATAR_IS_CLIENT (self));
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   public_request_async (self, "GET", url, avatar_client_fetch_async, cancellable, callback, user_data);
 }
@@ -575,18 +634,9 @@ avatar_client_fetch_finish (AvatarClient  *self,
 {
   g_autoptr(AvatarResponse) response = NULL;
 
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_fetch_async, NULL);
+  response = public_request_finish (self, result, avatar_client_fetch_async, content_type, error);
 
-  response = g_task_propagate_pointer (G_TASK (result), error);
-  if (response == NULL)
-    return NULL;
-
-  if (content_type != NULL)
-    *content_type = g_steal_pointer (&response->content_type);
-
-  return g_steal_pointer (&response->body);
+  return response != NULL ? g_steal_pointer (&response->body) : NULL;
 }
 
 void
@@ -597,8 +647,6 @@ avatar_client_head_async (AvatarClient        *self,
                           gpointer             user_data)
 {
   g_return_if_fail (AVATAR_IS_CLIENT (self));
-  g_return_if_fail (url != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   public_request_async (self, "HEAD", url, avatar_client_head_async, cancellable, callback, user_data);
 }
@@ -612,16 +660,10 @@ avatar_client_head_finish (AvatarClient  *self,
 {
   g_autoptr(AvatarResponse) response = NULL;
 
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_head_async, FALSE);
-
-  response = g_task_propagate_pointer (G_TASK (result), error);
+  response = public_request_finish (self, result, avatar_client_head_async, content_type, error);
   if (response == NULL)
     return FALSE;
 
-  if (content_type != NULL)
-    *content_type = g_steal_pointer (&response->content_type);
   if (content_length != NULL)
     *content_length = response->content_length;
 
@@ -856,38 +898,21 @@ avatar_client_set_tokens (AvatarClient *self,
 {
   g_return_if_fail (AVATAR_IS_CLIENT (self));
 
-  g_mutex_lock (&self->token_lock);
-  g_free (self->access_token);
-  self->access_token = g_strdup (access_token);
-  g_free (self->refresh_token);
-  self->refresh_token = g_strdup (refresh_token);
-  g_mutex_unlock (&self->token_lock);
+  client_store_tokens (self, g_strdup (access_token), g_strdup (refresh_token));
 }
 
 char *
 avatar_client_dup_access_token (AvatarClient *self)
 {
-  char *token;
-
   g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
 
-  g_mutex_lock (&self->token_lock);
-  token = g_strdup (self->access_token);
-  g_mutex_unlock (&self->token_lock);
-
-  return token;
+  return client_dup_token (self, &self->access_token);
 }
 
 char *
 avatar_client_dup_refresh_token (AvatarClient *self)
 {
-  char *token;
-
   g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
 
-  g_mutex_lock (&self->token_lock);
-  token = g_strdup (self->refresh_token);
-  g_mutex_unlock (&self->token_lock);
-
-  return token;
+  return client_dup_token (self, &self->refresh_token);
 }

@@ -9,6 +9,28 @@
 
 G_BEGIN_DECLS
 
+/* The client's state, which its files (avatar-client.c, avatar-request.c,
+ * avatar-client-tokens.c and avatar-client-answers.c) share. */
+struct _AvatarClient
+{
+  GObject      parent_instance;
+
+  char        *base_url;   /* without a trailing slash */
+  GUri        *base_uri;
+  char        *app_id;
+
+  GMutex       token_lock;
+  char        *access_token;
+  char        *refresh_token;
+
+  SoupSession *session;
+  guint        timeout_s;
+
+  /* Non-NULL while a refresh is in flight: the callers waiting for it. */
+  GPtrArray   *refresh_waiters;
+};
+
+
 /* Parses @url as avatar_client_check_url () checks it.
  * Returns: (transfer full) (nullable): the URI, or %NULL with @error set. */
 GUri     *avatar_client_parse_url      (const char   *url,

@@ -17,33 +17,12 @@
 #define DEFAULT_TIMEOUT_S        30
 #define IDLE_TIMEOUT_S           60
 #define MAX_CONNS_PER_HOST       6
-/* The API answers with small JSON documents; a body this large is not one. */
-#define API_MAX_BODY             (1024 * 1024)
 /* The largest file the CDN can rightly serve. "raw" is the upload itself,
  * at most 5 MiB, but "original.webp" is the upload re-encoded at its full
  * dimensions, and a well-compressed 5 MiB JPEG or GIF can grow well beyond
  * 5 MiB as WebP. 16 MiB leaves room for that while a broken or hostile
  * server cannot make the client hold more than that in memory. */
 #define FETCH_MAX_BODY           (16 * 1024 * 1024)
-
-struct _AvatarClient
-{
-  GObject      parent_instance;
-
-  char        *base_url;   /* without a trailing slash */
-  GUri        *base_uri;
-  char        *app_id;
-
-  GMutex       token_lock;
-  char        *access_token;
-  char        *refresh_token;
-
-  SoupSession *session;
-  guint        timeout_s;
-
-  /* Non-NULL while a refresh is in flight: the callers waiting for it. */
-  GPtrArray   *refresh_waiters;
-};
 
 G_DEFINE_FINAL_TYPE (AvatarClient, avatar_client, G_TYPE_OBJECT)
 
@@ -55,13 +34,7 @@ enum {
   N_PROPS
 };
 
-enum {
-  TOKENS_CHANGED,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 /* The API's origin ------------------------------------------------------- */
 
@@ -88,240 +61,6 @@ avatar_client_is_api_origin (AvatarClient *self,
   return g_ascii_strcasecmp (g_uri_get_scheme (uri), g_uri_get_scheme (self->base_uri)) == 0 &&
          g_ascii_strcasecmp (g_uri_get_host (uri), g_uri_get_host (self->base_uri)) == 0 &&
          effective_port (uri) == effective_port (self->base_uri);
-}
-
-/* Requests to the API --------------------------------------------------- */
-
-static GUri *
-client_api_uri (AvatarClient *self,
-                const char   *path)
-{
-  g_autofree char *url = g_strconcat (self->base_url, path, NULL);
-
-  return g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-}
-
-static GBytes *
-json_body_new (const char *member,
-               JsonNode   *value)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  char *data;
-  gsize length;
-
-  json_object_set_member (object, member, value);
-  json_node_set_object (root, object);
-  data = json_to_string (root, FALSE);
-  length = strlen (data);
-
-  return g_bytes_new_take (data, length);
-}
-
-/* Tokens ----------------------------------------------------------------- */
-
-/* Takes both tokens; the callers may be on any thread. */
-static void
-client_store_tokens (AvatarClient *self,
-                     char         *access_token,
-                     char         *refresh_token)
-{
-  g_mutex_lock (&self->token_lock);
-  g_free (self->access_token);
-  self->access_token = access_token;
-  g_free (self->refresh_token);
-  self->refresh_token = refresh_token;
-  g_mutex_unlock (&self->token_lock);
-}
-
-static char *
-client_dup_token (AvatarClient  *self,
-                  char         **token)
-{
-  char *copy;
-
-  g_mutex_lock (&self->token_lock);
-  copy = g_strdup (*token);
-  g_mutex_unlock (&self->token_lock);
-
-  return copy;
-}
-
-/* Refresh: one in flight, every caller waits for it ---------------------- */
-
-typedef struct
-{
-  GTask   *task;
-  GSource *cancelled;
-} RefreshWaiter;
-
-static void
-refresh_waiter_complete (RefreshWaiter *waiter,
-                         const GError  *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&waiter->task);
-
-  if (waiter->cancelled != NULL)
-    {
-      g_source_destroy (waiter->cancelled);
-      g_clear_pointer (&waiter->cancelled, g_source_unref);
-    }
-  g_free (waiter);
-
-  if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-refresh_waiter_cancelled_cb (GCancellable *cancellable,
-                             gpointer      user_data)
-{
-  RefreshWaiter *waiter = user_data;
-  AvatarClient *self = g_task_get_source_object (waiter->task);
-  g_autoptr(GError) error = NULL;
-
-  /* The refresh itself goes on: its result is good for everyone else. */
-  g_ptr_array_remove (self->refresh_waiters, waiter);
-  error = avatar_error_new_cancelled ();
-  refresh_waiter_complete (waiter, error);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-client_finish_refresh (AvatarClient *self,
-                       const GError *error)
-{
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->refresh_waiters);
-
-  for (guint i = 0; i < waiters->len; i++)
-    refresh_waiter_complete (g_ptr_array_index (waiters, i), error);
-}
-
-static void
-refresh_sent_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(AvatarClient) self = user_data;
-  g_autoptr(AvatarResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
-
-  response = avatar_request_finish (self, result, &error);
-
-  if (response == NULL)
-    {
-      /* A refusal means the sign-in is over; a network or server failure
-       * is reported as such, since signing in again would not help. */
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
-        {
-          g_clear_error (&error);
-          g_set_error (&error, AVATAR_ERROR, AVATAR_ERROR_AUTH,
-                       _("Your sign-in has expired; sign in again."));
-        }
-      client_finish_refresh (self, error);
-      return;
-    }
-
-  if (!avatar_client_parse_tokens (response->body, &access_token, &refresh_token, &error))
-    {
-      client_finish_refresh (self, error);
-      return;
-    }
-
-  g_debug ("The service issued new tokens");
-
-  client_store_tokens (self, g_steal_pointer (&access_token), g_steal_pointer (&refresh_token));
-  g_signal_emit (self, signals[TOKENS_CHANGED], 0);
-
-  client_finish_refresh (self, NULL);
-}
-
-static void
-client_start_refresh (AvatarClient *self)
-{
-  g_autofree char *refresh_token = avatar_client_dup_refresh_token (self);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GUri) uri = NULL;
-
-  if (refresh_token == NULL)
-    {
-      g_autoptr(GError) error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_AUTH,
-                                             _("Your sign-in has expired; sign in again."));
-
-      client_finish_refresh (self, error);
-      return;
-    }
-
-  body = json_body_new ("refreshToken", json_node_init_string (json_node_alloc (), refresh_token));
-  uri = client_api_uri (self, "/auth/refresh");
-
-  /* Not tied to any caller's cancellable: the new tokens are worth having
-   * even when the call that needed them was cancelled. A refresh that was
-   * processed invalidates the old refresh token, so it is only repeated
-   * when the server surely did not process it. */
-  avatar_request_async (self, "POST", uri, body,
-                        AVATAR_REQUEST_API | AVATAR_REQUEST_NO_BEARER, API_MAX_BODY,
-                        NULL, refresh_sent_cb, g_object_ref (self));
-}
-
-void
-avatar_client_refresh_async (AvatarClient        *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  RefreshWaiter *waiter;
-  gboolean start;
-
-  g_return_if_fail (AVATAR_IS_CLIENT (self));
-  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
-
-  waiter = g_new0 (RefreshWaiter, 1);
-  waiter->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (waiter->task, avatar_client_refresh_async);
-  g_task_set_check_cancellable (waiter->task, FALSE);
-
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_autoptr(GError) error = avatar_error_new_cancelled ();
-
-      refresh_waiter_complete (waiter, error);
-      return;
-    }
-
-  if (cancellable != NULL)
-    {
-      waiter->cancelled = g_cancellable_source_new (cancellable);
-      g_source_set_static_name (waiter->cancelled, "[avatar] refresh waiter cancelled");
-      g_source_set_callback (waiter->cancelled, G_SOURCE_FUNC (refresh_waiter_cancelled_cb),
-                             waiter, NULL);
-      g_source_attach (waiter->cancelled, g_task_get_context (waiter->task));
-    }
-
-  start = self->refresh_waiters == NULL;
-  if (start)
-    self->refresh_waiters = g_ptr_array_new ();
-  g_ptr_array_add (self->refresh_waiters, waiter);
-
-  if (start)
-    client_start_refresh (self);
-}
-
-gboolean
-avatar_client_refresh_finish (AvatarClient  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_refresh_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Calls ------------------------------------------------------------------ */
@@ -460,11 +199,11 @@ profile_call_async (AvatarClient        *self,
   task = call_task_new (self, &profile_reader, NULL, source_tag, cancellable, callback, user_data);
 
   if (patch_member != NULL)
-    body = json_body_new (patch_member, json_node_init_boolean (json_node_alloc (), TRUE));
+    body = avatar_request_json_body_new (patch_member, json_node_init_boolean (json_node_alloc (), TRUE));
 
-  uri = client_api_uri (self, "/users/me");
+  uri = avatar_request_api_uri (self, "/users/me");
   avatar_request_async (self, body != NULL ? "PATCH" : "GET", uri, body,
-                        AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, API_MAX_BODY,
+                        AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, AVATAR_REQUEST_API_MAX_BODY,
                         cancellable, call_answered_cb, task);
 }
 
@@ -547,14 +286,14 @@ avatar_client_request_upload_async (AvatarClient        *self,
 
   task = call_task_new (self, &ticket_reader, content_type, avatar_client_request_upload_async,
                         cancellable, callback, user_data);
-  body = json_body_new ("contentType", json_node_init_string (json_node_alloc (), content_type));
-  uri = client_api_uri (self, "/users/me/avatar");
+  body = avatar_request_json_body_new ("contentType", json_node_init_string (json_node_alloc (), content_type));
+  uri = avatar_request_api_uri (self, "/users/me/avatar");
 
   /* Repeating this POST is safe: a ticket whose answer was lost is never
    * uploaded to, so it is never promoted, and the newest ticket is the one
    * this call returns. */
   avatar_request_async (self, "POST", uri, body,
-                        AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, API_MAX_BODY,
+                        AVATAR_REQUEST_API | AVATAR_REQUEST_IDEMPOTENT, AVATAR_REQUEST_API_MAX_BODY,
                         cancellable, call_answered_cb, task);
 }
 
@@ -775,12 +514,11 @@ avatar_client_class_init (AvatarClientClass *klass)
    * The service issued a new access and refresh token pair; the previous
    * refresh token no longer works, so the new pair should be stored.
    */
-  signals[TOKENS_CHANGED] =
-    g_signal_new ("tokens-changed",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+  g_signal_new ("tokens-changed",
+                G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL,
+                G_TYPE_NONE, 0);
 }
 
 static void
@@ -889,30 +627,4 @@ avatar_client_set_timeout (AvatarClient *self,
   self->timeout_s = timeout_s;
   g_object_set (self->session, "timeout", timeout_s, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
-}
-
-void
-avatar_client_set_tokens (AvatarClient *self,
-                          const char   *access_token,
-                          const char   *refresh_token)
-{
-  g_return_if_fail (AVATAR_IS_CLIENT (self));
-
-  client_store_tokens (self, g_strdup (access_token), g_strdup (refresh_token));
-}
-
-char *
-avatar_client_dup_access_token (AvatarClient *self)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-
-  return client_dup_token (self, &self->access_token);
-}
-
-char *
-avatar_client_dup_refresh_token (AvatarClient *self)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-
-  return client_dup_token (self, &self->refresh_token);
 }

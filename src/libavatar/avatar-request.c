@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "avatar-client-private.h"
@@ -663,4 +665,32 @@ avatar_request_finish (AvatarClient  *self,
   g_assert (g_task_is_valid (result, self));
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Requests to the API --------------------------------------------------- */
+
+GUri *
+avatar_request_api_uri (AvatarClient *self,
+                        const char   *path)
+{
+  g_autofree char *url = g_strconcat (avatar_client_get_base_url (self), path, NULL);
+
+  return g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+}
+
+GBytes *
+avatar_request_json_body_new (const char *member,
+                              JsonNode   *value)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  char *data;
+  gsize length;
+
+  json_object_set_member (object, member, value);
+  json_node_set_object (root, object);
+  data = json_to_string (root, FALSE);
+  length = strlen (data);
+
+  return g_bytes_new_take (data, length);
 }

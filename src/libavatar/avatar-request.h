@@ -10,6 +10,8 @@
 
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "avatar-client.h"
 
 G_BEGIN_DECLS
@@ -56,5 +58,17 @@ void            avatar_request_async  (AvatarClient        *self,
 AvatarResponse *avatar_request_finish (AvatarClient        *self,
                                        GAsyncResult        *result,
                                        GError             **error);
+
+/* The API answers with small JSON documents; a body this large is not one. */
+#define AVATAR_REQUEST_API_MAX_BODY (1024 * 1024)
+
+/* Returns: (transfer full): the URI of @path (which starts with "/") under
+ * the client's base URL. */
+GUri           *avatar_request_api_uri       (AvatarClient       *self,
+                                              const char         *path);
+/* Returns: (transfer full): the JSON document {@member: @value}, taking
+ * @value. */
+GBytes         *avatar_request_json_body_new (const char         *member,
+                                              JsonNode           *value);
 
 G_END_DECLS

@@ -278,26 +278,80 @@ read_string_member (JsonObject  *object,
   return TRUE;
 }
 
+/* A string member of an answer, read into a record at @offset. */
+typedef struct
+{
+  const char *name;
+  gsize       offset;
+  gboolean    nullable;   /* JSON null is read as NULL */
+  gboolean    is_url;     /* checked as avatar_client_check_url () does */
+} Member;
+
+static const Member profile_members[] = {
+  { "id",        G_STRUCT_OFFSET (AvatarProfile, id),         FALSE, FALSE },
+  { "username",  G_STRUCT_OFFSET (AvatarProfile, username),   FALSE, FALSE },
+  { "avatarUrl", G_STRUCT_OFFSET (AvatarProfile, avatar_url), TRUE,  TRUE },
+};
+
+static const Member ticket_members[] = {
+  { "uploadUrl", G_STRUCT_OFFSET (AvatarTicket, upload_url), FALSE, TRUE },
+  { "assetKey",  G_STRUCT_OFFSET (AvatarTicket, asset_key),  FALSE, FALSE },
+  { "cdnUrl",    G_STRUCT_OFFSET (AvatarTicket, cdn_url),    FALSE, TRUE },
+};
+
+typedef struct
+{
+  char *access_token;
+  char *refresh_token;
+} Tokens;
+
+static const Member tokens_members[] = {
+  { "accessToken",  G_STRUCT_OFFSET (Tokens, access_token),  FALSE, FALSE },
+  { "refreshToken", G_STRUCT_OFFSET (Tokens, refresh_token), FALSE, FALSE },
+};
+
+/* Reads @members from the JSON object in @body into @record, then checks
+ * the URLs among them; on failure, what was read is left in @record for
+ * its owner to free. */
+static gboolean
+read_answer (GBytes        *body,
+             const Member  *members,
+             guint          n_members,
+             gpointer       record,
+             GError       **error)
+{
+  g_autoptr(JsonNode) root = parse_json_object (body, error);
+  JsonObject *object;
+
+  if (root == NULL)
+    return FALSE;
+
+  object = json_node_get_object (root);
+  for (guint i = 0; i < n_members; i++)
+    {
+      if (!read_string_member (object, members[i].name, members[i].nullable,
+                               &G_STRUCT_MEMBER (char *, record, members[i].offset), error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < n_members; i++)
+    {
+      const char *url = G_STRUCT_MEMBER (char *, record, members[i].offset);
+
+      if (members[i].is_url && url != NULL && !avatar_client_check_url (url, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 AvatarProfile *
 avatar_client_parse_profile (GBytes  *body,
                              GError **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (body, error);
-  g_autoptr(AvatarProfile) profile = NULL;
-  JsonObject *object;
+  g_autoptr(AvatarProfile) profile = g_new0 (AvatarProfile, 1);
 
-  if (root == NULL)
-    return NULL;
-
-  object = json_node_get_object (root);
-  profile = g_new0 (AvatarProfile, 1);
-
-  if (!read_string_member (object, "id", FALSE, &profile->id, error) ||
-      !read_string_member (object, "username", FALSE, &profile->username, error) ||
-      !read_string_member (object, "avatarUrl", TRUE, &profile->avatar_url, error))
-    return NULL;
-
-  if (profile->avatar_url != NULL && !avatar_client_check_url (profile->avatar_url, error))
+  if (!read_answer (body, profile_members, G_N_ELEMENTS (profile_members), profile, error))
     return NULL;
 
   return g_steal_pointer (&profile);
@@ -308,24 +362,10 @@ avatar_client_parse_ticket (GBytes      *body,
                             const char  *content_type,
                             GError     **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (body, error);
-  g_autoptr(AvatarTicket) ticket = NULL;
-  JsonObject *object;
+  g_autoptr(AvatarTicket) ticket = g_new0 (AvatarTicket, 1);
 
-  if (root == NULL)
-    return NULL;
-
-  object = json_node_get_object (root);
-  ticket = g_new0 (AvatarTicket, 1);
   ticket->content_type = g_strdup (content_type);
-
-  if (!read_string_member (object, "uploadUrl", FALSE, &ticket->upload_url, error) ||
-      !read_string_member (object, "assetKey", FALSE, &ticket->asset_key, error) ||
-      !read_string_member (object, "cdnUrl", FALSE, &ticket->cdn_url, error))
-    return NULL;
-
-  if (!avatar_client_check_url (ticket->upload_url, error) ||
-      !avatar_client_check_url (ticket->cdn_url, error))
+  if (!read_answer (body, ticket_members, G_N_ELEMENTS (ticket_members), ticket, error))
     return NULL;
 
   return g_steal_pointer (&ticket);
@@ -337,20 +377,16 @@ avatar_client_parse_tokens (GBytes  *body,
                             char   **refresh_token,
                             GError **error)
 {
-  g_autoptr(JsonNode) root = parse_json_object (body, error);
-  JsonObject *object;
+  Tokens tokens = { NULL, NULL };
 
-  if (root == NULL)
-    return FALSE;
-
-  object = json_node_get_object (root);
-  if (!read_string_member (object, "accessToken", FALSE, access_token, error))
-    return FALSE;
-  if (!read_string_member (object, "refreshToken", FALSE, refresh_token, error))
+  if (!read_answer (body, tokens_members, G_N_ELEMENTS (tokens_members), &tokens, error))
     {
-      g_clear_pointer (access_token, g_free);
+      g_free (tokens.access_token);
+      g_free (tokens.refresh_token);
       return FALSE;
     }
 
+  *access_token = tokens.access_token;
+  *refresh_token = tokens.refresh_token;
   return TRUE;
 }

@@ -616,7 +616,7 @@ test_ticket (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "contentType"), ==, "image/png");
 }
 
-/* Answers the client refuses ----------------------------------------------- */
+/* Answers the client refuses --------------------------------------------- */
 
 typedef struct
 {

@@ -1,6 +1,11 @@
 /* avatar-client.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AvatarClient: the object and the API's calls. Each call sends one
+ * request through the engine in avatar-request.c and reads its answer with
+ * avatar-client-answers.c; the tokens and their refresh are in
+ * avatar-client-tokens.c.
  */
 
 #include "config.h"

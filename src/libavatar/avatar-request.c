@@ -4,7 +4,8 @@
  *
  * The request engine under AvatarClient: one exchange with retries,
  * redirects, the refresh on 401, a limit on the answer's size, and a
- * debug line per exchange; and the API's headers kept on its origin.
+ * debug line per exchange; the API's headers kept on its origin; and the
+ * address and JSON body of a request to the API.
  */
 
 #include "config.h"
@@ -667,7 +668,7 @@ avatar_request_finish (AvatarClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Requests to the API --------------------------------------------------- */
+/* Requests to the API ---------------------------------------------------- */
 
 GUri *
 avatar_request_api_uri (AvatarClient *self,

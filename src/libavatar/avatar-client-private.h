@@ -1,6 +1,9 @@
 /* avatar-client-private.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the client's files share inside libavatar, with AvatarUpload (which
+ * sends its PUT on the client's session) and with the client's tests.
  */
 
 #pragma once
@@ -9,8 +12,8 @@
 
 G_BEGIN_DECLS
 
-/* The client's state, which its files (avatar-client.c, avatar-request.c,
- * avatar-client-tokens.c and avatar-client-answers.c) share. */
+/* The client's state, shared by avatar-client.c and avatar-client-tokens.c;
+ * the engine in avatar-request.c goes through the public getters. */
 struct _AvatarClient
 {
   GObject      parent_instance;
@@ -29,7 +32,6 @@ struct _AvatarClient
   /* Non-NULL while a refresh is in flight: the callers waiting for it. */
   GPtrArray   *refresh_waiters;
 };
-
 
 /* Parses @url as avatar_client_check_url () checks it.
  * Returns: (transfer full) (nullable): the URI, or %NULL with @error set. */

@@ -44,6 +44,32 @@ client_dup_token (AvatarClient  *self,
   return copy;
 }
 
+void
+avatar_client_set_tokens (AvatarClient *self,
+                          const char   *access_token,
+                          const char   *refresh_token)
+{
+  g_return_if_fail (AVATAR_IS_CLIENT (self));
+
+  client_store_tokens (self, g_strdup (access_token), g_strdup (refresh_token));
+}
+
+char *
+avatar_client_dup_access_token (AvatarClient *self)
+{
+  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
+
+  return client_dup_token (self, &self->access_token);
+}
+
+char *
+avatar_client_dup_refresh_token (AvatarClient *self)
+{
+  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
+
+  return client_dup_token (self, &self->refresh_token);
+}
+
 /* Refresh: one in flight, every caller waits for it ---------------------- */
 
 typedef struct
@@ -219,30 +245,4 @@ avatar_client_refresh_finish (AvatarClient  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == avatar_client_refresh_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-avatar_client_set_tokens (AvatarClient *self,
-                          const char   *access_token,
-                          const char   *refresh_token)
-{
-  g_return_if_fail (AVATAR_IS_CLIENT (self));
-
-  client_store_tokens (self, g_strdup (access_token), g_strdup (refresh_token));
-}
-
-char *
-avatar_client_dup_access_token (AvatarClient *self)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-
-  return client_dup_token (self, &self->access_token);
-}
-
-char *
-avatar_client_dup_refresh_token (AvatarClient *self)
-{
-  g_return_val_if_fail (AVATAR_IS_CLIENT (self), NULL);
-
-  return client_dup_token (self, &self->refresh_token);
 }

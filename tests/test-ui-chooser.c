@@ -44,7 +44,7 @@ is_on_page (Fixture    *fixture,
 static GSettings *
 get_settings (Fixture *fixture)
 {
-  return avatar_window_get_settings (fixture->ui.window);
+  return avatar_application_get_settings (fixture->ui.app);
 }
 
 static void

@@ -162,6 +162,9 @@ GdkTexture          *avatar_window_decode_texture_finish (GAsyncResult        *r
                                                           GError             **error);
 /* Enables the actions, and shows the buttons, that fit the page and state. */
 void                 avatar_window_update_actions        (AvatarWindow        *self);
+/* Presents @dialog, an AdwDialog or a GtkWindow, for this window. */
+void                 avatar_window_present_dialog        (AvatarWindow        *self,
+                                                          GtkWidget           *dialog);
 /* While a file chooser is being opened or is open, "Change Avatar…" is off,
  * so that a second press does not open a second chooser. */
 void                 avatar_window_set_choosing          (AvatarWindow        *self,

@@ -94,75 +94,52 @@ remove_avatar (AvatarWindow *self)
                              self->cancellable, removed_raw_fetched_cb, g_object_ref (self));
 }
 
+static void
+remove_response_cb (AvatarWindow *self,
+                    const char   *response,
+                    GObject      *dialog)
+{
+  g_object_remove_weak_pointer (dialog, (gpointer *) &self->remove_dialog);
+  self->remove_dialog = NULL;
+
+  if (g_str_equal (response, "remove"))
+    remove_avatar (self);
+}
+
+/* libadwaita 1.5 asks inside the window, with an AdwAlertDialog; 1.2 has
+ * only AdwMessageDialog, a window of its own.  Both take the same responses
+ * and properties, and answer with the same "response" signal. */
+static GtkWidget *
+new_remove_dialog (AvatarWindow *self,
+                   const char   *heading,
+                   const char   *body)
+{
 #if ADW_CHECK_VERSION (1, 5, 0)
-static void
-remove_response_cb (AvatarWindow   *self,
-                    const char     *response,
-                    AdwAlertDialog *dialog)
-{
-  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
-  self->remove_dialog = NULL;
+  AdwAlertDialog *dialog = ADW_ALERT_DIALOG (adw_alert_dialog_new (heading, body));
 
-  if (g_str_equal (response, "remove"))
-    remove_avatar (self);
-}
-
-void
-avatar_window_confirm_remove (AvatarWindow *self)
-{
-  AdwDialog *dialog;
-
-  dialog = adw_alert_dialog_new (_("Remove Your Avatar?"),
-                                 _("People will see your initials instead of a picture."));
-  adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
-                                  "cancel", _("_Cancel"),
-                                  "remove", _("_Remove"),
-                                  NULL);
-  adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), "remove",
-                                            ADW_RESPONSE_DESTRUCTIVE);
-  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "cancel");
-  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self,
-                           G_CONNECT_SWAPPED);
-
-  self->remove_dialog = GTK_WIDGET (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
-  adw_dialog_present (dialog, GTK_WIDGET (self));
-}
+  adw_alert_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
+  adw_alert_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
 #else
-static void
-remove_response_cb (AvatarWindow     *self,
-                    const char       *response,
-                    AdwMessageDialog *dialog)
-{
-  g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
-  self->remove_dialog = NULL;
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
 
-  if (g_str_equal (response, "remove"))
-    remove_avatar (self);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+#endif
+
+  return GTK_WIDGET (dialog);
 }
 
 void
 avatar_window_confirm_remove (AvatarWindow *self)
 {
-  GtkWidget *dialog;
+  GtkWidget *dialog = new_remove_dialog (self, _("Remove Your Avatar?"),
+                                         _("People will see your initials instead of a picture."));
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                   _("Remove Your Avatar?"),
-                                   _("People will see your initials instead of a picture."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set (dialog, "default-response", "cancel", "close-response", "cancel", NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self,
                            G_CONNECT_SWAPPED);
 
   self->remove_dialog = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->remove_dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
+  avatar_window_present_dialog (self, dialog);
 }
-#endif

@@ -407,6 +407,22 @@ application_set_cb (AvatarWindow *self)
   avatar_window_client_changed_cb (self, NULL, app);
 }
 
+/* A dialog about this window: an AdwDialog (libadwaita 1.5) inside it, or a
+ * window of its own on top of it. */
+void
+avatar_window_present_dialog (AvatarWindow *self,
+                              GtkWidget    *dialog)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  if (ADW_IS_DIALOG (dialog))
+    {
+      adw_dialog_present (ADW_DIALOG (dialog), GTK_WIDGET (self));
+      return;
+    }
+#endif
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* A dialog about this window goes with it; its weak pointer must not be
  * cleared into a window that is gone. */
 static void

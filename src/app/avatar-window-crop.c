@@ -28,7 +28,7 @@ show_image_error (AvatarWindow *self,
 
   avatar_window_set_message (self, message);
   avatar_window_show_error_page (self, "image-missing-symbolic", _("This Picture Cannot Be Used"), message,
-                   _("_Choose Another Picture…"), "win.open");
+                                 _("_Choose Another Picture…"), "win.open");
   avatar_window_set_page (self, "error");
 }
 

@@ -60,7 +60,7 @@ profile_image_fetched_cb (GObject      *object,
 
 void
 avatar_window_show_profile (AvatarWindow        *self,
-              const AvatarProfile *profile)
+                            const AvatarProfile *profile)
 {
   if (profile != self->profile)
     {
@@ -123,10 +123,10 @@ profile_loaded_cb (GObject      *object,
       avatar_window_set_message (self, message);
       if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
         avatar_window_show_error_page (self, "avatar-default-symbolic", _("Signed Out — Sign In Again"),
-                         message, _("_Sign In…"), "win.account");
+                                       message, _("_Sign In…"), "win.account");
       else
         avatar_window_show_error_page (self, "network-offline-symbolic", _("Your Profile Did Not Load"),
-                         message, _("_Try Again"), "win.reload");
+                                       message, _("_Try Again"), "win.reload");
       if (!self->loading_picture && !avatar_window_is_on_page (self, "crop") && !avatar_window_is_on_page (self, "progress"))
         avatar_window_set_page (self, "error");
       return;
@@ -159,8 +159,8 @@ avatar_window_load_profile (AvatarWindow *self)
 
 void
 avatar_window_client_changed_cb (AvatarWindow      *self,
-                   GParamSpec        *pspec,
-                   AvatarApplication *app)
+                                 GParamSpec        *pspec,
+                                 AvatarApplication *app)
 {
   AvatarClient *client = avatar_application_get_client (app);
 

@@ -145,7 +145,7 @@ variant_texture_cb (GObject      *object,
 
 AvatarVariantRow *
 avatar_window_get_variant_row (AvatarWindow      *self,
-                 AvatarVariantKind  kind)
+                               AvatarVariantKind  kind)
 {
   AvatarVariantRow *rows[AVATAR_N_VARIANTS] = {
     self->variant_44, self->variant_48, self->variant_60, self->variant_original, self->variant_raw,
@@ -206,7 +206,7 @@ show_result (AvatarWindow *self)
    * that were sent. */
   if (avatar_flow_get_variant (self->flow, AVATAR_VARIANT_RAW)->bytes == NULL)
     avatar_window_decode_texture_async (self, avatar_flow_get_prepared (self->flow)->bytes, self->flow_cancellable,
-                          variant_texture_cb, self->variant_raw);
+                                        variant_texture_cb, self->variant_raw);
 
   if (self->profile != NULL)
     {

@@ -55,7 +55,7 @@ avatar_window_is_busy (AvatarWindow *self)
 
 gboolean
 avatar_window_is_on_page (AvatarWindow *self,
-         const char   *name)
+                          const char   *name)
 {
   return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) == 0;
 }
@@ -78,7 +78,7 @@ get_step_title (const char *page)
 
 void
 avatar_window_set_page (AvatarWindow *self,
-          const char   *name)
+                        const char   *name)
 {
   /* News about the page being left, such as "URL copied", goes with it. */
   if (self->toast != NULL && !avatar_window_is_on_page (self, name))
@@ -92,7 +92,7 @@ avatar_window_set_page (AvatarWindow *self,
 
 void
 avatar_window_set_message (AvatarWindow *self,
-             const char   *message)
+                           const char   *message)
 {
   g_free (self->message);
   self->message = g_strdup (message);
@@ -101,7 +101,7 @@ avatar_window_set_message (AvatarWindow *self,
 /* Passing news; errors go to the banner, which stays. */
 void
 avatar_window_show_toast (AvatarWindow *self,
-            const char   *title)
+                          const char   *title)
 {
   AdwToast *toast = adw_toast_new (title);
 
@@ -114,8 +114,8 @@ avatar_window_show_toast (AvatarWindow *self,
  * toast would cut short. */
 void
 avatar_window_show_banner (AvatarWindow *self,
-             const char   *message,
-             gboolean      offer_retry)
+                           const char   *message,
+                           gboolean      offer_retry)
 {
   avatar_window_set_message (self, message);
   gtk_label_set_label (self->banner_label, message);
@@ -134,7 +134,7 @@ avatar_window_hide_banner (AvatarWindow *self)
 /* Words for people; also whether trying again can help. */
 const char *
 avatar_window_describe_error (const GError *error,
-                gboolean     *can_retry)
+                              gboolean     *can_retry)
 {
   *can_retry = FALSE;
 
@@ -188,8 +188,8 @@ avatar_window_describe_error (const GError *error,
  * account dialog opens when the person asks for it, not by itself. */
 void
 avatar_window_show_error_banner (AvatarWindow *self,
-                   const GError *error,
-                   gboolean      offer_retry)
+                                 const GError *error,
+                                 gboolean      offer_retry)
 {
   gboolean can_retry = FALSE;
   const char *message = avatar_window_describe_error (error, &can_retry);
@@ -205,11 +205,11 @@ avatar_window_show_error_banner (AvatarWindow *self,
 
 void
 avatar_window_show_error_page (AvatarWindow *self,
-                 const char   *icon_name,
-                 const char   *title,
-                 const char   *description,
-                 const char   *button_label,
-                 const char   *action_name)
+                               const char   *icon_name,
+                               const char   *title,
+                               const char   *description,
+                               const char   *button_label,
+                               const char   *action_name)
 {
   adw_status_page_set_icon_name (self->error_page, icon_name);
   adw_status_page_set_title (self->error_page, title);
@@ -241,10 +241,10 @@ decode_texture_thread (GTask        *task,
 
 void
 avatar_window_decode_texture_async (AvatarWindow        *self,
-                      GBytes              *bytes,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+                                    GBytes              *bytes,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
 
@@ -255,7 +255,7 @@ avatar_window_decode_texture_async (AvatarWindow        *self,
 
 GdkTexture *
 avatar_window_decode_texture_finish (GAsyncResult  *result,
-                       GError       **error)
+                                     GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

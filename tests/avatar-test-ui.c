@@ -5,8 +5,11 @@
 
 #include "config.h"
 
+#include <adwaita.h>
+
+#include "avatar-account-dialog.h"
 #include "avatar-test-ui.h"
-#include "avatar-window-private.h"
+#include "avatar-variant-row.h"
 
 void
 avatar_test_ui_setup (AvatarTestUi *ui,
@@ -66,19 +69,225 @@ gboolean
 avatar_test_ui_is_on_page (AvatarTestUi *ui,
                            const char   *page)
 {
-  return g_strcmp0 (avatar_window_get_page (ui->window), page) == 0;
+  return g_strcmp0 (avatar_test_ui_get_page (ui->window), page) == 0;
+}
+
+GtkWidget *
+avatar_test_ui_find_widget (GtkWidget         *root,
+                            AvatarTestUiMatch  match,
+                            gconstpointer      data)
+{
+  if (match (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = avatar_test_ui_find_widget (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+gpointer
+avatar_test_ui_get_child (AvatarWindow *window,
+                          const char   *name)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (window), AVATAR_TYPE_WINDOW, name);
 }
 
 const char *
-avatar_test_ui_get_page (AvatarTestUi *ui)
+avatar_test_ui_get_page (AvatarWindow *window)
 {
-  return avatar_window_get_page (ui->window);
+  GtkStack *stack = avatar_test_ui_get_child (window, "stack");
+
+  return stack != NULL ? gtk_stack_get_visible_child_name (stack) : NULL;
 }
 
-const char *
-avatar_test_ui_get_message (AvatarTestUi *ui)
+static gboolean
+is_toast (GtkWidget     *widget,
+          gconstpointer  data)
 {
-  return avatar_window_get_message (ui->window);
+  return g_str_equal (gtk_widget_get_css_name (widget), "toast");
+}
+
+static gboolean
+is_label (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget);
+}
+
+/* The banner stays until dismissed; a toast goes with its page. */
+const char *
+avatar_test_ui_get_message (AvatarWindow *window)
+{
+  GtkRevealer *banner = avatar_test_ui_get_child (window, "banner_revealer");
+  GtkWidget *overlay = avatar_test_ui_get_child (window, "toast_overlay");
+  GtkWidget *toast;
+
+  if (banner == NULL)
+    return NULL;
+
+  if (gtk_revealer_get_reveal_child (banner))
+    return gtk_label_get_text (avatar_test_ui_get_child (window, "banner_label"));
+
+  /* Its title is the toast's first label. */
+  toast = avatar_test_ui_find_widget (overlay, is_toast, NULL);
+  if (toast != NULL)
+    return gtk_label_get_text (GTK_LABEL (avatar_test_ui_find_widget (toast, is_label, NULL)));
+
+  if (g_strcmp0 (avatar_test_ui_get_page (window), "error") == 0)
+    return adw_status_page_get_description (avatar_test_ui_get_child (window, "error_page"));
+
+  return NULL;
+}
+
+AvatarImage *
+avatar_test_ui_get_image (AvatarWindow *window)
+{
+  g_autoptr (AvatarImage) image = NULL;
+
+  g_object_get (window, "image", &image, NULL);
+
+  return image;
+}
+
+AvatarFlow *
+avatar_test_ui_get_flow (AvatarWindow *window)
+{
+  g_autoptr (AvatarFlow) flow = NULL;
+
+  g_object_get (window, "flow", &flow, NULL);
+
+  return flow;
+}
+
+/* A copy of a boxed property that stays valid as long as the window: each
+ * value is kept, under @name, and a new copy is made only when it changed. */
+static gpointer
+get_boxed (AvatarWindow   *window,
+           const char     *name,
+           GDestroyNotify  free_func,
+           gboolean      (*equal) (gconstpointer a, gconstpointer b))
+{
+  g_autofree char *key = g_strconcat ("avatar-test-ui-", name, NULL);
+  GPtrArray *kept = g_object_get_data (G_OBJECT (window), key);
+  gpointer value = NULL;
+
+  g_object_get (window, name, &value, NULL);
+  if (value == NULL)
+    return NULL;
+
+  if (kept == NULL)
+    {
+      kept = g_ptr_array_new_with_free_func (free_func);
+      g_object_set_data_full (G_OBJECT (window), key, kept, (GDestroyNotify) g_ptr_array_unref);
+    }
+  if (kept->len > 0 && equal (value, g_ptr_array_index (kept, kept->len - 1)))
+    {
+      free_func (value);
+      return g_ptr_array_index (kept, kept->len - 1);
+    }
+  g_ptr_array_add (kept, value);
+
+  return value;
+}
+
+static gboolean
+profile_equal (gconstpointer a,
+               gconstpointer b)
+{
+  const AvatarProfile *pa = a, *pb = b;
+
+  return g_strcmp0 (pa->id, pb->id) == 0 && g_strcmp0 (pa->username, pb->username) == 0 &&
+         g_strcmp0 (pa->avatar_url, pb->avatar_url) == 0;
+}
+
+const AvatarProfile *
+avatar_test_ui_get_profile (AvatarWindow *window)
+{
+  return get_boxed (window, "profile", (GDestroyNotify) avatar_profile_free, profile_equal);
+}
+
+static gboolean
+prepared_equal (gconstpointer a,
+                gconstpointer b)
+{
+  const AvatarPrepared *pa = a, *pb = b;
+
+  return pa->bytes == pb->bytes && g_strcmp0 (pa->content_type, pb->content_type) == 0 &&
+         pa->width == pb->width && pa->height == pb->height &&
+         pa->passthrough == pb->passthrough && pa->changes == pb->changes;
+}
+
+const AvatarPrepared *
+avatar_test_ui_get_prepared (AvatarWindow *window)
+{
+  return get_boxed (window, "prepared", (GDestroyNotify) avatar_prepared_free, prepared_equal);
+}
+
+GdkTexture *
+avatar_test_ui_get_variant_texture (AvatarWindow      *window,
+                                    AvatarVariantKind  kind)
+{
+  const char *rows[AVATAR_N_VARIANTS] = {
+    "variant_44", "variant_48", "variant_60", "variant_original", "variant_raw",
+  };
+
+  g_assert_cmpuint (kind, <, AVATAR_N_VARIANTS);
+
+  return avatar_variant_row_get_texture (avatar_test_ui_get_child (window, rows[kind]));
+}
+
+/* libadwaita 1.5 asks inside the window, with an AdwAlertDialog; 1.2 in a
+ * window of its own, an AdwMessageDialog. */
+GtkWidget *
+avatar_test_ui_get_remove_dialog (AvatarWindow *window)
+{
+#if ADW_CHECK_VERSION (1, 5, 0)
+  AdwDialog *dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window));
+
+  return ADW_IS_ALERT_DIALOG (dialog) ? GTK_WIDGET (dialog) : NULL;
+#else
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
+      return l->data;
+
+  return NULL;
+#endif
+}
+
+GtkWidget *
+avatar_test_ui_get_account_dialog (AvatarWindow *window)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (AVATAR_IS_ACCOUNT_DIALOG (l->data) && gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+is_pulsing (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, "pulse");
+}
+
+/* A bar in activity mode gives its progress node the "pulse" style class. */
+gboolean
+avatar_test_ui_is_progress_pulsing (AvatarWindow *window)
+{
+  return avatar_test_ui_find_widget (avatar_test_ui_get_child (window, "progress_bar"), is_pulsing, NULL) != NULL;
 }
 
 AvatarWindow *

@@ -18,7 +18,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 #define WAIT_MS 90000
 
@@ -43,16 +42,16 @@ crop_view_shown (gpointer data)
   AvatarWindow *window = get_window (scenario);
 
   return window != NULL &&
-         g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_profile (window) != NULL &&
-         avatar_window_get_prepared (window) != NULL;
+         g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_profile (window) != NULL &&
+         avatar_test_ui_get_prepared (window) != NULL;
 }
 
 static gboolean
 account_dialog_shown (gpointer data)
 {
   AvatarWindow *window = data;
-  GtkWidget *dialog = avatar_window_get_account_dialog (window);
+  GtkWidget *dialog = avatar_test_ui_get_account_dialog (window);
 
   return dialog != NULL && gtk_widget_get_mapped (dialog);
 }
@@ -144,15 +143,15 @@ run_scenario (gpointer data)
   client = avatar_application_get_client (scenario->app);
   g_assert_nonnull (client);
   g_assert_cmpstr (avatar_client_get_base_url (client), ==, scenario->server->base_url);
-  g_assert_cmpstr (avatar_window_get_profile (window)->username, ==, scenario->username);
-  g_assert_cmpint (avatar_image_get_width (avatar_window_get_image (window)), ==, 640);
+  g_assert_cmpstr (avatar_test_ui_get_profile (window)->username, ==, scenario->username);
+  g_assert_cmpint (avatar_image_get_width (avatar_test_ui_get_image (window)), ==, 640);
   avatar_test_ui_save_screenshot (GTK_WIDGET (window), "app-command-line");
 
   /* The account dialog shows the session's account, and that it is kept
    * for this session only, since the tests have no Secret Service. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.account", NULL));
   g_assert_true (avatar_test_ui_wait_until (account_dialog_shown, window, WAIT_MS));
-  dialog = avatar_window_get_account_dialog (window);
+  dialog = avatar_test_ui_get_account_dialog (window);
   g_assert_false (avatar_secrets_get_available (avatar_application_get_secrets (scenario->app)));
   avatar_test_ui_save_screenshot (dialog, "app-account-dialog");
   gtk_window_close (GTK_WINDOW (dialog));

@@ -20,7 +20,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* A private XDG tree for the whole run: GLib reads the special folders once. */
 static char *xdg_root;
@@ -442,9 +441,9 @@ test_cancel (Fixture       *fixture,
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  g_assert_null (avatar_window_get_message (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_message (fixture->ui.window));
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_null (avatar_window_get_image (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_image (fixture->ui.window));
   assert_last_folder (fixture, "");
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->ui.window)));
 }
@@ -452,7 +451,7 @@ test_cancel (Fixture       *fixture,
 static gboolean
 can_upload (Fixture *fixture)
 {
-  GtkWidget *button = avatar_window_get_upload_button (fixture->ui.window);
+  GtkWidget *button = avatar_test_ui_get_child (fixture->ui.window, "upload_button");
 
   return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
@@ -484,14 +483,14 @@ test_choose (Fixture       *fixture,
   WAIT_FOR (fixture, find_chooser () == NULL);
 
   WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
-  image = avatar_window_get_image (fixture->ui.window);
+  image = avatar_test_ui_get_image (fixture->ui.window);
   g_assert_nonnull (image);
   g_assert_cmpint (avatar_image_get_width (image), ==, 640);
   g_assert_cmpint (avatar_image_get_height (image), ==, 480);
   g_assert_cmpstr (avatar_image_get_display_name (image), ==, "portrait.jpg");
   /* The very bytes of the chosen file. */
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (image), jpeg));
-  g_assert_null (avatar_window_get_message (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_message (fixture->ui.window));
 
   assert_last_folder (fixture, folder_uri);
 

@@ -19,7 +19,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* Generous, for a loaded machine running with sanitizers. */
 #define WAIT_MS 90000
@@ -314,10 +313,10 @@ ready_to_upload (gpointer data)
   if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
     return FALSE;
 
-  button = avatar_window_get_upload_button (window);
+  button = avatar_test_ui_get_child (window, "upload_button");
 
-  return g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_prepared (window) != NULL &&
+  return g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_prepared (window) != NULL &&
          gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
 
@@ -326,7 +325,7 @@ result_shown (gpointer data)
 {
   AvatarWindow *window = data;
 
-  return g_strcmp0 (avatar_window_get_page (window), "result") == 0;
+  return g_strcmp0 (avatar_test_ui_get_page (window), "result") == 0;
 }
 
 typedef struct

@@ -18,7 +18,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* Generous, for a loaded machine running with sanitizers. */
 #define WAIT_MS 90000
@@ -74,18 +73,18 @@ welcome_shown (gpointer data)
 
   return window != NULL &&
          gtk_widget_get_mapped (GTK_WIDGET (window)) &&
-         g_strcmp0 (avatar_window_get_page (window), "welcome") == 0 &&
-         avatar_window_get_profile (window) != NULL;
+         g_strcmp0 (avatar_test_ui_get_page (window), "welcome") == 0 &&
+         avatar_test_ui_get_profile (window) != NULL;
 }
 
 static gboolean
 picture_in_crop_view (gpointer data)
 {
   AvatarWindow *window = data;
-  AvatarImage *image = avatar_window_get_image (window);
+  AvatarImage *image = avatar_test_ui_get_image (window);
 
-  return g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_prepared (window) != NULL &&
+  return g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_prepared (window) != NULL &&
          image != NULL &&
          g_strcmp0 (avatar_image_get_display_name (image), PICTURE_NAME) == 0;
 }
@@ -161,7 +160,7 @@ run_scenario (gpointer data)
 
   g_assert_true (avatar_test_ui_wait_until (welcome_shown, scenario, WAIT_MS));
   window = get_window (scenario);
-  g_assert_cmpstr (avatar_window_get_profile (window)->username, ==, scenario->username);
+  g_assert_cmpstr (avatar_test_ui_get_profile (window)->username, ==, scenario->username);
   g_assert_cmpuint (count_avatar_windows (), ==, 1);
 
   /* A name relative to the second instance's folder, as typed in a
@@ -173,7 +172,7 @@ run_scenario (gpointer data)
   }
 
   g_assert_true (avatar_test_ui_wait_until (picture_in_crop_view, window, WAIT_MS));
-  image = avatar_window_get_image (window);
+  image = avatar_test_ui_get_image (window);
   g_assert_cmpint (avatar_image_get_width (image), ==, PICTURE_WIDTH);
   g_assert_cmpint (avatar_image_get_height (image), ==, PICTURE_HEIGHT);
   g_assert_cmpstr (avatar_image_get_source_type (image), ==, "image/jpeg");

@@ -11,13 +11,13 @@
 #include <gtk/gtk.h>
 
 #include "avatar-application.h"
+#include "avatar-crop-area.h"
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-variant-row.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 typedef AvatarTestUi Fixture;
 
@@ -144,7 +144,7 @@ test_shortcuts_key (Fixture       *fixture,
 static gboolean
 can_upload (Fixture *fixture)
 {
-  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
+  GtkWidget *button = avatar_test_ui_get_child (fixture->window, "upload_button");
 
   return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
@@ -230,7 +230,7 @@ test_back (Fixture       *fixture,
   g_assert_true (click_lands_on (back));
 
   /* The crop area keeps the key for the window when Alt is held. */
-  g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+  g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area")),
                                             GDK_KEY_Left, GDK_ALT_MASK));
   g_signal_emit_by_name (back, "clicked");
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
@@ -240,7 +240,7 @@ static gboolean
 all_variants_shown (Fixture *fixture)
 {
   for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
-    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
+    if (avatar_test_ui_get_variant_texture (fixture->window, kind) == NULL)
       return FALSE;
 
   return TRUE;
@@ -358,7 +358,7 @@ test_result_page (Fixture       *fixture,
   g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_44), ==, avatar_x (fixture, AVATAR_VARIANT_60));
   g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_48), ==, avatar_x (fixture, AVATAR_VARIANT_60));
 
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpuint (count_widgets (root, shows_paintable, original), ==, 1);
   g_assert_nonnull (find_widget (find_variant_row (fixture, AVATAR_VARIANT_ORIGINAL), shows_paintable, original));
   avatar_test_ui_save_screenshot (root, "ui-window-result");
@@ -415,7 +415,7 @@ test_signed_out (Fixture       *fixture,
   button = find_widget (page, has_action, "win.account");
   g_assert_nonnull (button);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Sign In…");
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-signed-out");
 }
 
@@ -430,7 +430,7 @@ is_label (GtkWidget     *widget,
 static AvatarFlowState
 get_flow_state (Fixture *fixture)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL ? avatar_flow_get_state (flow) : AVATAR_FLOW_STATE_IDLE;
 }
@@ -450,17 +450,17 @@ test_progress_words (Fixture       *fixture,
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
   g_assert_cmpstr (get_header_title (fixture), ==, "Uploading");
   g_assert_nonnull (find_widget (GTK_WIDGET (fixture->window), is_label, "Contacting the service…"));
-  g_assert_true (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_true (avatar_test_ui_is_progress_pulsing (fixture->window));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-requesting");
 
   activate (fixture, "win.cancel");
   WAIT_FOR (fixture, is_on_page (fixture, "crop"));
-  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_false (avatar_test_ui_is_progress_pulsing (fixture->window));
 
   avatar_test_server_clear_faults (fixture->server);
   upload_and_wait_for_result (fixture);
   g_assert_cmpstr (get_header_title (fixture), ==, "Your New Avatar");
-  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_false (avatar_test_ui_is_progress_pulsing (fixture->window));
 }
 
 static gboolean
@@ -504,8 +504,8 @@ remove_avatar (Fixture *fixture)
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
 
   activate (fixture, "win.remove");
-  g_signal_emit_by_name (avatar_window_get_remove_dialog (fixture->window), "response", "remove");
-  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+  g_signal_emit_by_name (avatar_test_ui_get_remove_dialog (fixture->window), "response", "remove");
+  WAIT_FOR (fixture, avatar_test_ui_get_profile (fixture->window)->avatar_url == NULL);
 }
 
 /* The toast after a removal offers Undo, which uploads the removed avatar again. */
@@ -524,11 +524,11 @@ test_undo_remove (Fixture       *fixture,
   g_signal_emit_by_name (undo, "clicked");
 
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpint (gdk_texture_get_width (original), ==, 200);
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->avatar_url, ==, server_url);
 }
 
 /* When the removed avatar cannot go back up, the window says so. */
@@ -540,13 +540,13 @@ test_undo_remove_fails (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 50}");
   activate (fixture, "win.undo-remove");
 
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
                      get_flow_state (fixture) == AVATAR_FLOW_STATE_FAILED);
-  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+  g_assert_nonnull (strstr (avatar_test_ui_get_message (fixture->window), "could not be put back"));
 
   /* Nothing is left to undo a second time, and that is said too. */
   activate (fixture, "win.undo-remove");
-  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+  g_assert_nonnull (strstr (avatar_test_ui_get_message (fixture->window), "could not be put back"));
 }
 
 static GBytes *
@@ -596,7 +596,7 @@ static gboolean
 prepared_matches (Fixture          *fixture,
                   const AvatarCrop *crop)
 {
-  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+  const AvatarPrepared *prepared = avatar_test_ui_get_prepared (fixture->window);
 
   return prepared != NULL && prepared->width == crop->size &&
          ((prepared->changes & AVATAR_CHANGE_TURNED) != 0) == (crop->turns != 0 || crop->flip);
@@ -640,7 +640,7 @@ test_crop_tools (Fixture       *fixture,
   g_clear_object (&fixture->file);
 
   open_picture (fixture, "png", 400, 300);
-  area = avatar_window_get_crop_area (fixture->window);
+  area = avatar_test_ui_get_child (fixture->window, "crop_area");
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
 
   gtk_root_set_focus (GTK_ROOT (fixture->window), NULL);
@@ -679,7 +679,7 @@ test_crop_tools (Fixture       *fixture,
   g_assert_nonnull (strstr (description, "mirrored"));
 
   WAIT_FOR (fixture, prepared_matches (fixture, &crop));
-  prepared = avatar_window_get_prepared (fixture->window);
+  prepared = avatar_test_ui_get_prepared (fixture->window);
   {
     g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
 
@@ -719,7 +719,7 @@ flipped_or_zoomed (Fixture   *fixture,
 {
   AvatarCrop crop;
 
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &crop);
 
   return crop.flip || gtk_range_get_value (GTK_RANGE (scale)) != zoom;
 }
@@ -763,7 +763,7 @@ test_zoom_drag (Fixture       *fixture,
   avatar_test_pointer_press (pointer);
   avatar_test_pointer_release (pointer);
   WAIT_FOR (fixture, flipped_or_zoomed (fixture, scale, zoom));
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &crop);
   g_assert_true (crop.flip);
   g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, zoom);
 }

@@ -10,12 +10,12 @@
 #include <gtk/gtk.h>
 
 #include "avatar-application.h"
+#include "avatar-crop-area.h"
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 typedef AvatarTestUi Fixture;
 
@@ -35,7 +35,7 @@ setup (Fixture       *fixture,
   avatar_test_ui_setup (fixture, data);
 
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, fixture->username);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->username, ==, fixture->username);
 }
 
 static void
@@ -67,7 +67,7 @@ open_bytes_as_file (Fixture    *fixture,
 static gboolean
 can_upload (Fixture *fixture)
 {
-  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
+  GtkWidget *button = avatar_test_ui_get_child (fixture->window, "upload_button");
 
   return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
@@ -95,7 +95,7 @@ static gboolean
 all_variants_shown (Fixture *fixture)
 {
   for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
-    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
+    if (avatar_test_ui_get_variant_texture (fixture->window, kind) == NULL)
       return FALSE;
 
   return TRUE;
@@ -111,21 +111,21 @@ assert_result_shown (Fixture *fixture,
   AvatarFlow *flow;
 
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
-  flow = avatar_window_get_flow (fixture->window);
+  flow = avatar_test_ui_get_flow (fixture->window);
 
   /* What was sent is the prepared picture the crop page showed. */
   g_assert_true (avatar_flow_get_prepared (flow)->bytes ==
-                 avatar_window_get_prepared (fixture->window)->bytes);
+                 avatar_test_ui_get_prepared (fixture->window)->bytes);
 
   for (guint i = 0; i < G_N_ELEMENTS (list_sizes); i++)
     {
-      GdkTexture *texture = avatar_window_get_variant_texture (fixture->window, i);
+      GdkTexture *texture = avatar_test_ui_get_variant_texture (fixture->window, i);
 
       g_assert_cmpint (gdk_texture_get_width (texture), ==, list_sizes[i]);
       g_assert_cmpint (gdk_texture_get_height (texture), ==, list_sizes[i]);
     }
 
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpint (gdk_texture_get_width (original), ==, expected_side);
   g_assert_cmpint (gdk_texture_get_height (original), ==, expected_side);
 
@@ -133,8 +133,8 @@ assert_result_shown (Fixture *fixture,
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_assert_cmpstr (server_url, ==, avatar_flow_get_avatar_url (flow));
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
-  g_assert_nonnull (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->avatar_url, ==, server_url);
+  g_assert_nonnull (adw_avatar_get_custom_image (avatar_test_ui_get_child (fixture->window, "profile_avatar")));
 }
 
 static void
@@ -147,7 +147,7 @@ test_happy_path (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-welcome");
 
   open_image_ready_to_upload (fixture, "jpeg", 800, 600);
-  crop_area = avatar_window_get_crop_area (fixture->window);
+  crop_area = avatar_test_ui_get_child (fixture->window, "crop_area");
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (crop_area)));
 
   /* Smaller, then to the left, with the keyboard. */
@@ -159,13 +159,13 @@ test_happy_path (Fixture       *fixture,
   g_assert_cmpint (crop.y, ==, 30);
 
   /* The preview follows the crop before the upload. */
-  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
-                     avatar_window_get_prepared (fixture->window)->width == 540 &&
+  WAIT_FOR (fixture, avatar_test_ui_get_prepared (fixture->window) != NULL &&
+                     avatar_test_ui_get_prepared (fixture->window)->width == 540 &&
                      can_upload (fixture));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-crop");
 
   /* The whole picture was decoded once: a new crop is only cut out and encoded. */
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_test_ui_get_image (fixture->window)), ==, 1);
 
   /* Upload at once after one more change: the new crop is what is sent. */
   g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_minus, 0));
@@ -173,7 +173,7 @@ test_happy_path (Fixture       *fixture,
   g_assert_cmpint (crop.size, <, 540);
   activate (fixture, "win.upload");
   assert_result_shown (fixture, crop.size);
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_test_ui_get_image (fixture->window)), ==, 1);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result");
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -191,12 +191,12 @@ test_broken_file (Fixture       *fixture,
   open_bytes_as_file (fixture, broken, ".png");
   WAIT_FOR (fixture, is_on_page (fixture, "error"));
 
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_cmpstr (avatar_window_get_message (fixture->window), !=, "");
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_cmpstr (avatar_test_ui_get_message (fixture->window), !=, "");
   g_assert_false (can_upload (fixture));
-  g_assert_false (gtk_widget_is_sensitive (avatar_window_get_upload_button (fixture->window)));
-  g_assert_null (avatar_window_get_image (fixture->window));
-  g_assert_null (avatar_window_get_flow (fixture->window));
+  g_assert_false (gtk_widget_is_sensitive (avatar_test_ui_get_child (fixture->window, "upload_button")));
+  g_assert_null (avatar_test_ui_get_image (fixture->window));
+  g_assert_null (avatar_test_ui_get_flow (fixture->window));
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-broken-file");
 }
@@ -211,14 +211,14 @@ test_unsupported_type (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 415, \"count\": 1}");
 
   activate (fixture, "win.upload");
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
 
   /* Back to the crop, with the picture, and a message in words. */
   g_assert_true (is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_image (fixture->window));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (strstr (avatar_window_get_message (fixture->window), "415"));
+  g_assert_nonnull (avatar_test_ui_get_image (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (strstr (avatar_test_ui_get_message (fixture->window), "415"));
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
 
@@ -259,8 +259,8 @@ test_wide (Fixture       *fixture,
 
   open_image_ready_to_upload (fixture, "jpeg", 1200, 800);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-wide-crop");
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), <, 900);
-  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), >, 500);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area"))), <, 900);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area"))), >, 500);
 }
 
 static void
@@ -272,11 +272,11 @@ test_server_error_then_retry (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 20}");
 
   activate (fixture, "win.upload");
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
   g_assert_true (is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (strstr (avatar_window_get_message (fixture->window), "503"));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (strstr (avatar_test_ui_get_message (fixture->window), "503"));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error-dark");
@@ -291,7 +291,7 @@ test_server_error_then_retry (Fixture       *fixture,
 static gboolean
 is_uploading (Fixture *fixture)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL &&
          avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_UPLOADING &&
@@ -331,7 +331,7 @@ static gboolean
 flow_sent_in (Fixture         *fixture,
               AvatarFlowState  state)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL && avatar_flow_get_sent (flow) && avatar_flow_get_state (flow) == state;
 }
@@ -355,17 +355,17 @@ test_stop_waiting (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-stop-waiting");
 
   activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_cmpstr (avatar_window_get_message (fixture->window), ==, SENT_MESSAGE);
+  g_assert_cmpstr (avatar_test_ui_get_message (fixture->window), ==, SENT_MESSAGE);
 }
 
 static gboolean
 profile_shows (Fixture    *fixture,
                const char *avatar_url)
 {
-  const AvatarProfile *profile = avatar_window_get_profile (fixture->window);
+  const AvatarProfile *profile = avatar_test_ui_get_profile (fixture->window);
 
   return profile != NULL && g_strcmp0 (profile->avatar_url, avatar_url) == 0;
 }
@@ -385,7 +385,7 @@ test_stop_waiting_live (Fixture       *fixture,
   activate (fixture, "win.upload");
   WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_FETCHING));
   activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
 
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
@@ -418,9 +418,9 @@ test_stop_waiting_then_activate (Fixture       *fixture,
   activate (fixture, "win.upload");
   WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
   activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   /* Elsewhere while the service finishes. */
   other = GTK_WINDOW (gtk_window_new ());
@@ -429,7 +429,7 @@ test_stop_waiting_then_activate (Fixture       *fixture,
   state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
   g_assert_cmpstr (state, ==, "ready");
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   gtk_window_destroy (other);
   gtk_window_present (GTK_WINDOW (fixture->window));
@@ -456,14 +456,14 @@ test_cancel_upload (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-progress");
 
   activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED && is_on_page (fixture, "crop"));
 
   /* The picture stays, and nothing reached the profile. */
-  g_assert_nonnull (avatar_window_get_image (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_image (fixture->window));
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 }
 
 static void
@@ -481,8 +481,8 @@ test_expired_token (Fixture       *fixture,
   WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
 
   /* Refreshed without a word to the user. */
-  g_assert_null (avatar_window_get_message (fixture->window));
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
   token_after = avatar_client_dup_access_token (client);
   g_assert_cmpstr (token_after, !=, token_before);
 
@@ -500,14 +500,14 @@ test_auth_failure (Fixture       *fixture,
   AvatarCrop before, after;
 
   open_image_ready_to_upload (fixture, "jpeg", 256, 200);
-  image = avatar_window_get_image (fixture->window);
+  image = avatar_test_ui_get_image (fixture->window);
   /* A crop of the person's own, not the default one. */
-  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area")),
                                            GDK_KEY_minus, 0));
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &before);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &before);
   g_assert_cmpint (before.size, <, 200);
-  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
-                     avatar_window_get_prepared (fixture->window)->width == before.size &&
+  WAIT_FOR (fixture, avatar_test_ui_get_prepared (fixture->window) != NULL &&
+                     avatar_test_ui_get_prepared (fixture->window)->width == before.size &&
                      can_upload (fixture));
 
   /* The token has expired and the service refuses to refresh it. */
@@ -517,15 +517,15 @@ test_auth_failure (Fixture       *fixture,
 
   /* Asked to sign in again, with the picture and crop kept for then; the
    * account dialog opens when asked for, not by itself. */
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
   WAIT_FOR (fixture, is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
   activate (fixture, "win.account");
-  g_assert_nonnull (avatar_window_get_account_dialog (fixture->window));
-  g_assert_true (avatar_window_get_image (fixture->window) == image);
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &after);
+  g_assert_nonnull (avatar_test_ui_get_account_dialog (fixture->window));
+  g_assert_true (avatar_test_ui_get_image (fixture->window) == image);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &after);
   g_assert_cmpint (after.x, ==, before.x);
   g_assert_cmpint (after.y, ==, before.y);
   g_assert_cmpint (after.size, ==, before.size);
@@ -536,7 +536,7 @@ static gboolean
 is_prepared_with (Fixture  *fixture,
                   gboolean  passthrough)
 {
-  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+  const AvatarPrepared *prepared = avatar_test_ui_get_prepared (fixture->window);
 
   return prepared != NULL && prepared->passthrough == passthrough;
 }
@@ -553,7 +553,7 @@ test_keep_metadata (Fixture       *fixture,
   /* By default, camera and location data does not leave the machine. */
   open_bytes_as_file (fixture, jpeg, ".jpg");
   WAIT_FOR (fixture, is_on_page (fixture, "crop") && is_prepared_with (fixture, FALSE));
-  g_assert_true (avatar_window_get_prepared (fixture->window)->changes & AVATAR_CHANGE_METADATA_REMOVED);
+  g_assert_true (avatar_test_ui_get_prepared (fixture->window)->changes & AVATAR_CHANGE_METADATA_REMOVED);
 
   /* The menu's toggle lets the file go as it is, and back. */
   state = g_action_group_get_action_state (actions, "keep-metadata");
@@ -570,7 +570,7 @@ picture_is_open (Fixture *fixture,
                  int      width,
                  int      height)
 {
-  AvatarImage *image = avatar_window_get_image (fixture->window);
+  AvatarImage *image = avatar_test_ui_get_image (fixture->window);
 
   return is_on_page (fixture, "crop") && image != NULL &&
          avatar_image_get_width (image) == width && avatar_image_get_height (image) == height;
@@ -609,7 +609,7 @@ test_paste (Fixture       *fixture,
   /* Text is not a picture. */
   gdk_clipboard_set_text (clipboard, "not a picture");
   activate (fixture, "win.paste");
-  WAIT_FOR (fixture, avatar_window_get_message (fixture->window) != NULL);
+  WAIT_FOR (fixture, avatar_test_ui_get_message (fixture->window) != NULL);
   g_assert_true (picture_is_open (fixture, 150, 250));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-paste");
 }
@@ -703,7 +703,7 @@ confirm_remove (Fixture *fixture)
   GtkWidget *dialog;
 
   activate (fixture, "win.remove");
-  dialog = avatar_window_get_remove_dialog (fixture->window);
+  dialog = avatar_test_ui_get_remove_dialog (fixture->window);
   g_assert_nonnull (dialog);
   WAIT_FOR (fixture, is_shown (dialog));
 
@@ -724,7 +724,7 @@ answer_remove (Fixture    *fixture,
   g_assert_true (gtk_widget_activate (button));
   WAIT_FOR (fixture, !is_shown (dialog));
   g_clear_weak_pointer (&dialog);
-  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_remove_dialog (fixture->window));
 }
 
 static void
@@ -755,18 +755,18 @@ test_remove (Fixture       *fixture,
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_clear_pointer (&server_url, g_free);
-  g_assert_nonnull (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_nonnull (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   answer_remove (fixture, confirm_remove (fixture), "_Remove");
 
-  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+  WAIT_FOR (fixture, avatar_test_ui_get_profile (fixture->window)->avatar_url == NULL);
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
-  g_assert_null (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+  g_assert_null (adw_avatar_get_custom_image (avatar_test_ui_get_child (fixture->window, "profile_avatar")));
 
   /* With no avatar there is nothing to remove. */
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_remove_dialog (fixture->window));
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-removed");
 }
@@ -850,7 +850,7 @@ test_account (Fixture       *fixture,
 
   /* Signing out forgets the tokens and asks to sign in. */
   activate (fixture, "win.account");
-  dialog = avatar_window_get_account_dialog (fixture->window);
+  dialog = avatar_test_ui_get_account_dialog (fixture->window);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_activate_action (dialog, "account.sign-out", NULL));
   WAIT_FOR (fixture, is_on_page (fixture, "signed-out"));
@@ -859,11 +859,11 @@ test_account (Fixture       *fixture,
 
   /* An unencrypted address off this machine is refused, in words. */
   activate (fixture, "win.account");
-  WAIT_FOR (fixture, avatar_window_get_account_dialog (fixture->window) != NULL);
-  dialog = avatar_window_get_account_dialog (fixture->window);
+  WAIT_FOR (fixture, avatar_test_ui_get_account_dialog (fixture->window) != NULL);
+  dialog = avatar_test_ui_get_account_dialog (fixture->window);
   fill_in (dialog, "Server Address", "http://avatars.example.com");
   g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
-  g_assert_true (avatar_window_get_account_dialog (fixture->window) == dialog);
+  g_assert_true (avatar_test_ui_get_account_dialog (fixture->window) == dialog);
   g_assert_null (avatar_application_get_client (fixture->app));
 
   /* Signing in again, as another user, shows that user's profile. */
@@ -875,8 +875,8 @@ test_account (Fixture       *fixture,
   avatar_test_ui_save_screenshot (dialog, "ui-account-dialog");
   g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
 
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome") && avatar_window_get_profile (fixture->window) != NULL);
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, "second_user");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome") && avatar_test_ui_get_profile (fixture->window) != NULL);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->username, ==, "second_user");
 }
 
 /* Run with a gdk-pixbuf that has no WebP loader (see tests/meson.build):

@@ -14,6 +14,19 @@
 /* How long the crop must rest before the picture is prepared again. */
 #define PREPARE_DELAY_MS 250
 
+/* Takes @prepared, which may be NULL. */
+static void
+set_prepared (AvatarWindow   *self,
+              AvatarPrepared *prepared)
+{
+  if (self->prepared == NULL && prepared == NULL)
+    return;
+
+  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  self->prepared = prepared;
+  avatar_window_notify (self, PROP_PREPARED);
+}
+
 static void
 show_image_error (AvatarWindow *self,
                   const GError *error)
@@ -22,11 +35,11 @@ show_image_error (AvatarWindow *self,
   const char *message = avatar_window_describe_error (error, &can_retry);
 
   avatar_window_hide_banner (self);
-  g_clear_object (&self->image);
-  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  if (g_set_object (&self->image, NULL))
+    avatar_window_notify (self, PROP_IMAGE);
+  set_prepared (self, NULL);
   avatar_crop_area_set_picture (self->crop_area, NULL, 0, 0);
 
-  avatar_window_set_message (self, message);
   avatar_window_show_error_page (self, "image-missing-symbolic", _("This Picture Cannot Be Used"), message,
                                  _("_Choose Another Picture…"), "win.open");
   avatar_window_set_page (self, "error");
@@ -84,22 +97,20 @@ prepared_cb (GObject      *object,
     return;
 
   self->prepare_running = FALSE;
-  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  set_prepared (self, g_steal_pointer (&prepared));
 
-  if (prepared == NULL)
+  if (self->prepared == NULL)
     {
       const char *message = avatar_window_describe_error (error, &can_retry);
 
       self->prepare_failed = TRUE;
       self->upload_when_prepared = FALSE;
-      avatar_window_set_message (self, message);
       gtk_label_set_label (self->prepared_label, _("This picture cannot be uploaded"));
       gtk_label_set_label (self->changes_label, message);
     }
   else
     {
       self->prepare_failed = FALSE;
-      self->prepared = g_steal_pointer (&prepared);
       self->prepared_crop = self->preparing_crop;
       self->prepared_flags = self->preparing_flags;
       show_prepared (self);
@@ -187,10 +198,11 @@ set_image (AvatarWindow *self,
   g_autoptr (GdkTexture) texture = NULL;
 
   avatar_window_hide_banner (self);
-  g_set_object (&self->image, image);
+  if (g_set_object (&self->image, image))
+    avatar_window_notify (self, PROP_IMAGE);
   /* A crop change then only cuts and encodes: see the README. */
   avatar_image_set_keep_pixels (image, TRUE);
-  g_clear_pointer (&self->prepared, avatar_prepared_free);
+  set_prepared (self, NULL);
   self->prepare_failed = FALSE;
   self->upload_when_prepared = FALSE;
   avatar_window_clear_flow (self);

@@ -85,7 +85,6 @@ struct _AvatarWindow
   /* A notification about a finished upload is on the desktop. */
   gboolean              upload_notified;
   AvatarFlow           *flow;
-  char                 *message;
   /* The toast in view, if any (weak). */
   AdwToast             *toast;
   GtkWidget            *remove_dialog;
@@ -123,7 +122,21 @@ restart_cancellable (GCancellable **slot)
   return *slot;
 }
 
+/* The window's properties, for avatar_window_notify(). */
+typedef enum
+{
+  PROP_0,
+  PROP_PROFILE,
+  PROP_IMAGE,
+  PROP_PREPARED,
+  PROP_FLOW,
+  N_PROPS
+} AvatarWindowProperty;
+
 /* avatar-window.c: pages, messages and the window itself */
+/* Tells the property's watchers that the window changed it. */
+void                 avatar_window_notify                (AvatarWindow         *self,
+                                                          AvatarWindowProperty  property);
 /* TRUE once the window was closed and its widgets are gone. */
 gboolean             avatar_window_is_closed             (AvatarWindow        *self);
 /* TRUE while a flow runs. */
@@ -132,8 +145,6 @@ gboolean             avatar_window_is_on_page            (AvatarWindow        *s
                                                           const char          *name);
 void                 avatar_window_set_page              (AvatarWindow        *self,
                                                           const char          *name);
-void                 avatar_window_set_message           (AvatarWindow        *self,
-                                                          const char          *message);
 void                 avatar_window_show_toast            (AvatarWindow        *self,
                                                           const char          *title);
 void                 avatar_window_show_banner           (AvatarWindow        *self,
@@ -207,27 +218,5 @@ void                 avatar_window_confirm_remove        (AvatarWindow        *s
 void                 avatar_window_choose_file           (AvatarWindow        *self);
 void                 avatar_window_paste                 (AvatarWindow        *self);
 GtkEventController  *avatar_window_create_drop_target    (AvatarWindow        *self);
-
-/* For the UI tests */
-/* "loading", "signed-out", "welcome", "error", "crop", "progress" or "result" */
-const char          *avatar_window_get_page            (AvatarWindow      *self);
-AvatarCropArea      *avatar_window_get_crop_area       (AvatarWindow      *self);
-AvatarImage         *avatar_window_get_image           (AvatarWindow      *self);
-const AvatarPrepared *avatar_window_get_prepared       (AvatarWindow      *self);
-AvatarFlow          *avatar_window_get_flow            (AvatarWindow      *self);
-const AvatarProfile *avatar_window_get_profile         (AvatarWindow      *self);
-AdwAvatar           *avatar_window_get_profile_avatar  (AvatarWindow      *self);
-/* The decoded picture of a variant in the result view, once it is shown. */
-GdkTexture          *avatar_window_get_variant_texture (AvatarWindow      *self,
-                                                        AvatarVariantKind  kind);
-/* The last message shown to the user, in a toast or on the error page. */
-const char          *avatar_window_get_message         (AvatarWindow      *self);
-/* Sensitive only for a picture that will upload. */
-GtkWidget           *avatar_window_get_upload_button   (AvatarWindow      *self);
-/* The open "Remove Avatar" confirmation or account dialog, or NULL. */
-GtkWidget           *avatar_window_get_remove_dialog   (AvatarWindow      *self);
-GtkWidget           *avatar_window_get_account_dialog  (AvatarWindow      *self);
-/* TRUE while the progress bar pulses, for want of anything to measure. */
-gboolean             avatar_window_is_progress_pulsing (AvatarWindow      *self);
 
 G_END_DECLS

@@ -66,6 +66,7 @@ avatar_window_show_profile (AvatarWindow        *self,
     {
       g_clear_pointer (&self->profile, avatar_profile_free);
       self->profile = profile ? avatar_profile_copy (profile) : NULL;
+      avatar_window_notify (self, PROP_PROFILE);
     }
 
   gtk_label_set_label (self->username_label, profile ? profile->username : "");
@@ -120,7 +121,6 @@ profile_loaded_cb (GObject      *object,
       const char *message = avatar_window_describe_error (error, &can_retry);
 
       g_debug ("The profile could not be loaded: %s", error->message);
-      avatar_window_set_message (self, message);
       if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_AUTH))
         avatar_window_show_error_page (self, "avatar-default-symbolic", _("Signed Out — Sign In Again"),
                                        message, _("_Sign In…"), "win.account");
@@ -170,7 +170,6 @@ avatar_window_client_changed_cb (AvatarWindow      *self,
       avatar_window_clear_flow (self);
 
       g_set_object (&self->client, client);
-      g_clear_pointer (&self->profile, avatar_profile_free);
       avatar_window_show_profile (self, NULL);
     }
   else if (client != NULL)

@@ -25,7 +25,6 @@ show_removed_toast (AvatarWindow *self)
       adw_toast_set_action_name (toast, "win.undo-remove");
       adw_toast_set_timeout (toast, UNDO_TIMEOUT_S);
     }
-  avatar_window_set_message (self, adw_toast_get_title (toast));
   g_set_weak_pointer (&self->toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

@@ -52,19 +52,25 @@ pulse_progress (gpointer user_data)
 }
 
 /* The bar moves only with real progress: while nothing can be measured it
- * says so by pulsing, instead of standing at a made-up fraction. */
+ * says so by pulsing, at once, instead of standing at a made-up fraction;
+ * when it stops, it stands at its fraction again rather than mid-pulse. */
 static void
 set_progress_indeterminate (AvatarWindow *self,
                             gboolean      indeterminate)
 {
   if (!indeterminate)
     {
+      if (self->pulse_source != 0)
+        gtk_progress_bar_set_fraction (self->progress_bar, gtk_progress_bar_get_fraction (self->progress_bar));
       g_clear_handle_id (&self->pulse_source, g_source_remove);
       return;
     }
 
   if (self->pulse_source == 0)
-    self->pulse_source = g_timeout_add (PULSE_INTERVAL_MS, pulse_progress, self);
+    {
+      gtk_progress_bar_pulse (self->progress_bar);
+      self->pulse_source = g_timeout_add (PULSE_INTERVAL_MS, pulse_progress, self);
+    }
 }
 
 static void
@@ -103,6 +109,19 @@ update_progress (AvatarWindow *self)
   avatar_window_update_actions (self);
 }
 
+/* The progress page follows the flow's state and the bytes it has sent;
+ * avatar_window_clear_flow() lets go of it. */
+static void
+bind_progress (AvatarWindow *self)
+{
+  g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->flow, "notify::sent", G_CALLBACK (update_progress), self,
+                           G_CONNECT_SWAPPED);
+}
+
 /* A flow that is let go of may still be running: it must neither go on nor
  * report its progress into the window. */
 void
@@ -112,9 +131,10 @@ avatar_window_clear_flow (AvatarWindow *self)
     return;
 
   g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
-  g_clear_handle_id (&self->pulse_source, g_source_remove);
+  set_progress_indeterminate (self, FALSE);
   avatar_flow_cancel (self->flow);
   g_clear_object (&self->flow);
+  avatar_window_notify (self, PROP_FLOW);
 }
 
 static void
@@ -212,6 +232,7 @@ show_result (AvatarWindow *self)
     {
       g_free (self->profile->avatar_url);
       self->profile->avatar_url = g_strdup (avatar_flow_get_avatar_url (self->flow));
+      avatar_window_notify (self, PROP_PROFILE);
     }
 
   avatar_window_set_page (self, "result");
@@ -325,12 +346,8 @@ avatar_window_start_upload (AvatarWindow *self)
   avatar_window_clear_flow (self);
 
   self->flow = avatar_flow_new_for_prepared (self->client, self->prepared);
-  g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->flow, "notify::sent", G_CALLBACK (update_progress), self,
-                           G_CONNECT_SWAPPED);
+  bind_progress (self);
+  avatar_window_notify (self, PROP_FLOW);
 
   avatar_window_run_flow (self);
 }

@@ -22,6 +22,15 @@
 
 G_DEFINE_FINAL_TYPE (AvatarWindow, avatar_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static GParamSpec *properties[N_PROPS];
+
+void
+avatar_window_notify (AvatarWindow         *self,
+                      AvatarWindowProperty  property)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[property]);
+}
+
 /* An answer may arrive after the window was closed, if its work had
  * finished just before: the template's widgets are gone by then. */
 gboolean
@@ -90,13 +99,6 @@ avatar_window_set_page (AvatarWindow *self,
   avatar_window_update_actions (self);
 }
 
-void
-avatar_window_set_message (AvatarWindow *self,
-                           const char   *message)
-{
-  g_free (self->message);
-  self->message = g_strdup (message);
-}
 
 /* Passing news; errors go to the banner, which stays. */
 void
@@ -105,7 +107,6 @@ avatar_window_show_toast (AvatarWindow *self,
 {
   AdwToast *toast = adw_toast_new (title);
 
-  avatar_window_set_message (self, title);
   g_set_weak_pointer (&self->toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -117,7 +118,6 @@ avatar_window_show_banner (AvatarWindow *self,
                            const char   *message,
                            gboolean      offer_retry)
 {
-  avatar_window_set_message (self, message);
   gtk_label_set_label (self->banner_label, message);
   gtk_button_set_label (self->banner_retry_button, _("_Retry"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_retry_button), "win.retry");
@@ -486,9 +486,35 @@ avatar_window_finalize (GObject *object)
   AvatarWindow *self = AVATAR_WINDOW (object);
 
   g_clear_object (&self->cancellable);
-  g_free (self->message);
 
   G_OBJECT_CLASS (avatar_window_parent_class)->finalize (object);
+}
+
+static void
+avatar_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  AvatarWindow *self = AVATAR_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      g_value_set_boxed (value, self->profile);
+      break;
+    case PROP_IMAGE:
+      g_value_set_object (value, self->image);
+      break;
+    case PROP_PREPARED:
+      g_value_set_boxed (value, self->prepared);
+      break;
+    case PROP_FLOW:
+      g_value_set_object (value, self->flow);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -500,10 +526,29 @@ avatar_window_class_init (AvatarWindowClass *klass)
 
   object_class->dispose = avatar_window_dispose;
   object_class->finalize = avatar_window_finalize;
+  object_class->get_property = avatar_window_get_property;
 
   window_class->close_request = avatar_window_close_request;
   widget_class->size_allocate = avatar_window_size_allocate;
   widget_class->focus = avatar_window_focus;
+
+  /* The signed-in person's profile as the window shows it, or NULL. */
+  properties[PROP_PROFILE] =
+    g_param_spec_boxed ("profile", NULL, NULL, avatar_profile_get_type (),
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The picture on the crop page, or NULL. */
+  properties[PROP_IMAGE] =
+    g_param_spec_object ("image", NULL, NULL, AVATAR_TYPE_IMAGE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The picture Upload sends, prepared from the image and crop shown, or NULL. */
+  properties[PROP_PREPARED] =
+    g_param_spec_boxed ("prepared", NULL, NULL, AVATAR_TYPE_PREPARED,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The upload running or last run, or NULL. */
+  properties[PROP_FLOW] =
+    g_param_spec_object ("flow", NULL, NULL, AVATAR_TYPE_FLOW,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (AVATAR_TYPE_CROP_AREA);
   g_type_ensure (AVATAR_TYPE_CROP_PREVIEW);
@@ -600,112 +645,4 @@ avatar_window_set_choosing (AvatarWindow *self,
   self->choosing = choosing;
   if (!avatar_window_is_closed (self))
     avatar_window_update_actions (self);
-}
-
-/* --- For the UI tests --------------------------------------------------------- */
-
-const char *
-avatar_window_get_page (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return gtk_stack_get_visible_child_name (self->stack);
-}
-
-AvatarCropArea *
-avatar_window_get_crop_area (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->crop_area;
-}
-
-AvatarImage *
-avatar_window_get_image (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->image;
-}
-
-const AvatarPrepared *
-avatar_window_get_prepared (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->prepared;
-}
-
-AvatarFlow *
-avatar_window_get_flow (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->flow;
-}
-
-const AvatarProfile *
-avatar_window_get_profile (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->profile;
-}
-
-AdwAvatar *
-avatar_window_get_profile_avatar (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->profile_avatar;
-}
-
-GdkTexture *
-avatar_window_get_variant_texture (AvatarWindow      *self,
-                                   AvatarVariantKind  kind)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-  g_return_val_if_fail (kind < AVATAR_N_VARIANTS, NULL);
-
-  return avatar_variant_row_get_texture (avatar_window_get_variant_row (self, kind));
-}
-
-const char *
-avatar_window_get_message (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->message;
-}
-
-GtkWidget *
-avatar_window_get_remove_dialog (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->remove_dialog;
-}
-
-GtkWidget *
-avatar_window_get_upload_button (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return GTK_WIDGET (self->upload_button);
-}
-
-GtkWidget *
-avatar_window_get_account_dialog (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), NULL);
-
-  return self->account_dialog;
-}
-
-gboolean
-avatar_window_is_progress_pulsing (AvatarWindow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_WINDOW (self), FALSE);
-
-  return self->pulse_source != 0;
 }

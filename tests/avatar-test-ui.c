@@ -12,17 +12,25 @@
 #include "avatar-variant-row.h"
 
 void
-avatar_test_ui_setup (AvatarTestUi *ui,
-                      const char   *test_name)
+avatar_test_ui_start (AvatarTestUi *ui,
+                      const char   *username)
 {
-  g_autoptr (GError) error = NULL;
-
   ui->server = avatar_test_server_start (NULL);
-  ui->username = g_strdelimit (g_strdup (test_name), "-", '_');
+  ui->username = g_strdup (username);
   avatar_test_server_login (ui->server, ui->username,
                             &ui->access_token, &ui->refresh_token, NULL);
 
   ui->app = avatar_application_new ();
+}
+
+void
+avatar_test_ui_setup (AvatarTestUi *ui,
+                      const char   *test_name)
+{
+  g_autofree char *username = g_strdelimit (g_strdup (test_name), "-", '_');
+  g_autoptr (GError) error = NULL;
+
+  avatar_test_ui_start (ui, username);
   /* No bus in the tests: the application must not need one. */
   g_application_set_flags (G_APPLICATION (ui->app),
                            g_application_get_flags (G_APPLICATION (ui->app)) | G_APPLICATION_NON_UNIQUE);
@@ -43,6 +51,28 @@ avatar_test_ui_setup (AvatarTestUi *ui,
 }
 
 void
+avatar_test_ui_present_sized (AvatarTestUi *ui,
+                              int           width,
+                              int           height)
+{
+  gtk_window_destroy (GTK_WINDOW (ui->window));
+  ui->window = avatar_window_new (ui->app);
+  gtk_window_set_default_size (GTK_WINDOW (ui->window), width, height);
+  gtk_window_present (GTK_WINDOW (ui->window));
+  AVATAR_TEST_UI_WAIT_FOR (ui, avatar_test_ui_is_on_page (ui, "welcome"));
+}
+
+static void
+delete_file (AvatarTestUi *ui)
+{
+  if (ui->file == NULL)
+    return;
+
+  g_file_delete (ui->file, NULL, NULL);
+  g_clear_object (&ui->file);
+}
+
+void
 avatar_test_ui_teardown (AvatarTestUi *ui)
 {
   /* A test may have closed it already. */
@@ -52,11 +82,7 @@ avatar_test_ui_teardown (AvatarTestUi *ui)
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  if (ui->file != NULL)
-    {
-      g_file_delete (ui->file, NULL, NULL);
-      g_object_unref (ui->file);
-    }
+  delete_file (ui);
 
   g_object_unref (ui->app);
   avatar_test_server_stop (ui->server);
@@ -70,6 +96,51 @@ avatar_test_ui_is_on_page (AvatarTestUi *ui,
                            const char   *page)
 {
   return g_strcmp0 (avatar_test_ui_get_page (ui->window), page) == 0;
+}
+
+GFile *
+avatar_test_ui_write_file (AvatarTestUi *ui,
+                           GBytes       *bytes,
+                           const char   *suffix)
+{
+  g_autofree char *template = g_strconcat ("avatar-ui-XXXXXX", suffix, NULL);
+  g_autoptr (GFileIOStream) stream = NULL;
+  g_autoptr (GError) error = NULL;
+
+  delete_file (ui);
+  ui->file = g_file_new_tmp (template, &stream, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_replace_contents (ui->file,
+                                          g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  return ui->file;
+}
+
+void
+avatar_test_ui_activate (AvatarWindow *window,
+                         const char   *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+}
+
+gboolean
+avatar_test_ui_can_upload (AvatarWindow *window)
+{
+  GtkWidget *button = avatar_test_ui_get_child (window, "upload_button");
+
+  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
+}
+
+gboolean
+avatar_test_ui_all_variants_shown (AvatarWindow *window)
+{
+  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
+    if (avatar_test_ui_get_variant_texture (window, kind) == NULL)
+      return FALSE;
+
+  return TRUE;
 }
 
 GtkWidget *
@@ -254,26 +325,14 @@ avatar_test_ui_get_remove_dialog (AvatarWindow *window)
 
   return ADW_IS_ALERT_DIALOG (dialog) ? GTK_WIDGET (dialog) : NULL;
 #else
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
-      return l->data;
-
-  return NULL;
+  return GTK_WIDGET (avatar_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (window)));
 #endif
 }
 
 GtkWidget *
 avatar_test_ui_get_account_dialog (AvatarWindow *window)
 {
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (AVATAR_IS_ACCOUNT_DIALOG (l->data) && gtk_window_get_transient_for (l->data) == GTK_WINDOW (window))
-      return l->data;
-
-  return NULL;
+  return GTK_WIDGET (avatar_test_ui_find_window (AVATAR_TYPE_ACCOUNT_DIALOG, GTK_WINDOW (window)));
 }
 
 static gboolean
@@ -290,6 +349,32 @@ avatar_test_ui_is_progress_pulsing (AvatarWindow *window)
   return avatar_test_ui_find_widget (avatar_test_ui_get_child (window, "progress_bar"), is_pulsing, NULL) != NULL;
 }
 
+GtkWindow *
+avatar_test_ui_find_window (GType      type,
+                            GtkWindow *parent)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) &&
+          (parent == NULL || gtk_window_get_transient_for (window) == parent))
+        return window;
+    }
+
+  return NULL;
+}
+
+GtkWindow *
+avatar_test_ui_find_shortcuts_window (void)
+{
+  GtkWindow *window = avatar_test_ui_find_window (GTK_TYPE_SHORTCUTS_WINDOW, NULL);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)) ? window : NULL;
+}
+
 AvatarWindow *
 avatar_test_ui_get_active_window (AvatarApplication *app)
 {
@@ -298,19 +383,16 @@ avatar_test_ui_get_active_window (AvatarApplication *app)
   return AVATAR_IS_WINDOW (window) ? AVATAR_WINDOW (window) : NULL;
 }
 
-int
-avatar_test_ui_run_app (AvatarApplication *app,
-                        AvatarTestServer  *server,
-                        const char        *access_token,
-                        const char        *refresh_token,
-                        const char        *path,
-                        GSourceFunc        scenario,
-                        gpointer           data)
+void
+avatar_test_ui_run_app (AvatarTestUi *ui,
+                        const char   *path,
+                        GSourceFunc   scenario,
+                        gpointer      data)
 {
   char *argv[] = {
     (char *) "avatar-uploader",
-    (char *) "--server", server->base_url,
-    (char *) "--app-id", server->app_id,
+    (char *) "--server", ui->server->base_url,
+    (char *) "--app-id", ui->server->app_id,
     (char *) path,
     NULL
   };
@@ -319,16 +401,14 @@ avatar_test_ui_run_app (AvatarApplication *app,
   int status;
 
   /* The tokens come through the environment, as build-aux/run gives them. */
-  if (access_token != NULL)
-    g_setenv ("AVATAR_TOKEN", access_token, TRUE);
-  if (refresh_token != NULL)
-    g_setenv ("AVATAR_REFRESH_TOKEN", refresh_token, TRUE);
+  g_setenv ("AVATAR_TOKEN", ui->access_token, TRUE);
+  g_setenv ("AVATAR_REFRESH_TOKEN", ui->refresh_token, TRUE);
 
   g_idle_add (scenario, data);
-  status = g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (ui->app), argc, argv);
 
   g_unsetenv ("AVATAR_TOKEN");
   g_unsetenv ("AVATAR_REFRESH_TOKEN");
 
-  return status;
+  g_assert_cmpint (status, ==, 0);
 }

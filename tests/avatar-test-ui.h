@@ -27,6 +27,10 @@ typedef struct
   GFile             *file;
 } AvatarTestUi;
 
+/* Starts a devserver, signs @username in there, and makes the application,
+ * not yet registered: for a test that runs it, as a person starts it. */
+void        avatar_test_ui_start      (AvatarTestUi *ui,
+                                       const char   *username);
 /* Starts a devserver, signs in a user named after @test_name (dashes become
  * underscores), registers the application without a bus and presents its
  * window.  The caller waits for the first page. */
@@ -37,6 +41,23 @@ void        avatar_test_ui_setup      (AvatarTestUi *ui,
 void        avatar_test_ui_teardown   (AvatarTestUi *ui);
 gboolean    avatar_test_ui_is_on_page (AvatarTestUi *ui,
                                        const char   *page);
+/* Replaces the window with a new one, presented at @width × @height, and
+ * waits for its welcome page. */
+void        avatar_test_ui_present_sized      (AvatarTestUi *ui,
+                                               int           width,
+                                               int           height);
+/* Writes @bytes to a new temporary file named with @suffix and returns it,
+ * as ui->file; a file written before is deleted. */
+GFile      *avatar_test_ui_write_file         (AvatarTestUi *ui,
+                                               GBytes       *bytes,
+                                               const char   *suffix);
+/* Activates the window's @action, which must be enabled. */
+void        avatar_test_ui_activate           (AvatarWindow *window,
+                                               const char   *action);
+/* Upload is in view and would send. */
+gboolean    avatar_test_ui_can_upload         (AvatarWindow *window);
+/* The result view shows every size of the new avatar. */
+gboolean    avatar_test_ui_all_variants_shown (AvatarWindow *window);
 
 /* The first of @root and its descendants, depth first, that @match accepts, or NULL. */
 typedef gboolean (*AvatarTestUiMatch) (GtkWidget     *widget,
@@ -69,15 +90,18 @@ GtkWidget            *avatar_test_ui_get_account_dialog  (AvatarWindow      *win
 /* TRUE while the progress bar pulses, for want of anything to measure. */
 gboolean              avatar_test_ui_is_progress_pulsing (AvatarWindow      *window);
 
+/* The first window of @type that is transient for @parent, or of any
+ * parent when that is NULL; or NULL. */
+GtkWindow    *avatar_test_ui_find_window       (GType              type,
+                                                GtkWindow         *parent);
+/* The shortcuts window, once it is mapped. */
+GtkWindow    *avatar_test_ui_find_shortcuts_window (void);
 /* The application's active window when it is an AvatarWindow, or NULL. */
 AvatarWindow *avatar_test_ui_get_active_window (AvatarApplication *app);
-/* Runs @app signed in to @server with the tokens given in its environment,
+/* Runs ui->app signed in with ui's tokens, given in its environment,
  * opening @path (nullable), and calls @scenario once its main loop runs;
- * returns the exit status. */
-int           avatar_test_ui_run_app           (AvatarApplication *app,
-                                                AvatarTestServer  *server,
-                                                const char        *access_token,
-                                                const char        *refresh_token,
+ * asserts that it exits with 0. */
+void          avatar_test_ui_run_app           (AvatarTestUi      *ui,
                                                 const char        *path,
                                                 GSourceFunc        scenario,
                                                 gpointer           data);

@@ -75,8 +75,8 @@ show_prepared (AvatarWindow *self)
   gtk_label_set_label (self->changes_label, changes_text);
 }
 
-AvatarPrepareFlags
-avatar_window_get_prepare_flags (AvatarWindow *self)
+static AvatarPrepareFlags
+get_prepare_flags (AvatarWindow *self)
 {
   return g_settings_get_boolean (self->settings, "keep-metadata")
            ? AVATAR_PREPARE_KEEP_METADATA : AVATAR_PREPARE_NONE;
@@ -137,7 +137,7 @@ avatar_window_prepare_now (gpointer user_data)
   cancellable = restart_cancellable (&self->prepare_cancellable);
   avatar_crop_area_get_crop (self->crop_area, &crop);
   self->preparing_crop = crop;
-  self->preparing_flags = avatar_window_get_prepare_flags (self);
+  self->preparing_flags = get_prepare_flags (self);
   self->prepare_running = TRUE;
   avatar_image_prepare_async (self->image, &crop, self->preparing_flags, cancellable,
                               prepared_cb, g_object_ref (self));
@@ -157,7 +157,7 @@ avatar_window_prepared_is_current (AvatarWindow *self)
   avatar_crop_area_get_crop (self->crop_area, &crop);
   return crop.x == self->prepared_crop.x && crop.y == self->prepared_crop.y &&
          crop.size == self->prepared_crop.size &&
-         self->prepared_flags == avatar_window_get_prepare_flags (self);
+         self->prepared_flags == get_prepare_flags (self);
 }
 
 /* The slider follows the crop, however it was zoomed: keys, scroll, pinch. */

@@ -196,7 +196,6 @@ void                 avatar_window_client_changed_cb     (AvatarWindow        *s
 void                 avatar_window_active_cb             (AvatarWindow        *self);
 
 /* avatar-window-crop.c */
-AvatarPrepareFlags   avatar_window_get_prepare_flags     (AvatarWindow        *self);
 gboolean             avatar_window_prepare_now           (gpointer             user_data);
 gboolean             avatar_window_prepared_is_current   (AvatarWindow        *self);
 void                 avatar_window_crop_changed_cb       (AvatarWindow        *self);

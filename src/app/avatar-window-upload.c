@@ -9,7 +9,6 @@
 
 #include <glib/gi18n.h>
 
-#include "avatar-variant-row.h"
 #include "avatar-window-private.h"
 
 /* How often the progress bar pulses while nothing can be measured. */

@@ -1,5 +1,9 @@
 /* avatar-window.c
  *
+ * The window: its pages, its messages (toasts, the banner, the error page),
+ * the actions' state, its size and its life; the other avatar-window-*.c
+ * files hold one job each.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -7,14 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "avatar-account-dialog.h"
-#include "avatar-broadway.h"
-#include "avatar-crop-area.h"
-#include "avatar-crop-preview.h"
-#include "avatar-error.h"
-#include "avatar-flow.h"
-#include "avatar-variant-row.h"
-#include "avatar-window.h"
 #include "avatar-window-private.h"
 
 #define WIDE_LAYOUT_MIN_WIDTH 860

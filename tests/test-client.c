@@ -10,16 +10,12 @@
 
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "avatar-client.h"
 #include "avatar-client-private.h"
 #include "avatar-error.h"
 #include "avatar-redact.h"
 #include "avatar-retry.h"
-#include "avatar-test-http.h"
-
-#define PROFILE_JSON "{\"id\":\"u1\",\"username\":\"ada\",\"avatarUrl\":null}"
+#include "avatar-test-client.h"
 
 /* Redaction -------------------------------------------------------------- */
 
@@ -264,47 +260,6 @@ test_new (void)
 
 /* Against a scripted server ---------------------------------------------- */
 
-typedef struct
-{
-  AvatarTestHttp *api;
-  AvatarTestHttp *other;
-  AvatarClient   *client;
-  /* What the handlers answer, set by each test. */
-  const char     *profile_json;
-  const char     *ticket_json;
-  guint           status;
-  guint           failures_left;
-  const char     *retry_after;
-  const char     *redirect_to;
-  char           *valid_token;
-  guint           refreshes;
-  guint           refresh_status;
-  guint           tokens_changed;
-  guint           error_status;
-  guint           refresh_delay_ms;
-  const char     *error_body;
-  GPtrArray      *paused;
-} Fixture;
-
-static gboolean
-has_bearer (const AvatarTestRequest *request,
-            const char              *token)
-{
-  g_autofree char *expected = g_strdup_printf ("Bearer %s", token);
-
-  return g_strcmp0 (soup_message_headers_get_one (request->headers, "Authorization"), expected) == 0;
-}
-
-/* The request carried the API's headers, with @token as the bearer. */
-static void
-assert_api_headers (const AvatarTestRequest *request,
-                    const char              *token)
-{
-  g_assert_nonnull (request);
-  g_assert_true (has_bearer (request, token));
-  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "x-app-id"), ==, "test-app");
-}
-
 /* The request carried none of the API's headers. */
 static void
 assert_no_api_headers (const AvatarTestRequest *request)
@@ -312,192 +267,6 @@ assert_no_api_headers (const AvatarTestRequest *request)
   g_assert_nonnull (request);
   g_assert_null (soup_message_headers_get_one (request->headers, "Authorization"));
   g_assert_null (soup_message_headers_get_one (request->headers, "x-app-id"));
-}
-
-/* The request's JSON body, which must parse to an object. */
-static JsonNode *
-request_json (const AvatarTestRequest *request)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *body = json_from_string (g_bytes_get_data (request->body, NULL), &error);
-
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (body));
-
-  return body;
-}
-
-static void
-unpause_cb (gpointer user_data)
-{
-  g_autoptr(SoupServerMessage) msg = user_data;
-
-  soup_server_message_unpause (msg);
-}
-
-static void
-answer_refresh (Fixture           *fixture,
-                SoupServerMessage *msg)
-{
-  g_autofree char *json = NULL;
-
-  if (fixture->refresh_delay_ms > 0)
-    {
-      /* Answered later, so that other calls meet a refresh in flight. */
-      soup_server_message_pause (msg);
-      g_timeout_add_once (fixture->refresh_delay_ms, unpause_cb, g_object_ref (msg));
-    }
-
-  fixture->refreshes++;
-  if (fixture->refresh_status != 0)
-    {
-      avatar_test_respond_json (msg, fixture->refresh_status,
-                                "{\"error\":{\"code\":\"invalid_token\",\"message\":\"Unknown refresh token.\"}}");
-      return;
-    }
-
-  g_free (fixture->valid_token);
-  fixture->valid_token = g_strdup_printf ("access-%u", fixture->refreshes);
-  json = g_strdup_printf ("{\"accessToken\":\"%s\",\"refreshToken\":\"refresh-%u\"}",
-                          fixture->valid_token, fixture->refreshes);
-  avatar_test_respond_json (msg, 200, json);
-}
-
-static void
-api_handler (AvatarTestHttp          *http,
-             SoupServerMessage       *msg,
-             const AvatarTestRequest *request,
-             gpointer                 user_data)
-{
-  Fixture *fixture = user_data;
-
-  if (g_str_equal (request->path, "/auth/refresh"))
-    {
-      answer_refresh (fixture, msg);
-      return;
-    }
-
-  if (fixture->valid_token != NULL && !has_bearer (request, fixture->valid_token))
-    {
-      avatar_test_respond_json (msg, 401, "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Expired token.\"}}");
-      return;
-    }
-
-  if (fixture->error_status != 0)
-    {
-      avatar_test_respond (msg, fixture->error_status, "application/json", fixture->error_body);
-      return;
-    }
-
-  if (fixture->redirect_to != NULL && !g_str_has_prefix (request->path, "/v2/"))
-    {
-      soup_server_message_set_redirect (msg, fixture->status ? fixture->status : 307, fixture->redirect_to);
-      return;
-    }
-
-  if (fixture->failures_left > 0)
-    {
-      fixture->failures_left--;
-      if (fixture->retry_after != NULL)
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                      "Retry-After", fixture->retry_after);
-      avatar_test_respond (msg, fixture->status, "text/plain", "busy");
-      return;
-    }
-
-  if (g_str_equal (request->path, "/slow"))
-    {
-      soup_server_message_pause (msg);
-      g_ptr_array_add (fixture->paused, g_object_ref (msg));
-      return;
-    }
-
-  if (g_str_equal (request->path, "/users/me/avatar"))
-    avatar_test_respond_json (msg, 200, fixture->ticket_json);
-  else if (g_str_has_suffix (request->path, "/users/me"))
-    avatar_test_respond_json (msg, 200, fixture->profile_json);
-  else
-    avatar_test_respond (msg, 404, NULL, NULL);
-}
-
-static void
-other_handler (AvatarTestHttp          *http,
-               SoupServerMessage       *msg,
-               const AvatarTestRequest *request,
-               gpointer                 user_data)
-{
-  avatar_test_respond (msg, 200, "image/webp", "RIFF....WEBP");
-}
-
-/* A client of the service at @url, signed in with the first tokens. */
-static AvatarClient *
-client_new (const char *url)
-{
-  g_autoptr(GError) error = NULL;
-  AvatarClient *client = avatar_client_new (url, "test-app", &error);
-
-  g_assert_no_error (error);
-  avatar_client_set_tokens (client, "access-0", "refresh-0");
-
-  return client;
-}
-
-static void
-setup (Fixture       *fixture,
-       gconstpointer  data)
-{
-  fixture->api = avatar_test_http_new (api_handler, fixture);
-  fixture->other = avatar_test_http_new (other_handler, fixture);
-  fixture->paused = g_ptr_array_new_with_free_func (g_object_unref);
-  fixture->profile_json = PROFILE_JSON;
-  fixture->client = client_new (avatar_test_http_get_url (fixture->api));
-  g_signal_connect (fixture->client, "tokens-changed",
-                    G_CALLBACK (avatar_test_count_cb), &fixture->tokens_changed);
-}
-
-static void
-teardown (Fixture       *fixture,
-          gconstpointer  data)
-{
-  g_clear_object (&fixture->client);
-  for (guint i = 0; i < fixture->paused->len; i++)
-    soup_server_message_unpause (g_ptr_array_index (fixture->paused, i));
-  g_ptr_array_unref (fixture->paused);
-  g_clear_pointer (&fixture->api, avatar_test_http_free);
-  g_clear_pointer (&fixture->other, avatar_test_http_free);
-  g_free (fixture->valid_token);
-}
-
-/* The calls, each run to its end ----------------------------------------- */
-
-static AvatarProfile *
-client_get_profile (AvatarClient  *client,
-                    GError       **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  avatar_client_get_profile_async (client, NULL, avatar_test_store_result, &result);
-
-  return avatar_client_get_profile_finish (client, avatar_test_wait_result (&result), error);
-}
-
-static AvatarProfile *
-get_profile (Fixture  *fixture,
-             GError  **error)
-{
-  return client_get_profile (fixture->client, error);
-}
-
-static AvatarTicket *
-request_upload (Fixture  *fixture,
-                GError  **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  avatar_client_request_upload_async (fixture->client, "image/png", NULL,
-                                      avatar_test_store_result, &result);
-
-  return avatar_client_request_upload_finish (fixture->client, avatar_test_wait_result (&result), error);
 }
 
 static GBytes *
@@ -523,7 +292,7 @@ url_of (AvatarTestHttp *http,
 
 /* The server only takes a token it issued by refreshing. */
 static void
-expire_token (Fixture *fixture)
+expire_token (AvatarTestApi *fixture)
 {
   fixture->valid_token = g_strdup ("not-yet-issued");
 }
@@ -531,7 +300,7 @@ expire_token (Fixture *fixture)
 /* One refresh served every call: a second one would have used a refresh
  * token that the first one retired. */
 static void
-assert_refreshed_once (Fixture *fixture)
+assert_refreshed_once (AvatarTestApi *fixture)
 {
   g_assert_cmpuint (fixture->refreshes, ==, 1);
   g_assert_cmpuint (fixture->tokens_changed, ==, 1);
@@ -540,7 +309,7 @@ assert_refreshed_once (Fixture *fixture)
 /* Calls ------------------------------------------------------------------ */
 
 static void
-test_profile_headers (Fixture       *fixture,
+test_profile_headers (AvatarTestApi *fixture,
                       gconstpointer  data)
 {
   g_autoptr(AvatarProfile) profile = NULL;
@@ -548,19 +317,19 @@ test_profile_headers (Fixture       *fixture,
   const AvatarTestRequest *request;
 
   fixture->profile_json = "{\"id\":\"u1\",\"username\":\"ada\",\"avatarUrl\":\"http://127.0.0.1:9/cdn/a/k/original.webp\",\"extra\":[1]}";
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (profile->id, ==, "u1");
   g_assert_cmpstr (profile->username, ==, "ada");
   g_assert_cmpstr (profile->avatar_url, ==, "http://127.0.0.1:9/cdn/a/k/original.webp");
 
   request = avatar_test_http_last (fixture->api, "/users/me");
-  assert_api_headers (request, "access-0");
+  avatar_test_assert_api_headers (request, "access-0");
   g_assert_cmpstr (request->method, ==, "GET");
 }
 
 static void
-test_patch_bodies (Fixture       *fixture,
+test_patch_bodies (AvatarTestApi *fixture,
                    gconstpointer  data)
 {
   static const struct {
@@ -588,13 +357,13 @@ test_patch_bodies (Fixture       *fixture,
       request = avatar_test_http_last (fixture->api, "/users/me");
       g_assert_cmpstr (request->method, ==, "PATCH");
       g_assert_cmpstr (soup_message_headers_get_content_type (request->headers, NULL), ==, "application/json");
-      body = request_json (request);
+      body = avatar_test_request_json (request);
       g_assert_true (json_object_get_boolean_member (json_node_get_object (body), patches[i].member));
     }
 }
 
 static void
-test_ticket (Fixture       *fixture,
+test_ticket (AvatarTestApi *fixture,
              gconstpointer  data)
 {
   g_autoptr(AvatarTicket) ticket = NULL;
@@ -604,7 +373,7 @@ test_ticket (Fixture       *fixture,
 
   fixture->ticket_json = "{\"uploadUrl\":\"https://s3.example.com/b/k?X-Amz-Signature=ab\","
                          "\"assetKey\":\"k1\",\"cdnUrl\":\"https://cdn.example.com/avatars/u/k1/original.webp\"}";
-  ticket = request_upload (fixture, &error);
+  ticket = avatar_test_client_request_upload (fixture->client, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ticket->asset_key, ==, "k1");
   g_assert_cmpstr (ticket->content_type, ==, "image/png");
@@ -612,7 +381,7 @@ test_ticket (Fixture       *fixture,
 
   request = avatar_test_http_last (fixture->api, "/users/me/avatar");
   g_assert_cmpstr (request->method, ==, "POST");
-  body = request_json (request);
+  body = avatar_test_request_json (request);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "contentType"), ==, "image/png");
 }
 
@@ -627,7 +396,7 @@ typedef struct
 /* Serves each of @answers as the profile (or, with @ticket, as the upload
  * ticket) and checks that the call fails with its code. */
 static void
-assert_answers_refused (Fixture         *fixture,
+assert_answers_refused (AvatarTestApi   *fixture,
                         gboolean         ticket,
                         const BadAnswer *answers,
                         guint            n_answers)
@@ -641,12 +410,12 @@ assert_answers_refused (Fixture         *fixture,
       if (ticket)
         {
           fixture->ticket_json = answers[i].json;
-          read = request_upload (fixture, &error);
+          read = avatar_test_client_request_upload (fixture->client, &error);
         }
       else
         {
           fixture->profile_json = answers[i].json;
-          read = get_profile (fixture, &error);
+          read = avatar_test_client_get_profile (fixture->client, &error);
         }
       g_assert_error (error, AVATAR_ERROR, (int) answers[i].code);
       g_assert_null (read);
@@ -654,7 +423,7 @@ assert_answers_refused (Fixture         *fixture,
 }
 
 static void
-test_profile_shapes (Fixture       *fixture,
+test_profile_shapes (AvatarTestApi *fixture,
                      gconstpointer  data)
 {
   static const BadAnswer answers[] = {
@@ -678,7 +447,7 @@ test_profile_shapes (Fixture       *fixture,
 }
 
 static void
-test_ticket_shapes (Fixture       *fixture,
+test_ticket_shapes (AvatarTestApi *fixture,
                     gconstpointer  data)
 {
   static const BadAnswer answers[] = {
@@ -699,7 +468,7 @@ test_ticket_shapes (Fixture       *fixture,
 }
 
 static void
-test_server_errors (Fixture       *fixture,
+test_server_errors (AvatarTestApi *fixture,
                     gconstpointer  data)
 {
   static const struct {
@@ -724,7 +493,7 @@ test_server_errors (Fixture       *fixture,
 
       fixture->error_status = cases[i].status;
       fixture->error_body = cases[i].body;
-      profile = get_profile (fixture, &error);
+      profile = avatar_test_client_get_profile (fixture->client, &error);
       g_assert_error (error, AVATAR_ERROR, (int) cases[i].code);
       g_assert_cmpstr (error->message, ==, cases[i].message);
       /* Not worth repeating. */
@@ -751,7 +520,7 @@ static const RetryCase retry_gives_up = { 500, 10, NULL, TRUE, AVATAR_ERROR_UNAV
 static const RetryCase retry_after_too_long = { 503, 1, "3600", TRUE, AVATAR_ERROR_UNAVAILABLE, 1 };
 
 static void
-test_retry (Fixture       *fixture,
+test_retry (AvatarTestApi *fixture,
             gconstpointer  data)
 {
   const RetryCase *retry = data;
@@ -761,7 +530,7 @@ test_retry (Fixture       *fixture,
   fixture->status = retry->status;
   fixture->failures_left = retry->failures;
   fixture->retry_after = retry->retry_after;
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   if (retry->fails)
     {
       g_assert_error (error, AVATAR_ERROR, (int) retry->code);
@@ -776,7 +545,7 @@ test_retry (Fixture       *fixture,
 }
 
 static void
-test_retry_after_honoured (Fixture       *fixture,
+test_retry_after_honoured (AvatarTestApi *fixture,
                            gconstpointer  data)
 {
   g_autoptr(AvatarTicket) ticket = NULL;
@@ -787,7 +556,7 @@ test_retry_after_honoured (Fixture       *fixture,
   fixture->status = 429;
   fixture->retry_after = "1";
   fixture->failures_left = 1;
-  ticket = request_upload (fixture, &error);
+  ticket = avatar_test_client_request_upload (fixture->client, &error);
   g_assert_no_error (error);
   g_assert_nonnull (ticket);
   g_assert_cmpuint (avatar_test_http_count (fixture->api, "POST", "/users/me/avatar"), ==, 2);
@@ -798,7 +567,7 @@ test_retry_after_honoured (Fixture       *fixture,
 /* Failed exchanges ------------------------------------------------------- */
 
 static void
-test_network_error (Fixture       *fixture,
+test_network_error (AvatarTestApi *fixture,
                     gconstpointer  data)
 {
   g_autoptr(AvatarClient) client = NULL;
@@ -808,15 +577,15 @@ test_network_error (Fixture       *fixture,
 
   /* Nothing listens there any more. */
   g_clear_pointer (&fixture->other, avatar_test_http_free);
-  client = client_new (url);
+  client = avatar_test_client_new (url);
 
-  profile = client_get_profile (client, &error);
+  profile = avatar_test_client_get_profile (client, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK);
   g_assert_null (profile);
 }
 
 static void
-test_timeout (Fixture       *fixture,
+test_timeout (AvatarTestApi *fixture,
               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -830,7 +599,7 @@ test_timeout (Fixture       *fixture,
 }
 
 static void
-test_cancel (Fixture       *fixture,
+test_cancel (AvatarTestApi *fixture,
              gconstpointer  data)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -849,7 +618,7 @@ test_cancel (Fixture       *fixture,
 /* Refresh ---------------------------------------------------------------- */
 
 static void
-test_refresh_on_401 (Fixture       *fixture,
+test_refresh_on_401 (AvatarTestApi *fixture,
                      gconstpointer  data)
 {
   g_autoptr(AvatarProfile) profile = NULL;
@@ -860,7 +629,7 @@ test_refresh_on_401 (Fixture       *fixture,
   g_autoptr(JsonNode) body = NULL;
 
   expire_token (fixture);
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   g_assert_no_error (error);
   g_assert_nonnull (profile);
 
@@ -875,13 +644,13 @@ test_refresh_on_401 (Fixture       *fixture,
   g_assert_cmpstr (refresh->method, ==, "POST");
   g_assert_null (soup_message_headers_get_one (refresh->headers, "Authorization"));
   g_assert_cmpstr (soup_message_headers_get_one (refresh->headers, "x-app-id"), ==, "test-app");
-  body = request_json (refresh);
+  body = avatar_test_request_json (refresh);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (body), "refreshToken"), ==, "refresh-0");
-  g_assert_true (has_bearer (avatar_test_http_last (fixture->api, "/users/me"), "access-1"));
+  g_assert_true (avatar_test_has_bearer (avatar_test_http_last (fixture->api, "/users/me"), "access-1"));
 }
 
 static void
-test_refresh_concurrent (Fixture       *fixture,
+test_refresh_concurrent (AvatarTestApi *fixture,
                          gconstpointer  data)
 {
   GAsyncResult *results[4] = { NULL, };
@@ -906,7 +675,7 @@ test_refresh_concurrent (Fixture       *fixture,
 }
 
 static void
-test_refresh_waiter_cancelled (Fixture       *fixture,
+test_refresh_waiter_cancelled (AvatarTestApi *fixture,
                                gconstpointer  data)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
@@ -936,7 +705,7 @@ test_refresh_waiter_cancelled (Fixture       *fixture,
 }
 
 static void
-test_refresh_refused (Fixture       *fixture,
+test_refresh_refused (AvatarTestApi *fixture,
                       gconstpointer  data)
 {
   g_autoptr(AvatarProfile) profile = NULL;
@@ -944,7 +713,7 @@ test_refresh_refused (Fixture       *fixture,
 
   expire_token (fixture);
   fixture->refresh_status = 401;
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_AUTH);
   g_assert_null (profile);
   g_assert_cmpuint (fixture->refreshes, ==, 1);
@@ -954,7 +723,7 @@ test_refresh_refused (Fixture       *fixture,
 }
 
 static void
-test_refresh_not_repeated_on_500 (Fixture       *fixture,
+test_refresh_not_repeated_on_500 (AvatarTestApi *fixture,
                                   gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
@@ -972,7 +741,7 @@ test_refresh_not_repeated_on_500 (Fixture       *fixture,
 /* The API's headers stay on its origin ----------------------------------- */
 
 static void
-test_redirect_other_origin (Fixture       *fixture,
+test_redirect_other_origin (AvatarTestApi *fixture,
                             gconstpointer  data)
 {
   g_autoptr(AvatarProfile) profile = NULL;
@@ -980,7 +749,7 @@ test_redirect_other_origin (Fixture       *fixture,
   g_autofree char *target = url_of (fixture->other, "/users/me");
 
   fixture->redirect_to = target;
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
   g_assert_null (profile);
   /* The other server never heard of the request, let alone the token. */
@@ -988,22 +757,22 @@ test_redirect_other_origin (Fixture       *fixture,
 }
 
 static void
-test_redirect_same_origin (Fixture       *fixture,
+test_redirect_same_origin (AvatarTestApi *fixture,
                            gconstpointer  data)
 {
   g_autoptr(AvatarProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->redirect_to = "/v2/users/me";
-  profile = get_profile (fixture, &error);
+  profile = avatar_test_client_get_profile (fixture->client, &error);
   g_assert_no_error (error);
   g_assert_nonnull (profile);
 
-  assert_api_headers (avatar_test_http_last (fixture->api, "/v2/users/me"), "access-0");
+  avatar_test_assert_api_headers (avatar_test_http_last (fixture->api, "/v2/users/me"), "access-0");
 }
 
 static void
-test_fetch_without_credentials (Fixture       *fixture,
+test_fetch_without_credentials (AvatarTestApi *fixture,
                                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -1020,7 +789,7 @@ test_fetch_without_credentials (Fixture       *fixture,
 }
 
 static void
-test_guard_strips_credentials (Fixture       *fixture,
+test_guard_strips_credentials (AvatarTestApi *fixture,
                                gconstpointer  data)
 {
   g_autofree char *url = url_of (fixture->other, "/elsewhere");
@@ -1074,7 +843,7 @@ test_origin (void)
 }
 
 static void
-test_fetch_insecure (Fixture       *fixture,
+test_fetch_insecure (AvatarTestApi *fixture,
                      gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -1099,7 +868,7 @@ streaming_handler (AvatarTestHttp          *http,
 }
 
 static GBytes *
-fetch_streamed (Fixture           *fixture,
+fetch_streamed (AvatarTestApi     *fixture,
                 AvatarTestStream  *streamer,
                 GError           **error)
 {
@@ -1114,7 +883,7 @@ fetch_streamed (Fixture           *fixture,
 }
 
 static void
-test_fetch_at_limit (Fixture       *fixture,
+test_fetch_at_limit (AvatarTestApi *fixture,
                      gconstpointer  data)
 {
   AvatarTestStream streamer = { .announce_length = GPOINTER_TO_INT (data), .total = FETCH_LIMIT };
@@ -1127,7 +896,7 @@ test_fetch_at_limit (Fixture       *fixture,
 }
 
 static void
-test_fetch_length_over_limit (Fixture       *fixture,
+test_fetch_length_over_limit (AvatarTestApi *fixture,
                               gconstpointer  data)
 {
   AvatarTestStream streamer = { .announce_length = TRUE, .total = FETCH_LIMIT + 1 };
@@ -1144,7 +913,7 @@ test_fetch_length_over_limit (Fixture       *fixture,
 }
 
 static void
-test_fetch_endless_body (Fixture       *fixture,
+test_fetch_endless_body (AvatarTestApi *fixture,
                          gconstpointer  data)
 {
   /* Chunked, so nothing tells the size in advance; eight times the
@@ -1169,24 +938,17 @@ test_api_answer_over_limit (void)
   /* An API answer is a small JSON document; 64 MiB is far beyond one. */
   AvatarTestStream streamer = { .announce_length = FALSE, .total = 64 * 1024 * 1024 };
   g_autoptr(AvatarTestHttp) api = avatar_test_http_new (streaming_handler, &streamer);
-  g_autoptr(AvatarClient) client = client_new (avatar_test_http_get_url (api));
+  g_autoptr(AvatarClient) client = avatar_test_client_new (avatar_test_http_get_url (api));
   g_autoptr(AvatarProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
 
-  profile = client_get_profile (client, &error);
+  profile = avatar_test_client_get_profile (client, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL);
   g_assert_null (profile);
   g_assert_cmpuint (avatar_test_http_count (api, "GET", "/users/me"), ==, 1);
   g_assert_cmpuint (streamer.queued, <, streamer.total);
 }
 
-static void
-add_test (const char    *path,
-          gconstpointer  data,
-          void         (*test) (Fixture *, gconstpointer))
-{
-  g_test_add (path, Fixture, data, setup, test, teardown);
-}
 
 int
 main (int   argc,
@@ -1205,34 +967,34 @@ main (int   argc,
   g_test_add_func ("/client/origin", test_origin);
   g_test_add_func ("/client/api-answer-over-limit", test_api_answer_over_limit);
 
-  add_test ("/client/profile-headers", NULL, test_profile_headers);
-  add_test ("/client/patch-bodies", NULL, test_patch_bodies);
-  add_test ("/client/ticket", NULL, test_ticket);
-  add_test ("/client/profile-shapes", NULL, test_profile_shapes);
-  add_test ("/client/ticket-shapes", NULL, test_ticket_shapes);
-  add_test ("/client/server-errors", NULL, test_server_errors);
-  add_test ("/client/retry/503-then-success", &retry_503_then_success, test_retry);
-  add_test ("/client/retry/gives-up", &retry_gives_up, test_retry);
-  add_test ("/client/retry/retry-after", NULL, test_retry_after_honoured);
-  add_test ("/client/retry/retry-after-too-long", &retry_after_too_long, test_retry);
-  add_test ("/client/network-error", NULL, test_network_error);
-  add_test ("/client/timeout", NULL, test_timeout);
-  add_test ("/client/cancel", NULL, test_cancel);
-  add_test ("/client/refresh/on-401", NULL, test_refresh_on_401);
-  add_test ("/client/refresh/concurrent", GUINT_TO_POINTER (0), test_refresh_concurrent);
-  add_test ("/client/refresh/concurrent-in-flight", GUINT_TO_POINTER (300), test_refresh_concurrent);
-  add_test ("/client/refresh/waiter-cancelled", NULL, test_refresh_waiter_cancelled);
-  add_test ("/client/refresh/refused", NULL, test_refresh_refused);
-  add_test ("/client/refresh/not-repeated-on-500", NULL, test_refresh_not_repeated_on_500);
-  add_test ("/client/redirect/other-origin", NULL, test_redirect_other_origin);
-  add_test ("/client/redirect/same-origin", NULL, test_redirect_same_origin);
-  add_test ("/client/fetch/no-credentials", NULL, test_fetch_without_credentials);
-  add_test ("/client/fetch/insecure", NULL, test_fetch_insecure);
-  add_test ("/client/fetch/at-limit-chunked", GINT_TO_POINTER (FALSE), test_fetch_at_limit);
-  add_test ("/client/fetch/at-limit-with-length", GINT_TO_POINTER (TRUE), test_fetch_at_limit);
-  add_test ("/client/fetch/length-over-limit", NULL, test_fetch_length_over_limit);
-  add_test ("/client/fetch/endless-body", NULL, test_fetch_endless_body);
-  add_test ("/client/guard-strips-credentials", NULL, test_guard_strips_credentials);
+  avatar_test_api_add ("/client/profile-headers", NULL, test_profile_headers);
+  avatar_test_api_add ("/client/patch-bodies", NULL, test_patch_bodies);
+  avatar_test_api_add ("/client/ticket", NULL, test_ticket);
+  avatar_test_api_add ("/client/profile-shapes", NULL, test_profile_shapes);
+  avatar_test_api_add ("/client/ticket-shapes", NULL, test_ticket_shapes);
+  avatar_test_api_add ("/client/server-errors", NULL, test_server_errors);
+  avatar_test_api_add ("/client/retry/503-then-success", &retry_503_then_success, test_retry);
+  avatar_test_api_add ("/client/retry/gives-up", &retry_gives_up, test_retry);
+  avatar_test_api_add ("/client/retry/retry-after", NULL, test_retry_after_honoured);
+  avatar_test_api_add ("/client/retry/retry-after-too-long", &retry_after_too_long, test_retry);
+  avatar_test_api_add ("/client/network-error", NULL, test_network_error);
+  avatar_test_api_add ("/client/timeout", NULL, test_timeout);
+  avatar_test_api_add ("/client/cancel", NULL, test_cancel);
+  avatar_test_api_add ("/client/refresh/on-401", NULL, test_refresh_on_401);
+  avatar_test_api_add ("/client/refresh/concurrent", GUINT_TO_POINTER (0), test_refresh_concurrent);
+  avatar_test_api_add ("/client/refresh/concurrent-in-flight", GUINT_TO_POINTER (300), test_refresh_concurrent);
+  avatar_test_api_add ("/client/refresh/waiter-cancelled", NULL, test_refresh_waiter_cancelled);
+  avatar_test_api_add ("/client/refresh/refused", NULL, test_refresh_refused);
+  avatar_test_api_add ("/client/refresh/not-repeated-on-500", NULL, test_refresh_not_repeated_on_500);
+  avatar_test_api_add ("/client/redirect/other-origin", NULL, test_redirect_other_origin);
+  avatar_test_api_add ("/client/redirect/same-origin", NULL, test_redirect_same_origin);
+  avatar_test_api_add ("/client/fetch/no-credentials", NULL, test_fetch_without_credentials);
+  avatar_test_api_add ("/client/fetch/insecure", NULL, test_fetch_insecure);
+  avatar_test_api_add ("/client/fetch/at-limit-chunked", GINT_TO_POINTER (FALSE), test_fetch_at_limit);
+  avatar_test_api_add ("/client/fetch/at-limit-with-length", GINT_TO_POINTER (TRUE), test_fetch_at_limit);
+  avatar_test_api_add ("/client/fetch/length-over-limit", NULL, test_fetch_length_over_limit);
+  avatar_test_api_add ("/client/fetch/endless-body", NULL, test_fetch_endless_body);
+  avatar_test_api_add ("/client/guard-strips-credentials", NULL, test_guard_strips_credentials);
 
   return g_test_run ();
 }

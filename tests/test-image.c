@@ -10,6 +10,7 @@
 
 #include "avatar-error.h"
 #include "avatar-image.h"
+#include "avatar-test-http.h"
 #include "avatar-test-images.h"
 
 /* Loading files ------------------------------------------------------------- */
@@ -283,34 +284,6 @@ test_crop_clamp (void)
 
 /* Async --------------------------------------------------------------------- */
 
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static gboolean
-on_timeout (gpointer user_data)
-{
-  g_error ("Timed out waiting for an asynchronous result");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  guint timeout = g_timeout_add_seconds (120, on_timeout, NULL);
-
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (timeout);
-}
-
 /* avatar_image_load_bytes_async(), and its answer. */
 static AvatarImage *
 load_bytes_and_wait (GBytes        *bytes,
@@ -320,8 +293,8 @@ load_bytes_and_wait (GBytes        *bytes,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  avatar_image_load_bytes_async (bytes, name, cancellable, store_result, &result);
-  wait_for (&result);
+  avatar_image_load_bytes_async (bytes, name, cancellable, avatar_test_store_result, &result);
+  avatar_test_wait_result (&result);
   return avatar_image_load_bytes_finish (result, error);
 }
 
@@ -333,8 +306,8 @@ prepare_and_wait (AvatarImage   *image,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, store_result, &result);
-  wait_for (&result);
+  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, avatar_test_store_result, &result);
+  avatar_test_wait_result (&result);
   return avatar_image_prepare_finish (image, result, error);
 }
 
@@ -365,8 +338,8 @@ test_async (void)
   g_assert_cmpstr (copy->content_type, ==, prepared->content_type);
   g_assert_cmphex (copy->changes, ==, prepared->changes);
 
-  avatar_image_load_file_async (file, NULL, store_result, &loaded_file);
-  wait_for (&loaded_file);
+  avatar_image_load_file_async (file, NULL, avatar_test_store_result, &loaded_file);
+  avatar_test_wait_result (&loaded_file);
   from_file = avatar_image_load_file_finish (loaded_file, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (from_file), png));
@@ -387,17 +360,17 @@ test_async_parallel (void)
     {
       g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 120, 80);
 
-      avatar_image_load_bytes_async (bytes, formats[i], NULL, store_result, &loaded[i]);
+      avatar_image_load_bytes_async (bytes, formats[i], NULL, avatar_test_store_result, &loaded[i]);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
     {
       g_autoptr(GError) error = NULL;
 
-      wait_for (&loaded[i]);
+      avatar_test_wait_result (&loaded[i]);
       images[i] = avatar_image_load_bytes_finish (loaded[i], &error);
       g_assert_no_error (error);
-      avatar_image_prepare_async (images[i], NULL, AVATAR_PREPARE_NONE, NULL, store_result, &prepared[i]);
+      avatar_image_prepare_async (images[i], NULL, AVATAR_PREPARE_NONE, NULL, avatar_test_store_result, &prepared[i]);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
@@ -406,7 +379,7 @@ test_async_parallel (void)
       g_autoptr(AvatarPrepared) result = NULL;
       g_autoptr(GdkPixbuf) output = NULL;
 
-      wait_for (&prepared[i]);
+      avatar_test_wait_result (&prepared[i]);
       result = avatar_image_prepare_finish (images[i], prepared[i], &error);
       g_assert_no_error (error);
       g_assert_cmpint (result->width, ==, 80);

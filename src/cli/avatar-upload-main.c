@@ -1,4 +1,4 @@
-/* avatar-upload.c
+/* avatar-upload-main.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *

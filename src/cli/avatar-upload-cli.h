@@ -89,12 +89,10 @@ void        print_upload           (AvatarFlow           *flow);
 /* Ends the progress line, if one was drawn, so that what follows starts
  * on a line of its own. */
 void        progress_end           (Cli                  *cli);
-void        profile_cb             (GObject              *source,
-                                    GAsyncResult         *result,
-                                    gpointer              user_data);
-void        loaded_cb              (GObject              *source,
-                                    GAsyncResult         *result,
-                                    gpointer              user_data);
+/* Starts what the options ask for: --profile, --remove, or loading the
+ * picture to --check or upload it. The run quits cli->loop when it ends,
+ * with cli->exit_code set. */
+void        cli_start              (Cli                  *cli);
 
 /* avatar-upload-tokens.c */
 /* Keeps the tokens @client was given in place of the old ones. */

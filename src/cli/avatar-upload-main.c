@@ -111,16 +111,11 @@ usage_error (const char *message)
   return EXIT_USAGE;
 }
 
-/* Reads the options and the environment; EXIT_DONE when all is well. */
-static int
-parse_arguments (Cli    *cli,
-                 int     argc,
-                 char  **argv)
+/* The options, which write into @cli, and the help's summary. */
+static GOptionContext *
+option_context_new (Cli *cli)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) args = g_strdupv (argv);
-  int modes;
+  GOptionContext *context = g_option_context_new (NULL);
   const GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &cli->server,
       N_("The service’s address (or AVATAR_SERVER)"), N_("URL") },
@@ -150,27 +145,25 @@ parse_arguments (Cli    *cli,
     { NULL }
   };
 
-  cli->timeout_s = 30;
-
-  context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
     _("Uploads FILE as your avatar and prints the result as JSON.\n"
       "\n"
       "Exit status: 0 done, 1 usage, 2 invalid image, 3 network or service error,\n"
       "4 authentication, 5 processing timeout, 6 processing failed, 130 interrupted."));
+  /* The entries are copied: they may live on the stack. */
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
-  if (!g_option_context_parse_strv (context, &args, &error))
-    return usage_error (error->message);
+  return context;
+}
 
-  if (cli->version)
-    {
-      g_print ("avatar-upload %s\n", PACKAGE_VERSION);
-      return -1;
-    }
+/* Whether the options parsed go together: one mode, the files it takes, a
+ * crop and a timeout that make sense; EXIT_DONE when they do. */
+static int
+check_options (Cli *cli)
+{
+  int modes = !!cli->check + !!cli->profile + !!cli->remove;
 
-  modes = !!cli->check + !!cli->profile + !!cli->remove;
   if (modes > 1)
     return usage_error (_("Use only one of --check, --profile and --remove."));
 
@@ -199,6 +192,36 @@ parse_arguments (Cli    *cli,
 
       return usage_error (message);
     }
+
+  return EXIT_DONE;
+}
+
+/* Reads the options and the environment; EXIT_DONE when all is well, -1
+ * when there is nothing to run (--version). */
+static int
+parse_arguments (Cli    *cli,
+                 int     argc,
+                 char  **argv)
+{
+  g_autoptr(GOptionContext) context = option_context_new (cli);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = g_strdupv (argv);
+  int status;
+
+  cli->timeout_s = 30;
+
+  if (!g_option_context_parse_strv (context, &args, &error))
+    return usage_error (error->message);
+
+  if (cli->version)
+    {
+      g_print ("avatar-upload %s\n", PACKAGE_VERSION);
+      return -1;
+    }
+
+  status = check_options (cli);
+  if (status != EXIT_DONE)
+    return status;
 
   cli->server = setting (cli->server, "AVATAR_SERVER");
   cli->app_id = setting (cli->app_id, "AVATAR_APP_ID");
@@ -251,17 +274,7 @@ main (int   argc,
       g_signal_connect (cli.client, "tokens-changed", G_CALLBACK (tokens_changed_cb), &cli);
     }
 
-  if (cli.profile)
-    avatar_client_get_profile_async (cli.client, cli.cancellable, profile_cb, &cli);
-  else if (cli.remove)
-    avatar_client_remove_avatar_async (cli.client, cli.cancellable, profile_cb, &cli);
-  else
-    {
-      g_autoptr(GFile) file = g_file_new_for_commandline_arg (cli.files[0]);
-
-      avatar_image_load_file_async (file, cli.cancellable, loaded_cb, &cli);
-    }
-
+  cli_start (&cli);
   g_main_loop_run (cli.loop);
 
   return cli.exit_code;

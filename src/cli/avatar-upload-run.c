@@ -90,7 +90,7 @@ check_prepared_cb (GObject      *source,
 
 /* Profile and removal ---------------------------------------------------- */
 
-void
+static void
 profile_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -140,12 +140,23 @@ state_label (AvatarFlowState state)
     }
 }
 
+/* Where the progress line reads from: the flow's state and how much of
+ * the whole upload is done, from 0 to 1. watch_progress () draws the line
+ * again whenever one of them changes. */
+static AvatarFlowState
+read_progress (Cli    *cli,
+               double *fraction)
+{
+  *fraction = avatar_flow_get_fraction (cli->flow);
+  return avatar_flow_get_state (cli->flow);
+}
+
 static void
 draw_progress (Cli *cli)
 {
   g_autofree char *padded = NULL;
-  const char *label = state_label (avatar_flow_get_state (cli->flow));
-  double fraction = avatar_flow_get_fraction (cli->flow);
+  double fraction;
+  const char *label = state_label (read_progress (cli, &fraction));
   char bar[PROGRESS_WIDTH + 1];
   int filled;
 
@@ -160,6 +171,15 @@ draw_progress (Cli *cli)
   padded = avatar_pad_to_columns (label, LABEL_COLUMNS);
   g_printerr ("\r%s [%s] %3d %%", padded, bar, (int) (fraction * 100 + 0.5));
   cli->progress_drawn = TRUE;
+}
+
+/* Draws the progress line again whenever what read_progress () reads
+ * changes. */
+static void
+watch_progress (Cli *cli)
+{
+  g_signal_connect_swapped (cli->flow, "notify::state", G_CALLBACK (draw_progress), cli);
+  g_signal_connect_swapped (cli->flow, "notify::fraction", G_CALLBACK (draw_progress), cli);
 }
 
 static void
@@ -189,9 +209,7 @@ start_upload (Cli *cli)
                                cli->keep_metadata ? AVATAR_PREPARE_KEEP_METADATA : AVATAR_PREPARE_NONE);
   avatar_flow_set_processing_timeout (cli->flow, (guint) cli->timeout_s * 1000);
 
-  g_signal_connect_swapped (cli->flow, "notify::state", G_CALLBACK (draw_progress), cli);
-  g_signal_connect_swapped (cli->flow, "notify::fraction", G_CALLBACK (draw_progress), cli);
-
+  watch_progress (cli);
   avatar_flow_run_async (cli->flow, cli->cancellable, flow_done_cb, cli);
 }
 
@@ -215,7 +233,7 @@ crop_fits (Cli *cli)
   return FALSE;
 }
 
-void
+static void
 loaded_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -248,4 +266,27 @@ loaded_cb (GObject      *source,
     }
 
   start_upload (cli);
+}
+
+/* Start ------------------------------------------------------------------ */
+
+void
+cli_start (Cli *cli)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (cli->profile)
+    {
+      avatar_client_get_profile_async (cli->client, cli->cancellable, profile_cb, cli);
+      return;
+    }
+
+  if (cli->remove)
+    {
+      avatar_client_remove_avatar_async (cli->client, cli->cancellable, profile_cb, cli);
+      return;
+    }
+
+  file = g_file_new_for_commandline_arg (cli->files[0]);
+  avatar_image_load_file_async (file, cli->cancellable, loaded_cb, cli);
 }

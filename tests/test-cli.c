@@ -166,15 +166,61 @@ assert_one_sentence (const char *text)
   g_assert_true (strchr (text, '\n') == text + strlen (text) - 1);
 }
 
+/* Runs the command to its end, which must succeed; its JSON. */
+static JsonObject *
+run_json (Run                *run,
+          const char * const *env,
+          const char * const *args)
+{
+  run_cli (run, env, args);
+  g_assert_cmpint (run->status, ==, 0);
+
+  return parse_output (run);
+}
+
+/* The run failed with @status: nothing on stdout, one sentence on stderr. */
+static void
+assert_failed (Run *run,
+               int  status)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_cmpstr (run->out, ==, "");
+  assert_one_sentence (run->err);
+}
+
+/* The devserver's address and app ID, and the tokens given (nullable). */
+static char **
+server_env_with_tokens (Fixture    *fixture,
+                        const char *access_token,
+                        const char *refresh_token)
+{
+  char **env = g_new0 (char *, 1);
+
+  env = g_environ_setenv (env, "AVATAR_SERVER", fixture->server->base_url, TRUE);
+  env = g_environ_setenv (env, "AVATAR_APP_ID", fixture->server->app_id, TRUE);
+  if (access_token != NULL)
+    env = g_environ_setenv (env, "AVATAR_TOKEN", access_token, TRUE);
+  if (refresh_token != NULL)
+    env = g_environ_setenv (env, "AVATAR_REFRESH_TOKEN", refresh_token, TRUE);
+
+  return env;
+}
+
 static char **
 server_env (Fixture *fixture)
 {
-  char **env = g_new0 (char *, 5);
+  return server_env_with_tokens (fixture, fixture->server->access_token, fixture->server->refresh_token);
+}
 
-  env[0] = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
-  env[1] = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
-  env[2] = g_strconcat ("AVATAR_TOKEN=", fixture->server->access_token, NULL);
-  env[3] = g_strconcat ("AVATAR_REFRESH_TOKEN=", fixture->server->refresh_token, NULL);
+/* The scripted @api's address, an app ID and an access token. */
+static char **
+api_env (AvatarTestHttp *api)
+{
+  char **env = g_new0 (char *, 4);
+
+  env[0] = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
+  env[1] = g_strdup ("AVATAR_APP_ID=app");
+  env[2] = g_strdup ("AVATAR_TOKEN=t");
 
   return env;
 }
@@ -243,11 +289,8 @@ test_upload (Fixture       *fixture,
   JsonObject *object;
   Run run = { 0, };
 
-  run_cli (&run, (const char * const *) env, args);
+  output = run_json (&run, (const char * const *) env, args);
   g_assert_cmpstr (run.err, ==, "");
-  g_assert_cmpint (run.status, ==, 0);
-
-  output = parse_output (&run);
   g_assert_true (g_str_has_suffix (json_object_get_string_member (output, "avatarUrl"), "/original.webp"));
   g_assert_nonnull (strstr (json_object_get_string_member (output, "avatarUrl"),
                             json_object_get_string_member (output, "assetKey")));
@@ -293,9 +336,7 @@ test_debug_log (Fixture       *fixture,
   /* The refresh's answer carries new tokens, and the PUT a signed URL. */
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
 
-  run_cli (&run, (const char * const *) env, args);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, (const char * const *) env, args);
   g_assert_nonnull (json_object_get_string_member (output, "avatarUrl"));
 
   g_assert_nonnull (strstr (run.err, "POST "));
@@ -387,9 +428,7 @@ test_options_over_environment (Fixture       *fixture,
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
-  run_cli (&run, env, args);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, env, args);
   g_assert_cmpstr (json_object_get_string_member (output, "id"), ==, fixture->server->user_id);
   g_assert_true (json_object_has_member (output, "username"));
   g_assert_true (json_object_get_null_member (output, "avatarUrl"));
@@ -409,64 +448,17 @@ test_profile_and_remove (Fixture       *fixture,
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
-  run_cli (&run, (const char * const *) env, upload);
-  g_assert_cmpint (run.status, ==, 0);
-  uploaded = parse_output (&run);
+  uploaded = run_json (&run, (const char * const *) env, upload);
   run_clear (&run);
 
-  run_cli (&run, (const char * const *) env, profile);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, (const char * const *) env, profile);
   g_assert_cmpstr (json_object_get_string_member (output, "avatarUrl"), ==,
                    json_object_get_string_member (uploaded, "avatarUrl"));
   g_clear_pointer (&output, json_object_unref);
   run_clear (&run);
 
-  run_cli (&run, (const char * const *) env, remove);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, (const char * const *) env, remove);
   g_assert_true (json_object_get_null_member (output, "avatarUrl"));
-  run_clear (&run);
-}
-
-static void
-test_check (Fixture       *fixture,
-            gconstpointer  data)
-{
-  const char *plain[] = { "--check", fixture->picture, NULL };
-  const char *cropped[] = { "--check", "--crop", "10,10,100", fixture->picture, NULL };
-  g_autoptr(JsonObject) output = NULL;
-  JsonArray *changes;
-  gboolean saw_cropped = FALSE;
-  Run run = { 0, };
-
-  /* No service is needed, and none is named. */
-  run_cli (&run, NULL, plain);
-  g_assert_cmpint (run.status, ==, 0);
-  g_assert_cmpstr (run.err, ==, "");
-  output = parse_output (&run);
-  g_assert_true (json_object_get_boolean_member (output, "valid"));
-  g_assert_cmpstr (json_object_get_string_member (output, "sourceType"), ==, "image/png");
-  g_assert_cmpint (json_object_get_int_member (output, "width"), ==, 160);
-  g_assert_cmpint (json_object_get_int_member (output, "height"), ==, 120);
-  g_assert_cmpint (json_object_get_int_member (output, "bytes"), >, 0);
-  g_assert_true (g_strv_contains ((const char * const[]) { "image/jpeg", "image/png", "image/gif", "image/webp", NULL },
-                                  json_object_get_string_member (output, "uploadType")));
-  g_assert_cmpint (json_object_get_int_member (output, "uploadBytes"), >, 0);
-  g_assert_false (json_object_get_boolean_member (output, "passthrough"));
-  g_assert_nonnull (json_object_get_array_member (output, "changes"));
-  g_assert_true (json_object_get_null_member (output, "error"));
-  g_clear_pointer (&output, json_object_unref);
-  run_clear (&run);
-
-  run_cli (&run, NULL, cropped);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
-  changes = json_object_get_array_member (output, "changes");
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    if (g_str_equal (json_array_get_string_element (changes, i), "cropped"))
-      saw_cropped = TRUE;
-  g_assert_true (saw_cropped);
   run_clear (&run);
 }
 
@@ -483,6 +475,37 @@ changes_contain (JsonObject *output,
   return FALSE;
 }
 
+static void
+test_check (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const char *plain[] = { "--check", fixture->picture, NULL };
+  const char *cropped[] = { "--check", "--crop", "10,10,100", fixture->picture, NULL };
+  g_autoptr(JsonObject) output = NULL;
+  Run run = { 0, };
+
+  /* No service is needed, and none is named. */
+  output = run_json (&run, NULL, plain);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_true (json_object_get_boolean_member (output, "valid"));
+  g_assert_cmpstr (json_object_get_string_member (output, "sourceType"), ==, "image/png");
+  g_assert_cmpint (json_object_get_int_member (output, "width"), ==, 160);
+  g_assert_cmpint (json_object_get_int_member (output, "height"), ==, 120);
+  g_assert_cmpint (json_object_get_int_member (output, "bytes"), >, 0);
+  g_assert_true (g_strv_contains ((const char * const[]) { "image/jpeg", "image/png", "image/gif", "image/webp", NULL },
+                                  json_object_get_string_member (output, "uploadType")));
+  g_assert_cmpint (json_object_get_int_member (output, "uploadBytes"), >, 0);
+  g_assert_false (json_object_get_boolean_member (output, "passthrough"));
+  g_assert_nonnull (json_object_get_array_member (output, "changes"));
+  g_assert_true (json_object_get_null_member (output, "error"));
+  g_clear_pointer (&output, json_object_unref);
+  run_clear (&run);
+
+  output = run_json (&run, NULL, cropped);
+  g_assert_true (changes_contain (output, "cropped"));
+  run_clear (&run);
+}
+
 /* A square upright JPEG with camera and GPS data: re-encoded without them
  * by default, sent as it is with --keep-metadata. */
 static void
@@ -497,17 +520,13 @@ test_check_keep_metadata (Fixture       *fixture,
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
-  run_cli (&run, NULL, plain);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, NULL, plain);
   g_assert_false (json_object_get_boolean_member (output, "passthrough"));
   g_assert_true (changes_contain (output, "metadata-removed"));
   g_clear_pointer (&output, json_object_unref);
   run_clear (&run);
 
-  run_cli (&run, NULL, kept);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, NULL, kept);
   g_assert_true (json_object_get_boolean_member (output, "passthrough"));
   g_assert_false (changes_contain (output, "metadata-removed"));
   g_assert_cmpint (json_object_get_int_member (output, "uploadBytes"), ==, g_bytes_get_size (jpeg));
@@ -535,15 +554,31 @@ test_upload_options (Fixture       *fixture,
   Run run = { 0, };
 
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
-  run_cli (&run, NULL, args);
+  output = run_json (&run, NULL, args);
   /* Without a keyring or a token file, the new pair cannot be kept: it says so. */
   g_assert_true (g_str_has_prefix (run.err, "The service gave new tokens, which could not be kept"));
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
   original = json_object_get_object_member (json_object_get_object_member (output, "variants"), "original");
   g_assert_cmpint (json_object_get_int_member (original, "width"), ==, 90);
   g_assert_cmpint (json_object_get_int_member (original, "height"), ==, 90);
   run_clear (&run);
+}
+
+/* --check on @path, which is no usable picture: exit 2, one sentence on
+ * stderr, and the JSON says it is not valid. */
+static JsonObject *
+run_check_refused (Run        *run,
+                   const char *path)
+{
+  const char *args[] = { "--check", path, NULL };
+  JsonObject *output;
+
+  run_cli (run, NULL, args);
+  g_assert_cmpint (run->status, ==, 2);
+  assert_one_sentence (run->err);
+  output = parse_output (run);
+  g_assert_false (json_object_get_boolean_member (output, "valid"));
+
+  return output;
 }
 
 /* An animation whose third frame claims a height of 32768 in a 64 × 64
@@ -556,18 +591,13 @@ test_check_damaged_webp (Fixture       *fixture,
   g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
   g_autoptr(GBytes) damaged = avatar_test_webp_damage_frame_height (webp, 3, 0x7fff);
   g_autofree char *path = write_file (fixture, "damaged.webp", damaged);
-  const char *args[] = { "--check", path, NULL };
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
-  run_cli (&run, NULL, args);
-  g_assert_cmpint (run.status, ==, 2);
-  assert_one_sentence (run.err);
+  output = run_check_refused (&run, path);
   g_assert_nonnull (strstr (run.err, "damaged.webp"));
   g_assert_nonnull (strstr (run.err, "damaged or incomplete"));
   g_assert_null (strstr (run.err, "CRITICAL"));
-  output = parse_output (&run);
-  g_assert_false (json_object_get_boolean_member (output, "valid"));
   run_clear (&run);
 }
 
@@ -577,15 +607,10 @@ test_check_invalid (Fixture       *fixture,
 {
   g_autoptr(GBytes) text = g_bytes_new_static ("just some words, not a picture\n", 31);
   g_autofree char *path = write_file (fixture, "words.png", text);
-  const char *args[] = { "--check", path, NULL };
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
-  run_cli (&run, NULL, args);
-  g_assert_cmpint (run.status, ==, 2);
-  assert_one_sentence (run.err);
-  output = parse_output (&run);
-  g_assert_false (json_object_get_boolean_member (output, "valid"));
+  output = run_check_refused (&run, path);
   g_assert_true (json_object_get_null_member (output, "uploadType"));
   g_assert_cmpstr (json_object_get_string_member (output, "error"), !=, "");
   run_clear (&run);
@@ -602,9 +627,7 @@ test_upload_invalid (Fixture       *fixture,
   Run run = { 0, };
 
   run_cli (&run, (const char * const *) env, args);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
+  assert_failed (&run, 2);
   run_clear (&run);
 }
 
@@ -631,9 +654,7 @@ test_usage (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       run_cli (&run, (const char * const *) env, cases[i]);
-      g_assert_cmpint (run.status, ==, 1);
-      g_assert_cmpstr (run.out, ==, "");
-      assert_one_sentence (run.err);
+      assert_failed (&run, 1);
       run_clear (&run);
     }
 
@@ -648,16 +669,12 @@ static void
 test_auth_failure (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
-  g_autofree char *app_id = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
-  const char *env[] = { server, app_id, "AVATAR_TOKEN=expired", "AVATAR_REFRESH_TOKEN=revoked", NULL };
+  g_auto(GStrv) env = server_env_with_tokens (fixture, "expired", "revoked");
   const char *args[] = { fixture->picture, NULL };
   Run run = { 0, };
 
-  run_cli (&run, env, args);
-  g_assert_cmpint (run.status, ==, 4);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
+  run_cli (&run, (const char * const *) env, args);
+  assert_failed (&run, 4);
   run_clear (&run);
 }
 
@@ -665,19 +682,14 @@ static void
 test_refresh_only (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", fixture->server->base_url, NULL);
-  g_autofree char *app_id = g_strconcat ("AVATAR_APP_ID=", fixture->server->app_id, NULL);
-  g_autofree char *refresh = g_strconcat ("AVATAR_REFRESH_TOKEN=", fixture->server->refresh_token, NULL);
-  const char *env[] = { server, app_id, refresh, NULL };
+  g_auto(GStrv) env = server_env_with_tokens (fixture, NULL, fixture->server->refresh_token);
   const char *args[] = { "--profile", NULL };
   g_autoptr(JsonObject) output = NULL;
   Run run = { 0, };
 
   /* A refresh token alone is enough: the first answer, 401, makes the
    * command refresh. */
-  run_cli (&run, env, args);
-  g_assert_cmpint (run.status, ==, 0);
-  output = parse_output (&run);
+  output = run_json (&run, (const char * const *) env, args);
   g_assert_cmpstr (json_object_get_string_member (output, "id"), ==, fixture->server->user_id);
   run_clear (&run);
 }
@@ -687,52 +699,45 @@ test_network_failure (Fixture       *fixture,
                       gconstpointer  data)
 {
   g_autoptr(AvatarTestHttp) gone = avatar_test_http_new (NULL, NULL);
-  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (gone), NULL);
-  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+  g_auto(GStrv) env = api_env (gone);
   const char *args[] = { fixture->picture, NULL };
   Run run = { 0, };
 
   /* Nothing listens there any more. */
   g_clear_pointer (&gone, avatar_test_http_free);
 
-  run_cli (&run, env, args);
-  g_assert_cmpint (run.status, ==, 3);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
+  run_cli (&run, (const char * const *) env, args);
+  assert_failed (&run, 3);
   run_clear (&run);
 }
 
-static void
-test_processing_timeout (Fixture       *fixture,
-                         gconstpointer  data)
+/* A processing that never ends, or one that fails: the latter is told as
+ * such, long before the deadline. */
+typedef struct
 {
+  const char *fault;
+  const char *timeout;
+  int         status;
+  const char *says;
+} ProcessingFault;
+
+static const ProcessingFault processing_hangs = { "{\"processing\": \"hang\"}", "1", 5, NULL };
+static const ProcessingFault processing_fails = { "{\"processing\": \"fail\"}", "600", 6, "could not process" };
+
+static void
+test_processing_fault (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const ProcessingFault *fault = data;
   g_auto(GStrv) env = server_env (fixture);
-  const char *args[] = { "--timeout", "1", fixture->picture, NULL };
+  const char *args[] = { "--timeout", fault->timeout, fixture->picture, NULL };
   Run run = { 0, };
 
-  avatar_test_server_set_fault (fixture->server, "{\"processing\": \"hang\"}");
+  avatar_test_server_set_fault (fixture->server, fault->fault);
   run_cli (&run, (const char * const *) env, args);
-  g_assert_cmpint (run.status, ==, 5);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
-  run_clear (&run);
-}
-
-/* A processing that fails is told as such, long before the deadline. */
-static void
-test_processing_failed (Fixture       *fixture,
-                        gconstpointer  data)
-{
-  g_auto(GStrv) env = server_env (fixture);
-  const char *args[] = { "--timeout", "600", fixture->picture, NULL };
-  Run run = { 0, };
-
-  avatar_test_server_set_fault (fixture->server, "{\"processing\": \"fail\"}");
-  run_cli (&run, (const char * const *) env, args);
-  g_assert_cmpint (run.status, ==, 6);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
-  g_assert_nonnull (strstr (run.err, "could not process"));
+  assert_failed (&run, fault->status);
+  if (fault->says != NULL)
+    g_assert_nonnull (strstr (run.err, fault->says));
   run_clear (&run);
 }
 
@@ -790,16 +795,13 @@ test_service_errors (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(AvatarTestHttp) api = avatar_test_http_new (failing_handler, (gpointer) cases[i].mode);
-      g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
-      const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
+      g_auto(GStrv) env = api_env (api);
       const char *profile[] = { "--profile", NULL };
       const char *upload[] = { fixture->picture, NULL };
       Run run = { 0, };
 
-      run_cli (&run, env, cases[i].upload ? upload : profile);
-      g_assert_cmpint (run.status, ==, 3);
-      g_assert_cmpstr (run.out, ==, "");
-      assert_one_sentence (run.err);
+      run_cli (&run, (const char * const *) env, cases[i].upload ? upload : profile);
+      assert_failed (&run, 3);
       g_assert_null (strchr (run.err, '\033'));
       g_assert_null (strstr (run.err, "5ec1e7"));
       if (cases[i].expected != NULL && strstr (run.err, cases[i].expected) == NULL)
@@ -825,9 +827,7 @@ test_unusable_files (Fixture       *fixture,
       Run run = { 0, };
 
       run_cli (&run, (const char * const *) env, args);
-      g_assert_cmpint (run.status, ==, 2);
-      g_assert_cmpstr (run.out, ==, "");
-      assert_one_sentence (run.err);
+      assert_failed (&run, 2);
       run_clear (&run);
     }
 }
@@ -861,25 +861,35 @@ polling_started (gpointer data)
   return avatar_test_http_count (data, "GET", "/users/me") > 0;
 }
 
+/* Starts the command on @args against @api, and once @ready (@api) holds,
+ * sends it @signal_number; returns when it ended. */
+static void
+run_interrupted (Run                *run,
+                 AvatarTestHttp     *api,
+                 const char * const *args,
+                 gboolean          (*ready) (gpointer data),
+                 int                 signal_number)
+{
+  g_auto(GStrv) env = api_env (api);
+
+  run_start (run, (const char * const *) env, args);
+  g_assert_true (avatar_test_wait_until (ready, api, 60000));
+  g_subprocess_send_signal (run->process, signal_number);
+  avatar_test_wait_flag (&run->done);
+}
+
 static void
 interrupt_polling (Fixture *fixture,
                    int      signal_number)
 {
   g_autoptr(AvatarTestHttp) api = avatar_test_http_new (endless_handler, NULL);
-  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
-  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
   const char *args[] = { "--timeout", "600", fixture->picture, NULL };
   Run run = { 0, };
 
-  run_start (&run, env, args);
-  g_assert_true (avatar_test_wait_until (polling_started, api, 60000));
-  g_subprocess_send_signal (run.process, signal_number);
-  avatar_test_wait_flag (&run.done);
+  run_interrupted (&run, api, args, polling_started, signal_number);
 
   /* The PUT was answered: the picture is the service's now. */
-  g_assert_cmpint (run.status, ==, 130);
-  g_assert_cmpstr (run.out, ==, "");
-  assert_one_sentence (run.err);
+  assert_failed (&run, 130);
   g_assert_nonnull (strstr (run.err, "The picture was sent."));
   run_clear (&run);
 }
@@ -915,18 +925,13 @@ test_interrupted_uploading (Fixture       *fixture,
                             gconstpointer  data)
 {
   g_autoptr(AvatarTestHttp) api = avatar_test_http_new (endless_handler, NULL);
-  g_autofree char *server = g_strconcat ("AVATAR_SERVER=", avatar_test_http_get_url (api), NULL);
   g_autoptr(GBytes) noise = avatar_test_noise_png_new (700, FALSE, 0);
   g_autofree char *picture = write_file (fixture, "noise.png", noise);
-  const char *env[] = { server, "AVATAR_APP_ID=app", "AVATAR_TOKEN=t", NULL };
   const char *args[] = { picture, NULL };
   Run run = { 0, };
 
   avatar_test_http_hold_bodies (api);
-  run_start (&run, env, args);
-  g_assert_true (avatar_test_wait_until (body_held, api, 60000));
-  g_subprocess_send_signal (run.process, GPOINTER_TO_INT (data));
-  avatar_test_wait_flag (&run.done);
+  run_interrupted (&run, api, args, body_held, GPOINTER_TO_INT (data));
 
   g_assert_cmpint (run.status, ==, 130);
   g_assert_cmpstr (run.out, ==, "");
@@ -959,13 +964,13 @@ main (int   argc,
   g_test_add ("/cli/exit/service-errors", Fixture, NULL, setup, test_service_errors, teardown);
   g_test_add ("/cli/exit/unusable-files", Fixture, NULL, setup, test_unusable_files, teardown);
   g_test_add ("/cli/exit/network", Fixture, NULL, setup, test_network_failure, teardown);
-  g_test_add ("/cli/exit/processing-timeout", Fixture, NULL, setup, test_processing_timeout, teardown);
+  g_test_add ("/cli/exit/processing-timeout", Fixture, &processing_hangs, setup, test_processing_fault, teardown);
   g_test_add ("/cli/exit/interrupted", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted, teardown);
   g_test_add ("/cli/exit/terminated", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted, teardown);
   g_test_add ("/cli/exit/interrupted-repeatedly", Fixture, NULL, setup, test_interrupted_repeatedly, teardown);
   g_test_add ("/cli/exit/interrupted-uploading", Fixture, GINT_TO_POINTER (SIGINT), setup, test_interrupted_uploading, teardown);
   g_test_add ("/cli/exit/terminated-uploading", Fixture, GINT_TO_POINTER (SIGTERM), setup, test_interrupted_uploading, teardown);
-  g_test_add ("/cli/exit/processing-failed", Fixture, NULL, setup, test_processing_failed, teardown);
+  g_test_add ("/cli/exit/processing-failed", Fixture, &processing_fails, setup, test_processing_fault, teardown);
 
   return g_test_run ();
 }

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "avatar-test-http.h"
@@ -253,26 +252,11 @@ setup (Fixture       *fixture,
 }
 
 static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 teardown (Fixture       *fixture,
           gconstpointer  data)
 {
   g_clear_pointer (&fixture->server, avatar_test_server_stop);
-  remove_dir (fixture->dir);
+  avatar_test_remove_dir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->picture);
 }

@@ -70,7 +70,9 @@ int         usage_error            (const char           *message);
 /* avatar-upload-output.c */
 /* Prints the JSON @builder holds on stdout. */
 void        print_json             (JsonBuilder          *builder);
+/* Prints @message on stderr as one line that ends like a sentence. */
 void        print_sentence         (const char           *message);
+/* The exit code a run that failed with @error ends with. */
 int         exit_code_for_error    (const GError         *error);
 /* Adds member @name: @value, or null when @value is NULL. */
 void        add_string_or_null     (JsonBuilder          *builder,

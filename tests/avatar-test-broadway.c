@@ -9,6 +9,16 @@
 
 #include <libsoup/soup.h>
 
+void
+avatar_test_ui_init (int    *argc,
+                     char ***argv)
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  /* Screenshots show the page itself, not a transition into it. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+}
+
 gboolean
 avatar_test_ui_wait_until (gboolean  (*cond) (gpointer data),
                            gpointer    data,

@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* Initializes GTK for a test, in the C locale, without animations. */
+void     avatar_test_ui_init            (int         *argc,
+                                         char      ***argv);
 /* Iterates the main context until @cond holds, for at most @timeout_ms. */
 gboolean avatar_test_ui_wait_until      (gboolean  (*cond) (gpointer data),
                                          gpointer    data,

@@ -350,3 +350,27 @@ avatar_test_wait_flag (gboolean *flag)
 
   g_source_remove (wake_up);
 }
+
+void
+avatar_test_http_wait_request (AvatarTestHttp *http,
+                               const char     *method,
+                               const char     *path)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_BOUND_US;
+  guint wake_up = g_timeout_add (100, wake_up_cb, NULL);
+
+  while (avatar_test_http_count (http, method, path) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake_up);
+}
+
+void
+avatar_test_count_cb (gpointer  instance,
+                      guint    *counter)
+{
+  (*counter)++;
+}

@@ -98,6 +98,16 @@ void            avatar_test_store_result      (GObject            *source,
 GAsyncResult   *avatar_test_wait_result       (GAsyncResult      **slot);
 /* Iterates the main context until *@flag is TRUE, with the same bound. */
 void            avatar_test_wait_flag         (gboolean           *flag);
+/* Iterates the main context until @http has had a request with this method
+ * and path (either may be NULL: any), with the same bound. */
+void            avatar_test_http_wait_request (AvatarTestHttp     *http,
+                                               const char         *method,
+                                               const char         *path);
+/* A handler for a signal without arguments that counts its emissions in
+ * the guint @counter points at: g_signal_connect (client, "tokens-changed",
+ * G_CALLBACK (avatar_test_count_cb), &count). */
+void            avatar_test_count_cb          (gpointer            instance,
+                                               guint              *counter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestHttp, avatar_test_http_free)
 

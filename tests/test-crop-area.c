@@ -118,33 +118,39 @@ test_default_crop (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "crop-area");
 }
 
+/* A key pressed @times, and where the crop is then. */
+typedef struct
+{
+  guint           keyval;
+  GdkModifierType state;
+  guint           times;
+  int             x, y, size;
+} KeyStep;
+
 static void
 test_keyboard_moves (Fixture       *fixture,
                      gconstpointer  data)
 {
+  static const KeyStep steps[] = {
+    /* A step is a hundredth of the short side; Shift makes it ten times larger. */
+    { GDK_KEY_Left, 0, 1, 245, 0, 500 },
+    { GDK_KEY_Right, 0, 3, 260, 0, 500 },
+    { GDK_KEY_Left, GDK_SHIFT_MASK, 2, 160, 0, 500 },
+    /* The crop fills the height, so it cannot move up or down. */
+    { GDK_KEY_Down, 0, 1, 160, 0, 500 },
+    { GDK_KEY_minus, 0, 1, 185, 25, 450 },
+    { GDK_KEY_Down, GDK_SHIFT_MASK, 1, 185, 50, 450 },
+    { GDK_KEY_Up, 0, 2, 185, 40, 450 },
+    { GDK_KEY_Home, 0, 1, 250, 0, 500 },
+  };
+
   set_wide_picture (fixture);
 
-  /* A step is a hundredth of the short side; Shift makes it ten times larger. */
-  press (fixture, GDK_KEY_Left, 0, 1);
-  assert_crop (fixture, 245, 0, 500);
-  press (fixture, GDK_KEY_Right, 0, 3);
-  assert_crop (fixture, 260, 0, 500);
-  press (fixture, GDK_KEY_Left, GDK_SHIFT_MASK, 2);
-  assert_crop (fixture, 160, 0, 500);
-
-  /* The crop fills the height, so it cannot move up or down. */
-  press (fixture, GDK_KEY_Down, 0, 1);
-  assert_crop (fixture, 160, 0, 500);
-
-  press (fixture, GDK_KEY_minus, 0, 1);
-  assert_crop (fixture, 185, 25, 450);
-  press (fixture, GDK_KEY_Down, GDK_SHIFT_MASK, 1);
-  assert_crop (fixture, 185, 50, 450);
-  press (fixture, GDK_KEY_Up, 0, 2);
-  assert_crop (fixture, 185, 40, 450);
-
-  press (fixture, GDK_KEY_Home, 0, 1);
-  assert_crop (fixture, 250, 0, 500);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      press (fixture, steps[i].keyval, steps[i].state, steps[i].times);
+      assert_crop (fixture, steps[i].x, steps[i].y, steps[i].size);
+    }
 
   /* Keys the crop area does not use are left to others. */
   g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (fixture->area), GDK_KEY_a, 0));
@@ -388,10 +394,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  /* Screenshots show the page itself, not a transition into it. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  avatar_test_ui_init (&argc, &argv);
 
   g_test_add ("/crop-area/default", Fixture, NULL, setup, test_default_crop, teardown);
   g_test_add ("/crop-area/keyboard", Fixture, NULL, setup, test_keyboard_moves, teardown);

@@ -18,22 +18,19 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 #define WAIT_MS 90000
 
 typedef struct
 {
-  AvatarApplication *app;
-  AvatarTestServer  *server;
-  char              *username;
-  gboolean           finished;
+  AvatarTestUi ui;
+  gboolean     finished;
 } Scenario;
 
 static AvatarWindow *
 get_window (Scenario *scenario)
 {
-  return avatar_test_ui_get_active_window (scenario->app);
+  return avatar_test_ui_get_active_window (scenario->ui.app);
 }
 
 static gboolean
@@ -43,40 +40,24 @@ crop_view_shown (gpointer data)
   AvatarWindow *window = get_window (scenario);
 
   return window != NULL &&
-         g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_profile (window) != NULL &&
-         avatar_window_get_prepared (window) != NULL;
+         g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_profile (window) != NULL &&
+         avatar_test_ui_get_prepared (window) != NULL;
 }
 
 static gboolean
 account_dialog_shown (gpointer data)
 {
   AvatarWindow *window = data;
-  GtkWidget *dialog = avatar_window_get_account_dialog (window);
+  GtkWidget *dialog = avatar_test_ui_get_account_dialog (window);
 
   return dialog != NULL && gtk_widget_get_mapped (dialog);
-}
-
-static GtkWindow *
-find_shortcuts_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_SHORTCUTS_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        return window;
-    }
-
-  return NULL;
 }
 
 static gboolean
 shortcuts_window_shown (gpointer data)
 {
-  return find_shortcuts_window () != NULL;
+  return avatar_test_ui_find_shortcuts_window () != NULL;
 }
 
 /* The About dialog on screen: from libadwaita 1.5 an AdwAboutDialog inside
@@ -90,16 +71,10 @@ find_about (AvatarWindow *window)
   if (ADW_IS_ABOUT_DIALOG (dialog) && gtk_widget_get_mapped (GTK_WIDGET (dialog)))
     return GTK_WIDGET (dialog);
 #else
-  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *about = avatar_test_ui_find_window (ADW_TYPE_ABOUT_WINDOW, GTK_WINDOW (window));
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) about = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_ABOUT_WINDOW (about) && gtk_widget_get_mapped (GTK_WIDGET (about)) &&
-          gtk_window_get_transient_for (about) == GTK_WINDOW (window))
-        return GTK_WIDGET (about);
-    }
+  if (about != NULL && gtk_widget_get_mapped (GTK_WIDGET (about)))
+    return GTK_WIDGET (about);
 #endif
 
   return NULL;
@@ -127,6 +102,53 @@ about_gone (gpointer data)
   return find_about (data) == NULL;
 }
 
+/* The shortcuts that the shortcuts window shows. */
+static void
+assert_shortcuts (AvatarApplication *app)
+{
+  static const struct {
+    const char *action;
+    const char *accel;
+  } shortcuts[] = {
+    { "win.open", "<Control>o" },
+    { "win.paste", "<Control>v" },
+    { "win.upload", "<Control>Return" },
+    { "win.cancel", "Escape" },
+    { "window.close", "<Control>w" },
+    { "app.quit", "<Control>q" },
+    { "win.show-help-overlay", "<Control>question" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                      shortcuts[i].action);
+
+      g_assert_true (g_strv_contains ((const char * const *) accels, shortcuts[i].accel));
+    }
+}
+
+/* The About dialog, about the window, names the application and its
+ * version, and closes. */
+static void
+check_about (AvatarApplication *app,
+             AvatarWindow      *window)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *version = NULL;
+  GtkWidget *about;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  g_assert_true (avatar_test_ui_wait_until (about_shown, window, WAIT_MS));
+  about = find_about (window);
+  g_object_get (about, "application-name", &name, "version", &version, NULL);
+  g_assert_cmpstr (name, ==, "Avatar Uploader");
+  g_assert_cmpstr (version, ==, PACKAGE_VERSION);
+  avatar_test_ui_save_screenshot (about, "app-about");
+  close_about (about);
+  g_assert_true (avatar_test_ui_wait_until (about_gone, window, WAIT_MS));
+}
+
 /* The whole scenario, once the application runs its main loop. */
 static gboolean
 run_scenario (gpointer data)
@@ -141,77 +163,38 @@ run_scenario (gpointer data)
   window = get_window (scenario);
 
   /* Signed in with the options, and the file opened from the command line. */
-  client = avatar_application_get_client (scenario->app);
+  client = avatar_application_get_client (scenario->ui.app);
   g_assert_nonnull (client);
-  g_assert_cmpstr (avatar_client_get_base_url (client), ==, scenario->server->base_url);
-  g_assert_cmpstr (avatar_window_get_profile (window)->username, ==, scenario->username);
-  g_assert_cmpint (avatar_image_get_width (avatar_window_get_image (window)), ==, 640);
+  g_assert_cmpstr (avatar_client_get_base_url (client), ==, scenario->ui.server->base_url);
+  g_assert_cmpstr (avatar_test_ui_get_profile (window)->username, ==, scenario->ui.username);
+  g_assert_cmpint (avatar_image_get_width (avatar_test_ui_get_image (window)), ==, 640);
   avatar_test_ui_save_screenshot (GTK_WIDGET (window), "app-command-line");
 
   /* The account dialog shows the session's account, and that it is kept
    * for this session only, since the tests have no Secret Service. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.account", NULL));
   g_assert_true (avatar_test_ui_wait_until (account_dialog_shown, window, WAIT_MS));
-  dialog = avatar_window_get_account_dialog (window);
-  g_assert_false (avatar_secrets_get_available (avatar_application_get_secrets (scenario->app)));
+  dialog = avatar_test_ui_get_account_dialog (window);
+  g_assert_false (avatar_secrets_get_available (avatar_application_get_secrets (scenario->ui.app)));
   avatar_test_ui_save_screenshot (dialog, "app-account-dialog");
   gtk_window_close (GTK_WINDOW (dialog));
 
   access_token = avatar_client_dup_access_token (client);
   g_assert_nonnull (access_token);
 
-  /* The shortcuts that the shortcuts window shows. */
-  {
-    static const struct {
-      const char *action;
-      const char *accel;
-    } shortcuts[] = {
-      { "win.open", "<Control>o" },
-      { "win.paste", "<Control>v" },
-      { "win.upload", "<Control>Return" },
-      { "win.cancel", "Escape" },
-      { "window.close", "<Control>w" },
-      { "app.quit", "<Control>q" },
-      { "win.show-help-overlay", "<Control>question" },
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
-      {
-        g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (scenario->app),
-                                                                        shortcuts[i].action);
-
-        g_assert_true (g_strv_contains ((const char * const *) accels, shortcuts[i].accel));
-      }
-  }
-
+  assert_shortcuts (scenario->ui.app);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
   g_assert_true (avatar_test_ui_wait_until (shortcuts_window_shown, NULL, WAIT_MS));
-  avatar_test_ui_save_screenshot (GTK_WIDGET (find_shortcuts_window ()), "app-shortcuts");
-  gtk_window_close (find_shortcuts_window ());
+  avatar_test_ui_save_screenshot (GTK_WIDGET (avatar_test_ui_find_shortcuts_window ()), "app-shortcuts");
+  gtk_window_close (avatar_test_ui_find_shortcuts_window ());
 
-  /* The About dialog, about the window, names the application and its
-   * version, and closes. */
-  {
-    g_autofree char *name = NULL;
-    g_autofree char *version = NULL;
-    GtkWidget *about;
-
-    g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "about", NULL);
-    g_assert_true (avatar_test_ui_wait_until (about_shown, window, WAIT_MS));
-    about = find_about (window);
-    g_object_get (about, "application-name", &name, "version", &version, NULL);
-    g_assert_cmpstr (name, ==, "Avatar Uploader");
-    g_assert_cmpstr (version, ==, PACKAGE_VERSION);
-    avatar_test_ui_save_screenshot (about, "app-about");
-    close_about (about);
-    g_assert_true (avatar_test_ui_wait_until (about_gone, window, WAIT_MS));
-  }
+  check_about (scenario->ui.app, window);
 
   /* A size the person chose, which quitting must remember. */
   gtk_window_set_default_size (GTK_WINDOW (window), 700, 660);
 
   scenario->finished = TRUE;
-  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "quit", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (scenario->ui.app), "quit", NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -220,33 +203,16 @@ static void
 test_command_line (void)
 {
   g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 640, 480);
-  g_autoptr (GFileIOStream) stream = NULL;
-  g_autoptr (GFile) file = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
   g_autofree char *path = NULL;
   Scenario scenario = { 0 };
-  int status;
 
-  scenario.server = avatar_test_server_start (NULL);
-  scenario.username = g_strdup ("command_line");
-  avatar_test_server_login (scenario.server, scenario.username, &access_token, &refresh_token, NULL);
+  avatar_test_ui_start (&scenario.ui, "command_line");
+  path = g_file_get_path (avatar_test_ui_write_file (&scenario.ui, jpeg, ".jpg"));
 
-  file = g_file_new_tmp ("avatar-app-XXXXXX.jpg", &stream, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_replace_contents (file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
-                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
-  path = g_file_get_path (file);
-
-  scenario.app = avatar_application_new ();
   /* No bus in the tests: the application must not need one. */
-  g_application_set_flags (G_APPLICATION (scenario.app),
-                           g_application_get_flags (G_APPLICATION (scenario.app)) | G_APPLICATION_NON_UNIQUE);
-  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, path,
-                                   run_scenario, &scenario);
-
-  g_assert_cmpint (status, ==, 0);
+  g_application_set_flags (G_APPLICATION (scenario.ui.app),
+                           g_application_get_flags (G_APPLICATION (scenario.ui.app)) | G_APPLICATION_NON_UNIQUE);
+  avatar_test_ui_run_app (&scenario.ui, path, run_scenario, &scenario);
   g_assert_true (scenario.finished);
 
   /* Quitting closed the window, which kept its size for the next start. */
@@ -258,21 +224,16 @@ test_command_line (void)
     g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
   }
 
-  g_file_delete (file, NULL, NULL);
-  g_clear_object (&scenario.app);
-  avatar_test_server_stop (scenario.server);
-  g_free (scenario.username);
+  avatar_test_ui_teardown (&scenario.ui);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("LANGUAGE", "C", TRUE);
   /* No Secret Service here: the tokens must stay for the session only. */
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
-  gtk_test_init (&argc, &argv, NULL);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  avatar_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/ui-app/command-line", test_command_line);
 

@@ -20,7 +20,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* A private XDG tree for the whole run: GLib reads the special folders once. */
 static char *xdg_root;
@@ -44,7 +43,7 @@ is_on_page (Fixture    *fixture,
 static GSettings *
 get_settings (Fixture *fixture)
 {
-  return avatar_window_get_settings (fixture->ui.window);
+  return avatar_application_get_settings (fixture->ui.app);
 }
 
 static void
@@ -94,24 +93,12 @@ find_chooser (void)
 }
 
 /* The "Change Avatar…" button on the page in view. */
-static GtkWidget *
-find_open_button (GtkWidget *widget)
+static gboolean
+is_open_button (GtkWidget     *widget,
+                gconstpointer  data)
 {
-  if (GTK_IS_BUTTON (widget) && gtk_widget_is_drawable (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "win.open") == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *button = find_open_button (child);
-
-      if (button != NULL)
-        return button;
-    }
-
-  return NULL;
+  return GTK_IS_BUTTON (widget) && gtk_widget_is_drawable (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "win.open") == 0;
 }
 
 /* A "Change Avatar…" button in view, if there is one, is on exactly when a
@@ -120,7 +107,7 @@ static gboolean
 open_button_is_sensitive (Fixture  *fixture,
                           gboolean  sensitive)
 {
-  GtkWidget *button = find_open_button (GTK_WIDGET (fixture->ui.window));
+  GtkWidget *button = avatar_test_ui_find_widget (GTK_WIDGET (fixture->ui.window), is_open_button, NULL);
 
   return button == NULL || gtk_widget_is_sensitive (button) == sensitive;
 }
@@ -366,7 +353,7 @@ test_filters_and_pictures (Fixture       *fixture,
   fixture->ui.file = g_file_new_for_path (path);
 
   /* The button on the welcome page, as a person would. */
-  button = find_open_button (GTK_WIDGET (fixture->ui.window));
+  button = avatar_test_ui_find_widget (GTK_WIDGET (fixture->ui.window), is_open_button, NULL);
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_activate (button));
   WAIT_FOR (fixture, find_chooser () != NULL);
@@ -442,19 +429,11 @@ test_cancel (Fixture       *fixture,
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  g_assert_null (avatar_window_get_message (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_message (fixture->ui.window));
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_null (avatar_window_get_image (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_image (fixture->ui.window));
   assert_last_folder (fixture, "");
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->ui.window)));
-}
-
-static gboolean
-can_upload (Fixture *fixture)
-{
-  GtkWidget *button = avatar_window_get_upload_button (fixture->ui.window);
-
-  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
 
 static void
@@ -483,15 +462,15 @@ test_choose (Fixture       *fixture,
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
   WAIT_FOR (fixture, find_chooser () == NULL);
 
-  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
-  image = avatar_window_get_image (fixture->ui.window);
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && avatar_test_ui_can_upload (fixture->ui.window));
+  image = avatar_test_ui_get_image (fixture->ui.window);
   g_assert_nonnull (image);
   g_assert_cmpint (avatar_image_get_width (image), ==, 640);
   g_assert_cmpint (avatar_image_get_height (image), ==, 480);
   g_assert_cmpstr (avatar_image_get_display_name (image), ==, "portrait.jpg");
   /* The very bytes of the chosen file. */
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (image), jpeg));
-  g_assert_null (avatar_window_get_message (fixture->ui.window));
+  g_assert_null (avatar_test_ui_get_message (fixture->ui.window));
 
   assert_last_folder (fixture, folder_uri);
 
@@ -599,16 +578,14 @@ main (int   argc,
   int status;
 
   g_log_set_writer_func (log_writer, NULL, NULL);
-  g_setenv ("LANGUAGE", "C", TRUE);
   /* As in test-ui.c: each test builds a fresh application in this one
    * process, which a session bus would keep registered. Without a bus there
    * is no portal either, and the chooser is GTK's dialog in this process. */
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
   g_unsetenv ("GTK_USE_PORTAL");
   write_user_dirs ();
-  gtk_test_init (&argc, &argv, NULL);
+  avatar_test_ui_init (&argc, &argv);
   adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add ("/ui-chooser/filters-and-pictures", Fixture, "filters", setup, test_filters_and_pictures, teardown);
   g_test_add ("/ui-chooser/last-folder", Fixture, "last-folder", setup, test_last_folder, teardown);

@@ -19,7 +19,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* Generous, for a loaded machine running with sanitizers. */
 #define WAIT_MS 90000
@@ -82,9 +81,7 @@ static NotificationServer *notification_server;
 
 typedef struct
 {
-  AvatarApplication  *app;
-  AvatarTestServer   *server;
-  char               *username;
+  AvatarTestUi        ui;
   /* Whether the window keeps the focus while the upload runs. */
   gboolean            window_active;
   /* NULL when the test runs without a session bus. */
@@ -279,7 +276,7 @@ assert_upload_notification (Scenario *scenario)
   g_autoptr (GVariant) hints = NULL;
 
   g_assert_true (avatar_test_ui_wait_until (notification_arrived, scenario->notifications, WAIT_MS));
-  sync_with_notification_server (G_APPLICATION (scenario->app));
+  sync_with_notification_server (G_APPLICATION (scenario->ui.app));
   /* One upload, one notification. */
   g_assert_cmpuint (scenario->notifications->notify_calls->len, ==, 1);
 
@@ -299,7 +296,7 @@ assert_upload_notification (Scenario *scenario)
 static AvatarWindow *
 get_window (Scenario *scenario)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (scenario->app));
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (scenario->ui.app));
 
   return windows != NULL && AVATAR_IS_WINDOW (windows->data) ? AVATAR_WINDOW (windows->data) : NULL;
 }
@@ -314,10 +311,10 @@ ready_to_upload (gpointer data)
   if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
     return FALSE;
 
-  button = avatar_window_get_upload_button (window);
+  button = avatar_test_ui_get_child (window, "upload_button");
 
-  return g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_prepared (window) != NULL &&
+  return g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_prepared (window) != NULL &&
          gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
 }
 
@@ -326,7 +323,7 @@ result_shown (gpointer data)
 {
   AvatarWindow *window = data;
 
-  return g_strcmp0 (avatar_window_get_page (window), "result") == 0;
+  return g_strcmp0 (avatar_test_ui_get_page (window), "result") == 0;
 }
 
 typedef struct
@@ -389,11 +386,11 @@ run_scenario (gpointer data)
   if (scenario->notifications == NULL)
     {
       /* Nobody to tell, and nothing goes wrong for it. */
-      g_assert_null (g_application_get_dbus_connection (G_APPLICATION (scenario->app)));
+      g_assert_null (g_application_get_dbus_connection (G_APPLICATION (scenario->ui.app)));
     }
   else if (scenario->window_active)
     {
-      sync_with_notification_server (G_APPLICATION (scenario->app));
+      sync_with_notification_server (G_APPLICATION (scenario->ui.app));
       g_assert_cmpuint (scenario->notifications->notify_calls->len, ==, 0);
     }
   else
@@ -417,7 +414,7 @@ run_scenario (gpointer data)
     gtk_window_destroy (cover);
 
   scenario->finished = TRUE;
-  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "quit", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (scenario->ui.app), "quit", NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -428,39 +425,20 @@ run_upload (const char         *username,
             NotificationServer *notifications)
 {
   g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 480, 360);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
   g_autofree char *path = NULL;
   Scenario scenario = { 0 };
-  int fd;
-  int status;
 
-  scenario.server = avatar_test_server_start (NULL);
-  scenario.username = g_strdup (username);
   scenario.window_active = window_active;
   scenario.notifications = notifications;
-  avatar_test_server_login (scenario.server, scenario.username, &access_token, &refresh_token, NULL);
-
-  fd = g_file_open_tmp ("avatar-notify-XXXXXX.jpg", &path, &error);
-  g_assert_no_error (error);
-  g_close (fd, NULL);
-  g_assert_true (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), &error));
-  g_assert_no_error (error);
+  avatar_test_ui_start (&scenario.ui, username);
+  path = g_file_get_path (avatar_test_ui_write_file (&scenario.ui, jpeg, ".jpg"));
 
   /* Run, not just registered, so that shutdown frees its place on the bus
    * for the next test's application. */
-  scenario.app = avatar_application_new ();
-  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, path,
-                                   run_scenario, &scenario);
-
-  g_assert_cmpint (status, ==, 0);
+  avatar_test_ui_run_app (&scenario.ui, path, run_scenario, &scenario);
   g_assert_true (scenario.finished);
 
-  g_unlink (path);
-  g_clear_object (&scenario.app);
-  avatar_test_server_stop (scenario.server);
-  g_free (scenario.username);
+  avatar_test_ui_teardown (&scenario.ui);
 }
 
 static void
@@ -490,11 +468,9 @@ main (int   argc,
 {
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
   /* Neither the desktop's bus nor any: each test says which it has. */
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
-  gtk_test_init (&argc, &argv, NULL);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  avatar_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/ui-notify/no-session-bus", test_no_session_bus);
   g_test_add_func ("/ui-notify/window-inactive", test_window_inactive);

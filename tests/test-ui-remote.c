@@ -18,7 +18,6 @@
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 /* Generous, for a loaded machine running with sanitizers. */
 #define WAIT_MS 90000
@@ -31,11 +30,9 @@
 
 typedef struct
 {
-  AvatarApplication *app;
-  AvatarTestServer  *server;
-  char              *username;
-  char              *folder;
-  gboolean           finished;
+  AvatarTestUi  ui;
+  char         *folder;
+  gboolean      finished;
 } Scenario;
 
 typedef struct
@@ -47,7 +44,7 @@ typedef struct
 static AvatarWindow *
 get_window (Scenario *scenario)
 {
-  return avatar_test_ui_get_active_window (scenario->app);
+  return avatar_test_ui_get_active_window (scenario->ui.app);
 }
 
 static guint
@@ -74,18 +71,18 @@ welcome_shown (gpointer data)
 
   return window != NULL &&
          gtk_widget_get_mapped (GTK_WIDGET (window)) &&
-         g_strcmp0 (avatar_window_get_page (window), "welcome") == 0 &&
-         avatar_window_get_profile (window) != NULL;
+         g_strcmp0 (avatar_test_ui_get_page (window), "welcome") == 0 &&
+         avatar_test_ui_get_profile (window) != NULL;
 }
 
 static gboolean
 picture_in_crop_view (gpointer data)
 {
   AvatarWindow *window = data;
-  AvatarImage *image = avatar_window_get_image (window);
+  AvatarImage *image = avatar_test_ui_get_image (window);
 
-  return g_strcmp0 (avatar_window_get_page (window), "crop") == 0 &&
-         avatar_window_get_prepared (window) != NULL &&
+  return g_strcmp0 (avatar_test_ui_get_page (window), "crop") == 0 &&
+         avatar_test_ui_get_prepared (window) != NULL &&
          image != NULL &&
          g_strcmp0 (avatar_image_get_display_name (image), PICTURE_NAME) == 0;
 }
@@ -161,7 +158,7 @@ run_scenario (gpointer data)
 
   g_assert_true (avatar_test_ui_wait_until (welcome_shown, scenario, WAIT_MS));
   window = get_window (scenario);
-  g_assert_cmpstr (avatar_window_get_profile (window)->username, ==, scenario->username);
+  g_assert_cmpstr (avatar_test_ui_get_profile (window)->username, ==, scenario->ui.username);
   g_assert_cmpuint (count_avatar_windows (), ==, 1);
 
   /* A name relative to the second instance's folder, as typed in a
@@ -173,14 +170,14 @@ run_scenario (gpointer data)
   }
 
   g_assert_true (avatar_test_ui_wait_until (picture_in_crop_view, window, WAIT_MS));
-  image = avatar_window_get_image (window);
+  image = avatar_test_ui_get_image (window);
   g_assert_cmpint (avatar_image_get_width (image), ==, PICTURE_WIDTH);
   g_assert_cmpint (avatar_image_get_height (image), ==, PICTURE_HEIGHT);
   g_assert_cmpstr (avatar_image_get_source_type (image), ==, "image/jpeg");
 
   /* The picture went to the window that was already there. */
   g_assert_true (get_window (scenario) == window);
-  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (scenario->app))), ==, 1);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (scenario->ui.app))), ==, 1);
   g_assert_cmpuint (count_avatar_windows (), ==, 1);
   avatar_test_ui_save_screenshot (GTK_WIDGET (window), "remote-open");
 
@@ -197,7 +194,7 @@ run_scenario (gpointer data)
   g_assert_true (picture_in_crop_view (window));
 
   scenario->finished = TRUE;
-  g_action_group_activate_action (G_ACTION_GROUP (scenario->app), "quit", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (scenario->ui.app), "quit", NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -217,35 +214,23 @@ static void
 test_open_in_running_instance (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
   g_autofree char *path = NULL;
   Scenario scenario = { 0 };
-  int status;
 
-  scenario.server = avatar_test_server_start (NULL);
-  scenario.username = g_strdup ("remote_open");
-  avatar_test_server_login (scenario.server, scenario.username, &access_token, &refresh_token, NULL);
-
+  avatar_test_ui_start (&scenario.ui, "remote_open");
   scenario.folder = g_dir_make_tmp ("avatar-remote-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (scenario.folder, PICTURE_NAME, NULL);
   write_picture (path);
 
   /* The primary instance, unique on the test's own bus. */
-  scenario.app = avatar_application_new ();
-  status = avatar_test_ui_run_app (scenario.app, scenario.server, access_token, refresh_token, NULL,
-                                   run_scenario, &scenario);
-
-  g_assert_cmpint (status, ==, 0);
+  avatar_test_ui_run_app (&scenario.ui, NULL, run_scenario, &scenario);
   g_assert_true (scenario.finished);
 
   g_unlink (path);
   g_rmdir (scenario.folder);
-  g_clear_object (&scenario.app);
-  avatar_test_server_stop (scenario.server);
   g_free (scenario.folder);
-  g_free (scenario.username);
+  avatar_test_ui_teardown (&scenario.ui);
 }
 
 /* Stopped after the tests, and kept: see main(). */
@@ -257,9 +242,7 @@ main (int   argc,
 {
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  avatar_test_ui_init (&argc, &argv);
 
   /* A session bus of the test's own, which the second instance inherits:
    * never the desktop's, where a real instance may run. */

@@ -11,13 +11,13 @@
 #include <gtk/gtk.h>
 
 #include "avatar-application.h"
+#include "avatar-crop-area.h"
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-variant-row.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 typedef AvatarTestUi Fixture;
 
@@ -43,27 +43,6 @@ teardown (Fixture       *fixture,
           gconstpointer  data)
 {
   avatar_test_ui_teardown (fixture);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             gboolean (*match) (GtkWidget *widget, gconstpointer data),
-             gconstpointer data)
-{
-  if (match (widget, data))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static gboolean
@@ -98,7 +77,7 @@ has_text (GtkWidget     *widget,
 static GtkMenuButton *
 get_menu_button (Fixture *fixture)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (fixture->window), is_type,
+  GtkWidget *button = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_type,
                                    GSIZE_TO_POINTER (GTK_TYPE_MENU_BUTTON));
 
   g_assert_nonnull (button);
@@ -114,22 +93,6 @@ popover_is_open (GtkMenuButton *button)
   return popover != NULL && gtk_widget_get_mapped (GTK_WIDGET (popover));
 }
 
-static GtkWindow *
-find_shortcuts_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_SHORTCUTS_WINDOW (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return window;
-    }
-
-  return NULL;
-}
-
 /* Ctrl+? as Broadway reports it, with the Shift that typed "?" still set. */
 static void
 test_shortcuts_key (Fixture       *fixture,
@@ -141,14 +104,6 @@ test_shortcuts_key (Fixture       *fixture,
   g_assert_true (g_strv_contains ((const char * const *) actions, "win.show-help-overlay"));
 }
 
-static gboolean
-can_upload (Fixture *fixture)
-{
-  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
-
-  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
-}
-
 static void
 open_picture (Fixture    *fixture,
               const char *format,
@@ -156,42 +111,16 @@ open_picture (Fixture    *fixture,
               int         height)
 {
   g_autoptr (GBytes) bytes = avatar_test_image_new (format, width, height);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GFileIOStream) stream = NULL;
 
-  fixture->file = g_file_new_tmp ("avatar-ui-window-XXXXXX.png", &stream, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (bytes, NULL),
-                                          g_bytes_get_size (bytes), NULL, FALSE,
-                                          G_FILE_CREATE_NONE, NULL, NULL, &error));
-  avatar_window_open_file (fixture->window, fixture->file);
-  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
-}
-
-static void
-activate (Fixture    *fixture,
-          const char *action)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL));
-}
-
-static void
-present_sized (Fixture *fixture,
-               int      width,
-               int      height)
-{
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  fixture->window = avatar_window_new (fixture->app);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), width, height);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  avatar_window_open_file (fixture->window, avatar_test_ui_write_file (fixture, bytes, ".png"));
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && avatar_test_ui_can_upload (fixture->window));
 }
 
 static GtkWidget *
 find_button_with_action (Fixture    *fixture,
                          const char *action)
 {
-  return find_widget (GTK_WIDGET (fixture->window), has_action, action);
+  return avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), has_action, action);
 }
 
 /* Where a click at the middle of @widget lands. */
@@ -221,7 +150,7 @@ test_back (Fixture       *fixture,
 
   g_assert_true (g_strv_contains ((const char * const *) actions, "win.back"));
 
-  present_sized (fixture, 360, 640);
+  avatar_test_ui_present_sized (fixture, 360, 640);
   open_picture (fixture, "png", 300, 400);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
   back = find_button_with_action (fixture, "win.back");
@@ -230,27 +159,17 @@ test_back (Fixture       *fixture,
   g_assert_true (click_lands_on (back));
 
   /* The crop area keeps the key for the window when Alt is held. */
-  g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+  g_assert_false (avatar_test_ui_press_key (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area")),
                                             GDK_KEY_Left, GDK_ALT_MASK));
   g_signal_emit_by_name (back, "clicked");
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
 }
 
-static gboolean
-all_variants_shown (Fixture *fixture)
-{
-  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
-    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
-      return FALSE;
-
-  return TRUE;
-}
-
 static void
 upload_and_wait_for_result (Fixture *fixture)
 {
-  activate (fixture, "win.upload");
-  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  avatar_test_ui_activate (fixture->window, "win.upload");
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && avatar_test_ui_all_variants_shown (fixture->window));
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
 }
 
@@ -296,7 +215,7 @@ static GtkWidget *
 find_variant_row (Fixture           *fixture,
                   AvatarVariantKind  kind)
 {
-  GtkWidget *row = find_widget (GTK_WIDGET (fixture->window), is_variant_row, GUINT_TO_POINTER (kind));
+  GtkWidget *row = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_variant_row, GUINT_TO_POINTER (kind));
 
   g_assert_nonnull (row);
 
@@ -307,7 +226,7 @@ static double
 avatar_x (Fixture           *fixture,
           AvatarVariantKind  kind)
 {
-  GtkWidget *avatar = find_widget (find_variant_row (fixture, kind), is_type,
+  GtkWidget *avatar = avatar_test_ui_find_widget (find_variant_row (fixture, kind), is_type,
                                    GSIZE_TO_POINTER (ADW_TYPE_AVATAR));
   graphene_rect_t bounds;
 
@@ -341,38 +260,38 @@ test_result_page (Fixture       *fixture,
   GtkAdjustment *adjustment;
   GdkTexture *original;
 
-  present_sized (fixture, 720, 600);
+  avatar_test_ui_present_sized (fixture, 720, 600);
   root = GTK_WIDGET (fixture->window);
   open_picture (fixture, "png", 300, 300);
   upload_and_wait_for_result (fixture);
 
-  scrolled = find_widget (root, is_mapped_scrolled_window, NULL);
+  scrolled = avatar_test_ui_find_widget (root, is_mapped_scrolled_window, NULL);
   g_assert_nonnull (scrolled);
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), <=, gtk_adjustment_get_page_size (adjustment));
 
   g_assert_cmpuint (count_widgets (root, is_visible_back_button, NULL), ==, 1);
-  done = find_widget (root, is_visible_back_button, NULL);
+  done = avatar_test_ui_find_widget (root, is_visible_back_button, NULL);
   g_assert_true (click_lands_on (done));
 
   g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_44), ==, avatar_x (fixture, AVATAR_VARIANT_60));
   g_assert_cmpfloat (avatar_x (fixture, AVATAR_VARIANT_48), ==, avatar_x (fixture, AVATAR_VARIANT_60));
 
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpuint (count_widgets (root, shows_paintable, original), ==, 1);
-  g_assert_nonnull (find_widget (find_variant_row (fixture, AVATAR_VARIANT_ORIGINAL), shows_paintable, original));
+  g_assert_nonnull (avatar_test_ui_find_widget (find_variant_row (fixture, AVATAR_VARIANT_ORIGINAL), shows_paintable, original));
   avatar_test_ui_save_screenshot (root, "ui-window-result");
 
   /* Copy URL on the 60 px row, then Done while the toast is up. */
-  copy = find_widget (find_variant_row (fixture, AVATAR_VARIANT_60), is_type,
+  copy = avatar_test_ui_find_widget (find_variant_row (fixture, AVATAR_VARIANT_60), is_type,
                       GSIZE_TO_POINTER (GTK_TYPE_BUTTON));
   g_signal_emit_by_name (copy, "clicked");
-  WAIT_FOR (fixture, find_widget (root, is_shown_toast, NULL) != NULL);
+  WAIT_FOR (fixture, avatar_test_ui_find_widget (root, is_shown_toast, NULL) != NULL);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
   g_assert_true (click_lands_on (done));
   g_signal_emit_by_name (done, "clicked");
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
-  WAIT_FOR (fixture, find_widget (root, is_shown_toast, NULL) == NULL);
+  WAIT_FOR (fixture, avatar_test_ui_find_widget (root, is_shown_toast, NULL) == NULL);
 
   /* And the window still answers. */
   gtk_menu_button_popup (get_menu_button (fixture));
@@ -390,7 +309,7 @@ is_status_page_titled (GtkWidget     *widget,
 static const char *
 get_header_title (Fixture *fixture)
 {
-  GtkWidget *title = find_widget (GTK_WIDGET (fixture->window), is_type,
+  GtkWidget *title = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_type,
                                   GSIZE_TO_POINTER (ADW_TYPE_WINDOW_TITLE));
 
   return adw_window_title_get_title (ADW_WINDOW_TITLE (title));
@@ -406,16 +325,16 @@ test_signed_out (Fixture       *fixture,
   g_assert_cmpstr (get_header_title (fixture), ==, "Choose a Picture");
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"refresh\", \"status\": 401}");
-  activate (fixture, "win.reload");
+  avatar_test_ui_activate (fixture->window, "win.reload");
 
   WAIT_FOR (fixture, is_on_page (fixture, "error"));
-  page = find_widget (GTK_WIDGET (fixture->window), is_status_page_titled, "Signed Out — Sign In Again");
+  page = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_status_page_titled, "Signed Out — Sign In Again");
   g_assert_nonnull (page);
   g_assert_cmpstr (adw_status_page_get_icon_name (ADW_STATUS_PAGE (page)), !=, "network-offline-symbolic");
-  button = find_widget (page, has_action, "win.account");
+  button = avatar_test_ui_find_widget (page, has_action, "win.account");
   g_assert_nonnull (button);
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "_Sign In…");
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-signed-out");
 }
 
@@ -430,7 +349,7 @@ is_label (GtkWidget     *widget,
 static AvatarFlowState
 get_flow_state (Fixture *fixture)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL ? avatar_flow_get_state (flow) : AVATAR_FLOW_STATE_IDLE;
 }
@@ -444,23 +363,23 @@ test_progress_words (Fixture       *fixture,
   open_picture (fixture, "png", 400, 400);
   g_assert_cmpstr (get_header_title (fixture), ==, "Crop");
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"delayMs\": 60000}");
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
 
   WAIT_FOR (fixture, get_flow_state (fixture) == AVATAR_FLOW_STATE_REQUESTING);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
   g_assert_cmpstr (get_header_title (fixture), ==, "Uploading");
-  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->window), is_label, "Contacting the service…"));
-  g_assert_true (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_nonnull (avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_label, "Contacting the service…"));
+  g_assert_true (avatar_test_ui_is_progress_pulsing (fixture->window));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-requesting");
 
-  activate (fixture, "win.cancel");
+  avatar_test_ui_activate (fixture->window, "win.cancel");
   WAIT_FOR (fixture, is_on_page (fixture, "crop"));
-  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_false (avatar_test_ui_is_progress_pulsing (fixture->window));
 
   avatar_test_server_clear_faults (fixture->server);
   upload_and_wait_for_result (fixture);
   g_assert_cmpstr (get_header_title (fixture), ==, "Your New Avatar");
-  g_assert_false (avatar_window_is_progress_pulsing (fixture->window));
+  g_assert_false (avatar_test_ui_is_progress_pulsing (fixture->window));
 }
 
 static gboolean
@@ -478,9 +397,9 @@ test_welcome_wraps (Fixture       *fixture,
 {
   GtkWidget *label;
 
-  present_sized (fixture, 720, 640);
+  avatar_test_ui_present_sized (fixture, 720, 640);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
-  label = find_widget (GTK_WIDGET (fixture->window), is_welcome_text, NULL);
+  label = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_welcome_text, NULL);
   g_assert_nonnull (label);
   g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), >, 1);
   g_assert_cmpint (gtk_widget_get_width (label), <, 480);
@@ -500,12 +419,12 @@ remove_avatar (Fixture *fixture)
 {
   open_picture (fixture, "png", 200, 200);
   upload_and_wait_for_result (fixture);
-  activate (fixture, "win.back");
+  avatar_test_ui_activate (fixture->window, "win.back");
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
 
-  activate (fixture, "win.remove");
-  g_signal_emit_by_name (avatar_window_get_remove_dialog (fixture->window), "response", "remove");
-  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+  avatar_test_ui_activate (fixture->window, "win.remove");
+  g_signal_emit_by_name (avatar_test_ui_get_remove_dialog (fixture->window), "response", "remove");
+  WAIT_FOR (fixture, avatar_test_ui_get_profile (fixture->window)->avatar_url == NULL);
 }
 
 /* The toast after a removal offers Undo, which uploads the removed avatar again. */
@@ -518,17 +437,17 @@ test_undo_remove (Fixture       *fixture,
   GdkTexture *original;
 
   remove_avatar (fixture);
-  WAIT_FOR (fixture, find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL) != NULL);
-  undo = find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL);
+  WAIT_FOR (fixture, avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL) != NULL);
+  undo = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_undo_button, NULL);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-removed-undo");
   g_signal_emit_by_name (undo, "clicked");
 
-  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && avatar_test_ui_all_variants_shown (fixture->window));
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpint (gdk_texture_get_width (original), ==, 200);
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->avatar_url, ==, server_url);
 }
 
 /* When the removed avatar cannot go back up, the window says so. */
@@ -538,15 +457,15 @@ test_undo_remove_fails (Fixture       *fixture,
 {
   remove_avatar (fixture);
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 50}");
-  activate (fixture, "win.undo-remove");
+  avatar_test_ui_activate (fixture->window, "win.undo-remove");
 
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
                      get_flow_state (fixture) == AVATAR_FLOW_STATE_FAILED);
-  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+  g_assert_nonnull (strstr (avatar_test_ui_get_message (fixture->window), "could not be put back"));
 
   /* Nothing is left to undo a second time, and that is said too. */
-  activate (fixture, "win.undo-remove");
-  g_assert_nonnull (strstr (avatar_window_get_message (fixture->window), "could not be put back"));
+  avatar_test_ui_activate (fixture->window, "win.undo-remove");
+  g_assert_nonnull (strstr (avatar_test_ui_get_message (fixture->window), "could not be put back"));
 }
 
 static GBytes *
@@ -596,7 +515,7 @@ static gboolean
 prepared_matches (Fixture          *fixture,
                   const AvatarCrop *crop)
 {
-  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+  const AvatarPrepared *prepared = avatar_test_ui_get_prepared (fixture->window);
 
   return prepared != NULL && prepared->width == crop->size &&
          ((prepared->changes & AVATAR_CHANGE_TURNED) != 0) == (crop->turns != 0 || crop->flip);
@@ -614,6 +533,35 @@ corner_pixel (GdkPixbuf *pixbuf,
   return (p[0] & 0xc0) << 16 | (p[1] & 0xc0) << 8 | (p[2] & 0xc0);
 }
 
+static GdkPixbuf *
+decode (GBytes *bytes)
+{
+  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, bytes, NULL));
+  g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
+
+  return g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+}
+
+/* Turned right, then mirrored: the square turns over its diagonal, so the
+ * top right corner of what is sent shows what was at the bottom left. */
+static void
+assert_sent_turned_and_flipped (Fixture          *fixture,
+                                const AvatarCrop *crop)
+{
+  const AvatarPrepared *prepared = avatar_test_ui_get_prepared (fixture->window);
+  g_autoptr (GBytes) source = g_file_load_bytes (fixture->file, NULL, NULL, NULL);
+  g_autoptr (GdkPixbuf) sent = decode (prepared->bytes);
+  g_autoptr (GdkPixbuf) picture = decode (source);
+  g_autoptr (GdkPixbuf) upright = gdk_pixbuf_new_subpixbuf (picture, crop->x, crop->y, crop->size, crop->size);
+  int size = crop->size - 1;
+
+  g_assert_cmphex (corner_pixel (sent, 2, 2), ==, corner_pixel (upright, 2, 2));
+  g_assert_cmphex (corner_pixel (sent, size - 2, 2), ==, corner_pixel (upright, 2, size - 2));
+  g_assert_cmphex (corner_pixel (sent, size - 2, 2), !=, corner_pixel (upright, size - 2, 2));
+}
+
 /* Cropping like the best editors: the crop area comes first for Tab and keeps
  * its ring, a zoom slider in step with the keys, turning and flipping that
  * the previews and the prepared picture show, the avatar as it is now
@@ -626,21 +574,16 @@ test_crop_tools (Fixture       *fixture,
   GtkWidget *scale, *now;
   g_autoptr (GBytes) focused = NULL;
   g_autoptr (GBytes) unfocused = NULL;
-  g_autoptr (GdkPixbuf) sent = NULL;
-  g_autoptr (GdkPixbuf) upright = NULL;
   g_autofree char *description = NULL;
-  const AvatarPrepared *prepared;
   AvatarCrop crop;
-  int size;
 
   /* An avatar of before, for the before and after. */
   open_picture (fixture, "png", 200, 200);
   upload_and_wait_for_result (fixture);
-  activate (fixture, "win.back");
-  g_clear_object (&fixture->file);
+  avatar_test_ui_activate (fixture->window, "win.back");
 
   open_picture (fixture, "png", 400, 300);
-  area = avatar_window_get_crop_area (fixture->window);
+  area = avatar_test_ui_get_child (fixture->window, "crop_area");
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
 
   gtk_root_set_focus (GTK_ROOT (fixture->window), NULL);
@@ -659,7 +602,7 @@ test_crop_tools (Fixture       *fixture,
   gtk_widget_grab_focus (GTK_WIDGET (area));
 
   /* The slider follows the keys, and the crop follows the slider. */
-  scale = find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
+  scale = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
   g_assert_nonnull (scale);
   g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), >, 1.0);
   g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (scale)),
@@ -670,7 +613,7 @@ test_crop_tools (Fixture       *fixture,
 
   /* Turned right with "]" and flipped with the button's action. */
   g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (area), GDK_KEY_bracketright, 0));
-  activate (fixture, "win.flip");
+  avatar_test_ui_activate (fixture->window, "win.flip");
   avatar_crop_area_get_crop (area, &crop);
   g_assert_cmpint (crop.turns, ==, 1);
   g_assert_true (crop.flip);
@@ -679,36 +622,12 @@ test_crop_tools (Fixture       *fixture,
   g_assert_nonnull (strstr (description, "mirrored"));
 
   WAIT_FOR (fixture, prepared_matches (fixture, &crop));
-  prepared = avatar_window_get_prepared (fixture->window);
-  {
-    g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  assert_sent_turned_and_flipped (fixture, &crop);
 
-    g_assert_true (gdk_pixbuf_loader_write_bytes (loader, prepared->bytes, NULL));
-    g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
-    sent = g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
-  }
-  {
-    g_autoptr (GBytes) source = g_file_load_bytes (fixture->file, NULL, NULL, NULL);
-    g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-    g_autoptr (GdkPixbuf) square = NULL;
-
-    g_assert_true (gdk_pixbuf_loader_write_bytes (loader, source, NULL));
-    g_assert_true (gdk_pixbuf_loader_close (loader, NULL));
-    square = gdk_pixbuf_new_subpixbuf (gdk_pixbuf_loader_get_pixbuf (loader), crop.x, crop.y,
-                                       crop.size, crop.size);
-    upright = g_object_ref (square);
-  }
-  /* Turned right, then mirrored: the square turns over its diagonal, so the
-   * top right corner shows what was at the bottom left. */
-  size = crop.size - 1;
-  g_assert_cmphex (corner_pixel (sent, 2, 2), ==, corner_pixel (upright, 2, 2));
-  g_assert_cmphex (corner_pixel (sent, size - 2, 2), ==, corner_pixel (upright, 2, size - 2));
-  g_assert_cmphex (corner_pixel (sent, size - 2, 2), !=, corner_pixel (upright, size - 2, 2));
-
-  now = find_widget (GTK_WIDGET (fixture->window), is_mapped_avatar_of_size, GINT_TO_POINTER (60));
+  now = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_mapped_avatar_of_size, GINT_TO_POINTER (60));
   g_assert_nonnull (now);
   g_assert_nonnull (adw_avatar_get_custom_image (ADW_AVATAR (now)));
-  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->window), is_hint, NULL));
+  g_assert_nonnull (avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_hint, NULL));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-window-crop-tools");
 }
 
@@ -719,7 +638,7 @@ flipped_or_zoomed (Fixture   *fixture,
 {
   AvatarCrop crop;
 
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &crop);
 
   return crop.flip || gtk_range_get_value (GTK_RANGE (scale)) != zoom;
 }
@@ -739,8 +658,8 @@ test_zoom_drag (Fixture       *fixture,
 
   open_picture (fixture, "png", 400, 300);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
-  scale = find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
-  flip = find_widget (GTK_WIDGET (fixture->window), has_action, "win.flip");
+  scale = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), is_zoom_scale, NULL);
+  flip = avatar_test_ui_find_widget (GTK_WIDGET (fixture->window), has_action, "win.flip");
   g_assert_nonnull (scale);
   g_assert_nonnull (flip);
   g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, 1.0);
@@ -763,7 +682,7 @@ test_zoom_drag (Fixture       *fixture,
   avatar_test_pointer_press (pointer);
   avatar_test_pointer_release (pointer);
   WAIT_FOR (fixture, flipped_or_zoomed (fixture, scale, zoom));
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &crop);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &crop);
   g_assert_true (crop.flip);
   g_assert_cmpfloat (gtk_range_get_value (GTK_RANGE (scale)), ==, zoom);
 }
@@ -780,18 +699,18 @@ test_shortcuts_then_menu (Fixture       *fixture,
   gtk_menu_button_popup (menu_button);
   WAIT_FOR (fixture, popover_is_open (menu_button));
 
-  item = find_widget (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), has_text,
+  item = avatar_test_ui_find_widget (GTK_WIDGET (gtk_menu_button_get_popover (menu_button)), has_text,
                       "Keyboard Shortcuts");
   g_assert_nonnull (item);
   g_signal_emit_by_name (item, "clicked");
-  WAIT_FOR (fixture, find_shortcuts_window () != NULL && !popover_is_open (menu_button));
-  avatar_test_ui_wait_for_paint (find_shortcuts_window ());
+  WAIT_FOR (fixture, avatar_test_ui_find_shortcuts_window () != NULL && !popover_is_open (menu_button));
+  avatar_test_ui_wait_for_paint (avatar_test_ui_find_shortcuts_window ());
   /* Under Broadway in a 1024-pixel browser page, a wider window (it was 1030
    * pixels) covers the main menu with its close button out of reach. */
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (find_shortcuts_window ())), <, 1000);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_test_ui_find_shortcuts_window ())), <, 1000);
 
-  gtk_window_close (find_shortcuts_window ());
-  WAIT_FOR (fixture, find_shortcuts_window () == NULL);
+  gtk_window_close (avatar_test_ui_find_shortcuts_window ());
+  WAIT_FOR (fixture, avatar_test_ui_find_shortcuts_window () == NULL);
   avatar_test_ui_wait_for_paint (GTK_WINDOW (fixture->window));
 
   gtk_menu_button_popup (menu_button);
@@ -802,11 +721,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("LANGUAGE", "C", TRUE);
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
-  gtk_test_init (&argc, &argv, NULL);
+  avatar_test_ui_init (&argc, &argv);
   adw_init ();
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add ("/ui-window/shortcuts-then-menu", Fixture, "shortcuts-menu", setup,
               test_shortcuts_then_menu, teardown);

@@ -10,12 +10,12 @@
 #include <gtk/gtk.h>
 
 #include "avatar-application.h"
+#include "avatar-crop-area.h"
 #include "avatar-test-broadway.h"
 #include "avatar-test-images.h"
 #include "avatar-test-server.h"
 #include "avatar-test-ui.h"
 #include "avatar-window.h"
-#include "avatar-window-private.h"
 
 typedef AvatarTestUi Fixture;
 
@@ -35,7 +35,7 @@ setup (Fixture       *fixture,
   avatar_test_ui_setup (fixture, data);
 
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, fixture->username);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->username, ==, fixture->username);
 }
 
 static void
@@ -46,33 +46,6 @@ teardown (Fixture       *fixture,
 }
 
 static void
-open_bytes_as_file (Fixture    *fixture,
-                    GBytes     *bytes,
-                    const char *suffix)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GFileIOStream) stream = NULL;
-  g_autofree char *template = g_strconcat ("avatar-ui-XXXXXX", suffix, NULL);
-
-  fixture->file = g_file_new_tmp (template, &stream, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_replace_contents (fixture->file,
-                                          g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
-  g_assert_no_error (error);
-
-  avatar_window_open_file (fixture->window, fixture->file);
-}
-
-static gboolean
-can_upload (Fixture *fixture)
-{
-  GtkWidget *button = avatar_window_get_upload_button (fixture->window);
-
-  return gtk_widget_get_visible (button) && gtk_widget_is_sensitive (button);
-}
-
-static void
 open_image_ready_to_upload (Fixture    *fixture,
                             const char *format,
                             int         width,
@@ -80,25 +53,8 @@ open_image_ready_to_upload (Fixture    *fixture,
 {
   g_autoptr (GBytes) bytes = avatar_test_image_new (format, width, height);
 
-  open_bytes_as_file (fixture, bytes, g_str_equal (format, "jpeg") ? ".jpg" : ".png");
-  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
-}
-
-static void
-activate (Fixture    *fixture,
-          const char *action)
-{
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), action, NULL));
-}
-
-static gboolean
-all_variants_shown (Fixture *fixture)
-{
-  for (AvatarVariantKind kind = 0; kind < AVATAR_N_VARIANTS; kind++)
-    if (avatar_window_get_variant_texture (fixture->window, kind) == NULL)
-      return FALSE;
-
-  return TRUE;
+  avatar_window_open_file (fixture->window, avatar_test_ui_write_file (fixture, bytes, g_str_equal (format, "jpeg") ? ".jpg" : ".png"));
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && avatar_test_ui_can_upload (fixture->window));
 }
 
 static void
@@ -110,22 +66,22 @@ assert_result_shown (Fixture *fixture,
   GdkTexture *original;
   AvatarFlow *flow;
 
-  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
-  flow = avatar_window_get_flow (fixture->window);
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && avatar_test_ui_all_variants_shown (fixture->window));
+  flow = avatar_test_ui_get_flow (fixture->window);
 
   /* What was sent is the prepared picture the crop page showed. */
   g_assert_true (avatar_flow_get_prepared (flow)->bytes ==
-                 avatar_window_get_prepared (fixture->window)->bytes);
+                 avatar_test_ui_get_prepared (fixture->window)->bytes);
 
   for (guint i = 0; i < G_N_ELEMENTS (list_sizes); i++)
     {
-      GdkTexture *texture = avatar_window_get_variant_texture (fixture->window, i);
+      GdkTexture *texture = avatar_test_ui_get_variant_texture (fixture->window, i);
 
       g_assert_cmpint (gdk_texture_get_width (texture), ==, list_sizes[i]);
       g_assert_cmpint (gdk_texture_get_height (texture), ==, list_sizes[i]);
     }
 
-  original = avatar_window_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
+  original = avatar_test_ui_get_variant_texture (fixture->window, AVATAR_VARIANT_ORIGINAL);
   g_assert_cmpint (gdk_texture_get_width (original), ==, expected_side);
   g_assert_cmpint (gdk_texture_get_height (original), ==, expected_side);
 
@@ -133,8 +89,8 @@ assert_result_shown (Fixture *fixture,
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_assert_cmpstr (server_url, ==, avatar_flow_get_avatar_url (flow));
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->avatar_url, ==, server_url);
-  g_assert_nonnull (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->avatar_url, ==, server_url);
+  g_assert_nonnull (adw_avatar_get_custom_image (avatar_test_ui_get_child (fixture->window, "profile_avatar")));
 }
 
 static void
@@ -147,7 +103,7 @@ test_happy_path (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-welcome");
 
   open_image_ready_to_upload (fixture, "jpeg", 800, 600);
-  crop_area = avatar_window_get_crop_area (fixture->window);
+  crop_area = avatar_test_ui_get_child (fixture->window, "crop_area");
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (crop_area)));
 
   /* Smaller, then to the left, with the keyboard. */
@@ -159,21 +115,21 @@ test_happy_path (Fixture       *fixture,
   g_assert_cmpint (crop.y, ==, 30);
 
   /* The preview follows the crop before the upload. */
-  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
-                     avatar_window_get_prepared (fixture->window)->width == 540 &&
-                     can_upload (fixture));
+  WAIT_FOR (fixture, avatar_test_ui_get_prepared (fixture->window) != NULL &&
+                     avatar_test_ui_get_prepared (fixture->window)->width == 540 &&
+                     avatar_test_ui_can_upload (fixture->window));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-crop");
 
   /* The whole picture was decoded once: a new crop is only cut out and encoded. */
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_test_ui_get_image (fixture->window)), ==, 1);
 
   /* Upload at once after one more change: the new crop is what is sent. */
   g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (crop_area), GDK_KEY_minus, 0));
   avatar_crop_area_get_crop (crop_area, &crop);
   g_assert_cmpint (crop.size, <, 540);
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   assert_result_shown (fixture, crop.size);
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_window_get_image (fixture->window)), ==, 1);
+  g_assert_cmpuint (avatar_image_get_n_full_decodes (avatar_test_ui_get_image (fixture->window)), ==, 1);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-result");
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
@@ -188,15 +144,15 @@ test_broken_file (Fixture       *fixture,
   g_autoptr (GBytes) good = avatar_test_image_new ("png", 300, 300);
   g_autoptr (GBytes) broken = avatar_test_truncate (good, g_bytes_get_size (good) / 3);
 
-  open_bytes_as_file (fixture, broken, ".png");
+  avatar_window_open_file (fixture->window, avatar_test_ui_write_file (fixture, broken, ".png"));
   WAIT_FOR (fixture, is_on_page (fixture, "error"));
 
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_cmpstr (avatar_window_get_message (fixture->window), !=, "");
-  g_assert_false (can_upload (fixture));
-  g_assert_false (gtk_widget_is_sensitive (avatar_window_get_upload_button (fixture->window)));
-  g_assert_null (avatar_window_get_image (fixture->window));
-  g_assert_null (avatar_window_get_flow (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_cmpstr (avatar_test_ui_get_message (fixture->window), !=, "");
+  g_assert_false (avatar_test_ui_can_upload (fixture->window));
+  g_assert_false (gtk_widget_is_sensitive (avatar_test_ui_get_child (fixture->window, "upload_button")));
+  g_assert_null (avatar_test_ui_get_image (fixture->window));
+  g_assert_null (avatar_test_ui_get_flow (fixture->window));
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-broken-file");
 }
@@ -210,15 +166,15 @@ test_unsupported_type (Fixture       *fixture,
   open_image_ready_to_upload (fixture, "jpeg", 400, 400);
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 415, \"count\": 1}");
 
-  activate (fixture, "win.upload");
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  avatar_test_ui_activate (fixture->window, "win.upload");
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
 
   /* Back to the crop, with the picture, and a message in words. */
   g_assert_true (is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_image (fixture->window));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (strstr (avatar_window_get_message (fixture->window), "415"));
+  g_assert_nonnull (avatar_test_ui_get_image (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (strstr (avatar_test_ui_get_message (fixture->window), "415"));
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
 
@@ -230,18 +186,14 @@ static void
 test_narrow (Fixture       *fixture,
              gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  fixture->window = avatar_window_new (fixture->app);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  avatar_test_ui_present_sized (fixture, 360, 640);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-welcome");
 
   open_image_ready_to_upload (fixture, "jpeg", 500, 700);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-crop");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 380);
 
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   assert_result_shown (fixture, 500);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-narrow-result");
 }
@@ -251,16 +203,12 @@ static void
 test_wide (Fixture       *fixture,
            gconstpointer  data)
 {
-  gtk_window_destroy (GTK_WINDOW (fixture->window));
-  fixture->window = avatar_window_new (fixture->app);
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1100, 640);
-  gtk_window_present (GTK_WINDOW (fixture->window));
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
+  avatar_test_ui_present_sized (fixture, 1100, 640);
 
   open_image_ready_to_upload (fixture, "jpeg", 1200, 800);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-wide-crop");
-  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), <, 900);
-  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (avatar_window_get_crop_area (fixture->window))), >, 500);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area"))), <, 900);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area"))), >, 500);
 }
 
 static void
@@ -271,12 +219,12 @@ test_server_error_then_retry (Fixture       *fixture,
   /* More failures than the client's own retries. */
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"request-url\", \"status\": 503, \"count\": 20}");
 
-  activate (fixture, "win.upload");
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  avatar_test_ui_activate (fixture->window, "win.upload");
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
   g_assert_true (is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (strstr (avatar_window_get_message (fixture->window), "503"));
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (strstr (avatar_test_ui_get_message (fixture->window), "503"));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-server-error-dark");
@@ -284,14 +232,14 @@ test_server_error_then_retry (Fixture       *fixture,
 
   /* Retry sends the same picture again, and this time it goes through. */
   avatar_test_server_clear_faults (fixture->server);
-  activate (fixture, "win.retry");
+  avatar_test_ui_activate (fixture->window, "win.retry");
   assert_result_shown (fixture, 320);
 }
 
 static gboolean
 is_uploading (Fixture *fixture)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL &&
          avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_UPLOADING &&
@@ -299,29 +247,10 @@ is_uploading (Fixture *fixture)
 }
 
 /* The button of win.cancel on the progress page. */
-static GtkButton *
-find_cancel_button (GtkWidget *widget)
-{
-  if (GTK_IS_BUTTON (widget) &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "win.cancel") == 0)
-    return GTK_BUTTON (widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkButton *button = find_cancel_button (child);
-
-      if (button != NULL)
-        return button;
-    }
-
-  return NULL;
-}
-
 static const char *
 cancel_label (Fixture *fixture)
 {
-  GtkButton *button = find_cancel_button (GTK_WIDGET (fixture->window));
+  GtkButton *button = avatar_test_ui_get_child (fixture->window, "cancel_button");
 
   g_assert_nonnull (button);
   return gtk_button_get_label (button);
@@ -331,7 +260,7 @@ static gboolean
 flow_sent_in (Fixture         *fixture,
               AvatarFlowState  state)
 {
-  AvatarFlow *flow = avatar_window_get_flow (fixture->window);
+  AvatarFlow *flow = avatar_test_ui_get_flow (fixture->window);
 
   return flow != NULL && avatar_flow_get_sent (flow) && avatar_flow_get_state (flow) == state;
 }
@@ -349,23 +278,23 @@ test_stop_waiting (Fixture       *fixture,
   open_image_ready_to_upload (fixture, "png", 200, 200);
   avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 60000}");
 
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
   g_assert_cmpstr (cancel_label (fixture), ==, "_Stop Waiting");
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-stop-waiting");
 
-  activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.cancel");
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_cmpstr (avatar_window_get_message (fixture->window), ==, SENT_MESSAGE);
+  g_assert_cmpstr (avatar_test_ui_get_message (fixture->window), ==, SENT_MESSAGE);
 }
 
 static gboolean
 profile_shows (Fixture    *fixture,
                const char *avatar_url)
 {
-  const AvatarProfile *profile = avatar_window_get_profile (fixture->window);
+  const AvatarProfile *profile = avatar_test_ui_get_profile (fixture->window);
 
   return profile != NULL && g_strcmp0 (profile->avatar_url, avatar_url) == 0;
 }
@@ -382,10 +311,10 @@ test_stop_waiting_live (Fixture       *fixture,
   open_image_ready_to_upload (fixture, "png", 200, 200);
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"cdn\", \"delayMs\": 60000}");
 
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_FETCHING));
-  activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.cancel");
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
 
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
@@ -415,12 +344,12 @@ test_stop_waiting_then_activate (Fixture       *fixture,
   avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 2000}");
   WAIT_FOR (fixture, is_active (GTK_WINDOW (fixture->window)));
 
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   WAIT_FOR (fixture, flow_sent_in (fixture, AVATAR_FLOW_STATE_PROCESSING));
-  activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.cancel");
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   /* Elsewhere while the service finishes. */
   other = GTK_WINDOW (gtk_window_new ());
@@ -429,7 +358,7 @@ test_stop_waiting_then_activate (Fixture       *fixture,
   state = avatar_test_server_wait_processed (fixture->server, avatar_flow_get_asset_key (flow));
   g_assert_cmpstr (state, ==, "ready");
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   gtk_window_destroy (other);
   gtk_window_present (GTK_WINDOW (fixture->window));
@@ -446,24 +375,24 @@ test_cancel_upload (Fixture       *fixture,
   AvatarFlow *flow;
 
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"bytesPerSecond\": 20000}");
-  open_bytes_as_file (fixture, noise, ".png");
-  WAIT_FOR (fixture, is_on_page (fixture, "crop") && can_upload (fixture));
+  avatar_window_open_file (fixture->window, avatar_test_ui_write_file (fixture, noise, ".png"));
+  WAIT_FOR (fixture, is_on_page (fixture, "crop") && avatar_test_ui_can_upload (fixture->window));
 
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   WAIT_FOR (fixture, is_uploading (fixture));
   g_assert_true (is_on_page (fixture, "progress"));
   g_assert_cmpstr (cancel_label (fixture), ==, "_Cancel");
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-progress");
 
-  activate (fixture, "win.cancel");
-  flow = avatar_window_get_flow (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.cancel");
+  flow = avatar_test_ui_get_flow (fixture->window);
   WAIT_FOR (fixture, avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_CANCELLED && is_on_page (fixture, "crop"));
 
   /* The picture stays, and nothing reached the profile. */
-  g_assert_nonnull (avatar_window_get_image (fixture->window));
+  g_assert_nonnull (avatar_test_ui_get_image (fixture->window));
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
-  g_assert_null (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_null (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 }
 
 static void
@@ -477,12 +406,12 @@ test_expired_token (Fixture       *fixture,
   open_image_ready_to_upload (fixture, "jpeg", 256, 256);
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
 
-  activate (fixture, "win.upload");
-  WAIT_FOR (fixture, is_on_page (fixture, "result") && all_variants_shown (fixture));
+  avatar_test_ui_activate (fixture->window, "win.upload");
+  WAIT_FOR (fixture, is_on_page (fixture, "result") && avatar_test_ui_all_variants_shown (fixture->window));
 
   /* Refreshed without a word to the user. */
-  g_assert_null (avatar_window_get_message (fixture->window));
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
   token_after = avatar_client_dup_access_token (client);
   g_assert_cmpstr (token_after, !=, token_before);
 
@@ -500,32 +429,32 @@ test_auth_failure (Fixture       *fixture,
   AvatarCrop before, after;
 
   open_image_ready_to_upload (fixture, "jpeg", 256, 200);
-  image = avatar_window_get_image (fixture->window);
+  image = avatar_test_ui_get_image (fixture->window);
   /* A crop of the person's own, not the default one. */
-  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (avatar_window_get_crop_area (fixture->window)),
+  g_assert_true (avatar_test_ui_press_key (GTK_WIDGET (avatar_test_ui_get_child (fixture->window, "crop_area")),
                                            GDK_KEY_minus, 0));
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &before);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &before);
   g_assert_cmpint (before.size, <, 200);
-  WAIT_FOR (fixture, avatar_window_get_prepared (fixture->window) != NULL &&
-                     avatar_window_get_prepared (fixture->window)->width == before.size &&
-                     can_upload (fixture));
+  WAIT_FOR (fixture, avatar_test_ui_get_prepared (fixture->window) != NULL &&
+                     avatar_test_ui_get_prepared (fixture->window)->width == before.size &&
+                     avatar_test_ui_can_upload (fixture->window));
 
   /* The token has expired and the service refuses to refresh it. */
   avatar_test_server_set_fault (fixture->server, "{\"expireAccessTokens\": true}");
   avatar_test_server_set_fault (fixture->server, "{\"route\": \"refresh\", \"status\": 401}");
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
 
   /* Asked to sign in again, with the picture and crop kept for then; the
    * account dialog opens when asked for, not by itself. */
-  WAIT_FOR (fixture, avatar_window_get_flow (fixture->window) != NULL &&
-                     avatar_flow_get_state (avatar_window_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
+  WAIT_FOR (fixture, avatar_test_ui_get_flow (fixture->window) != NULL &&
+                     avatar_flow_get_state (avatar_test_ui_get_flow (fixture->window)) == AVATAR_FLOW_STATE_FAILED);
   WAIT_FOR (fixture, is_on_page (fixture, "crop"));
-  g_assert_nonnull (avatar_window_get_message (fixture->window));
-  g_assert_null (avatar_window_get_account_dialog (fixture->window));
-  activate (fixture, "win.account");
-  g_assert_nonnull (avatar_window_get_account_dialog (fixture->window));
-  g_assert_true (avatar_window_get_image (fixture->window) == image);
-  avatar_crop_area_get_crop (avatar_window_get_crop_area (fixture->window), &after);
+  g_assert_nonnull (avatar_test_ui_get_message (fixture->window));
+  g_assert_null (avatar_test_ui_get_account_dialog (fixture->window));
+  avatar_test_ui_activate (fixture->window, "win.account");
+  g_assert_nonnull (avatar_test_ui_get_account_dialog (fixture->window));
+  g_assert_true (avatar_test_ui_get_image (fixture->window) == image);
+  avatar_crop_area_get_crop (avatar_test_ui_get_child (fixture->window, "crop_area"), &after);
   g_assert_cmpint (after.x, ==, before.x);
   g_assert_cmpint (after.y, ==, before.y);
   g_assert_cmpint (after.size, ==, before.size);
@@ -536,7 +465,7 @@ static gboolean
 is_prepared_with (Fixture  *fixture,
                   gboolean  passthrough)
 {
-  const AvatarPrepared *prepared = avatar_window_get_prepared (fixture->window);
+  const AvatarPrepared *prepared = avatar_test_ui_get_prepared (fixture->window);
 
   return prepared != NULL && prepared->passthrough == passthrough;
 }
@@ -551,9 +480,9 @@ test_keep_metadata (Fixture       *fixture,
   g_autoptr (GVariant) state = NULL;
 
   /* By default, camera and location data does not leave the machine. */
-  open_bytes_as_file (fixture, jpeg, ".jpg");
+  avatar_window_open_file (fixture->window, avatar_test_ui_write_file (fixture, jpeg, ".jpg"));
   WAIT_FOR (fixture, is_on_page (fixture, "crop") && is_prepared_with (fixture, FALSE));
-  g_assert_true (avatar_window_get_prepared (fixture->window)->changes & AVATAR_CHANGE_METADATA_REMOVED);
+  g_assert_true (avatar_test_ui_get_prepared (fixture->window)->changes & AVATAR_CHANGE_METADATA_REMOVED);
 
   /* The menu's toggle lets the file go as it is, and back. */
   state = g_action_group_get_action_state (actions, "keep-metadata");
@@ -570,7 +499,7 @@ picture_is_open (Fixture *fixture,
                  int      width,
                  int      height)
 {
-  AvatarImage *image = avatar_window_get_image (fixture->window);
+  AvatarImage *image = avatar_test_ui_get_image (fixture->window);
 
   return is_on_page (fixture, "crop") && image != NULL &&
          avatar_image_get_width (image) == width && avatar_image_get_height (image) == height;
@@ -585,31 +514,26 @@ test_paste (Fixture       *fixture,
   g_autoptr (GBytes) jpeg = avatar_test_image_new ("jpeg", 150, 250);
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GFileIOStream) stream = NULL;
   GSList *files;
 
   /* A picture on the clipboard. */
   texture = gdk_texture_new_from_bytes (png, &error);
   g_assert_no_error (error);
   gdk_clipboard_set_texture (clipboard, texture);
-  activate (fixture, "win.paste");
+  avatar_test_ui_activate (fixture->window, "win.paste");
   WAIT_FOR (fixture, picture_is_open (fixture, 300, 200));
 
   /* A file on the clipboard. */
-  fixture->file = g_file_new_tmp ("avatar-ui-XXXXXX.jpg", &stream, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
-                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
-  files = g_slist_append (NULL, fixture->file);
+  files = g_slist_append (NULL, avatar_test_ui_write_file (fixture, jpeg, ".jpg"));
   gdk_clipboard_set (clipboard, GDK_TYPE_FILE_LIST, gdk_file_list_new_from_list (files));
   g_slist_free (files);
-  activate (fixture, "win.paste");
+  avatar_test_ui_activate (fixture->window, "win.paste");
   WAIT_FOR (fixture, picture_is_open (fixture, 150, 250));
 
   /* Text is not a picture. */
   gdk_clipboard_set_text (clipboard, "not a picture");
-  activate (fixture, "win.paste");
-  WAIT_FOR (fixture, avatar_window_get_message (fixture->window) != NULL);
+  avatar_test_ui_activate (fixture->window, "win.paste");
+  WAIT_FOR (fixture, avatar_test_ui_get_message (fixture->window) != NULL);
   g_assert_true (picture_is_open (fixture, 150, 250));
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-paste");
 }
@@ -640,17 +564,12 @@ test_drop (Fixture       *fixture,
   g_autoptr (GBytes) png = avatar_test_image_new ("png", 90, 120);
   g_autoptr (GdkTexture) texture = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GFileIOStream) stream = NULL;
   g_auto (GValue) files_value = G_VALUE_INIT;
   g_auto (GValue) texture_value = G_VALUE_INIT;
   GSList *files;
 
   /* A file from a file manager. */
-  fixture->file = g_file_new_tmp ("avatar-ui-XXXXXX.jpg", &stream, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_file_replace_contents (fixture->file, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg),
-                                          NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error));
-  files = g_slist_append (NULL, fixture->file);
+  files = g_slist_append (NULL, avatar_test_ui_write_file (fixture, jpeg, ".jpg"));
   g_value_init (&files_value, GDK_TYPE_FILE_LIST);
   g_value_take_boxed (&files_value, gdk_file_list_new_from_list (files));
   g_slist_free (files);
@@ -669,25 +588,12 @@ test_drop (Fixture       *fixture,
 
 /* A button of a dialog by its label: the confirmation is an AdwAlertDialog
  * from libadwaita 1.5, an AdwMessageDialog before, and both show buttons. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
 {
-  if (GTK_IS_BUTTON (widget) && gtk_widget_is_drawable (widget) &&
-      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *button = find_button (child, label);
-
-      if (button != NULL)
-        return button;
-    }
-
-  return NULL;
+  return GTK_IS_BUTTON (widget) && gtk_widget_is_drawable (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
 static gboolean
@@ -702,8 +608,8 @@ confirm_remove (Fixture *fixture)
 {
   GtkWidget *dialog;
 
-  activate (fixture, "win.remove");
-  dialog = avatar_window_get_remove_dialog (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.remove");
+  dialog = avatar_test_ui_get_remove_dialog (fixture->window);
   g_assert_nonnull (dialog);
   WAIT_FOR (fixture, is_shown (dialog));
 
@@ -719,22 +625,22 @@ answer_remove (Fixture    *fixture,
   GtkWidget *button;
 
   /* The dialog may be mapped a frame before its buttons are. */
-  WAIT_FOR (fixture, (button = find_button (dialog, label)) != NULL);
+  WAIT_FOR (fixture, (button = avatar_test_ui_find_widget (dialog, is_button_labelled, label)) != NULL);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_true (gtk_widget_activate (button));
   WAIT_FOR (fixture, !is_shown (dialog));
   g_clear_weak_pointer (&dialog);
-  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_remove_dialog (fixture->window));
 }
 
 static void
 upload_and_go_back (Fixture *fixture)
 {
   open_image_ready_to_upload (fixture, "png", 200, 200);
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   assert_result_shown (fixture, 200);
 
-  activate (fixture, "win.back");
+  avatar_test_ui_activate (fixture->window, "win.back");
   WAIT_FOR (fixture, is_on_page (fixture, "welcome"));
 }
 
@@ -755,18 +661,18 @@ test_remove (Fixture       *fixture,
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_nonnull (server_url);
   g_clear_pointer (&server_url, g_free);
-  g_assert_nonnull (avatar_window_get_profile (fixture->window)->avatar_url);
+  g_assert_nonnull (avatar_test_ui_get_profile (fixture->window)->avatar_url);
 
   answer_remove (fixture, confirm_remove (fixture), "_Remove");
 
-  WAIT_FOR (fixture, avatar_window_get_profile (fixture->window)->avatar_url == NULL);
+  WAIT_FOR (fixture, avatar_test_ui_get_profile (fixture->window)->avatar_url == NULL);
   server_url = avatar_test_server_dup_avatar_url (fixture->server, fixture->access_token);
   g_assert_null (server_url);
-  g_assert_null (adw_avatar_get_custom_image (avatar_window_get_profile_avatar (fixture->window)));
+  g_assert_null (adw_avatar_get_custom_image (avatar_test_ui_get_child (fixture->window, "profile_avatar")));
 
   /* With no avatar there is nothing to remove. */
   g_assert_true (is_on_page (fixture, "welcome"));
-  g_assert_null (avatar_window_get_remove_dialog (fixture->window));
+  g_assert_null (avatar_test_ui_get_remove_dialog (fixture->window));
 
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-removed");
 }
@@ -808,25 +714,12 @@ test_close_while_confirming (Fixture       *fixture,
   g_assert_nonnull (server_url);
 }
 
-static GtkWidget *
-find_entry_row (GtkWidget  *widget,
-                const char *title)
+static gboolean
+is_entry_row_titled (GtkWidget     *widget,
+                     gconstpointer  title)
 {
-  if (ADW_IS_ENTRY_ROW (widget) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_entry_row (child, title);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 static void
@@ -834,7 +727,7 @@ fill_in (GtkWidget  *dialog,
          const char *title,
          const char *text)
 {
-  GtkWidget *row = find_entry_row (dialog, title);
+  GtkWidget *row = avatar_test_ui_find_widget (dialog, is_entry_row_titled, title);
 
   g_assert_nonnull (row);
   gtk_editable_set_text (GTK_EDITABLE (row), text);
@@ -849,8 +742,8 @@ test_account (Fixture       *fixture,
   g_autofree char *refresh_token = NULL;
 
   /* Signing out forgets the tokens and asks to sign in. */
-  activate (fixture, "win.account");
-  dialog = avatar_window_get_account_dialog (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.account");
+  dialog = avatar_test_ui_get_account_dialog (fixture->window);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_activate_action (dialog, "account.sign-out", NULL));
   WAIT_FOR (fixture, is_on_page (fixture, "signed-out"));
@@ -858,12 +751,12 @@ test_account (Fixture       *fixture,
   avatar_test_ui_save_screenshot (GTK_WIDGET (fixture->window), "ui-signed-out");
 
   /* An unencrypted address off this machine is refused, in words. */
-  activate (fixture, "win.account");
-  WAIT_FOR (fixture, avatar_window_get_account_dialog (fixture->window) != NULL);
-  dialog = avatar_window_get_account_dialog (fixture->window);
+  avatar_test_ui_activate (fixture->window, "win.account");
+  WAIT_FOR (fixture, avatar_test_ui_get_account_dialog (fixture->window) != NULL);
+  dialog = avatar_test_ui_get_account_dialog (fixture->window);
   fill_in (dialog, "Server Address", "http://avatars.example.com");
   g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
-  g_assert_true (avatar_window_get_account_dialog (fixture->window) == dialog);
+  g_assert_true (avatar_test_ui_get_account_dialog (fixture->window) == dialog);
   g_assert_null (avatar_application_get_client (fixture->app));
 
   /* Signing in again, as another user, shows that user's profile. */
@@ -875,8 +768,8 @@ test_account (Fixture       *fixture,
   avatar_test_ui_save_screenshot (dialog, "ui-account-dialog");
   g_assert_true (gtk_widget_activate_action (dialog, "account.save", NULL));
 
-  WAIT_FOR (fixture, is_on_page (fixture, "welcome") && avatar_window_get_profile (fixture->window) != NULL);
-  g_assert_cmpstr (avatar_window_get_profile (fixture->window)->username, ==, "second_user");
+  WAIT_FOR (fixture, is_on_page (fixture, "welcome") && avatar_test_ui_get_profile (fixture->window) != NULL);
+  g_assert_cmpstr (avatar_test_ui_get_profile (fixture->window)->username, ==, "second_user");
 }
 
 /* Run with a gdk-pixbuf that has no WebP loader (see tests/meson.build):
@@ -896,7 +789,7 @@ test_webp_without_pixbuf_loader (Fixture       *fixture,
     }
 
   open_image_ready_to_upload (fixture, "jpeg", 300, 200);
-  activate (fixture, "win.upload");
+  avatar_test_ui_activate (fixture->window, "win.upload");
   assert_result_shown (fixture, 200);
 }
 
@@ -904,15 +797,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_setenv ("LANGUAGE", "C", TRUE);
   /* Each test builds a fresh application in this one process, and an
    * application that never ran is never shut down: on a session bus its
    * object path would stay taken. Keyring storage is test-ui-secrets' part. */
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
-  gtk_test_init (&argc, &argv, NULL);
+  avatar_test_ui_init (&argc, &argv);
   adw_init ();
-  /* Screenshots show the page itself, not a transition into it. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add ("/ui/happy-path", Fixture, "happy-path", setup, test_happy_path, teardown);
   if (g_getenv ("AVATAR_TEST_NO_WEBP_LOADER") != NULL)

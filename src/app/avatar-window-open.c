@@ -64,7 +64,7 @@ create_filters (GtkFileFilter **all_supported)
 static GFile *
 dup_last_folder (AvatarWindow *self)
 {
-  g_autofree char *last_folder = g_settings_get_string (avatar_window_get_settings (self), "last-folder");
+  g_autofree char *last_folder = g_settings_get_string (self->settings, "last-folder");
   g_autoptr (GFile) folder = NULL;
 
   if (last_folder[0] == '\0')
@@ -100,7 +100,7 @@ remember_folder (AvatarWindow *self,
     return;
 
   uri = g_file_get_uri (folder);
-  g_settings_set_string (avatar_window_get_settings (self), "last-folder", uri);
+  g_settings_set_string (self->settings, "last-folder", uri);
 }
 
 static void
@@ -144,7 +144,7 @@ show_chooser (AvatarWindow *self,
   if (folder != NULL)
     gtk_file_dialog_set_initial_folder (dialog, folder);
 
-  gtk_file_dialog_open (dialog, GTK_WINDOW (self), avatar_window_get_cancellable (self),
+  gtk_file_dialog_open (dialog, GTK_WINDOW (self), self->cancellable,
                         file_dialog_done_cb, g_object_ref (self));
 }
 #else
@@ -233,7 +233,7 @@ avatar_window_choose_file (AvatarWindow *self)
   if (last_folder != NULL && g_file_is_native (last_folder))
     {
       g_file_query_info_async (last_folder, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
-                               G_PRIORITY_DEFAULT, avatar_window_get_cancellable (self),
+                               G_PRIORITY_DEFAULT, self->cancellable,
                                last_folder_checked_cb, g_object_ref (self));
       return;
     }
@@ -303,7 +303,7 @@ drop_cb (AvatarWindow  *self,
     {
       g_autoptr (GTask) task = NULL;
 
-      task = g_task_new (self, avatar_window_get_cancellable (self), dropped_texture_encoded_cb, NULL);
+      task = g_task_new (self, self->cancellable, dropped_texture_encoded_cb, NULL);
 
       g_task_set_source_tag (task, drop_cb);
       g_task_set_task_data (task, g_value_dup_object (value), g_object_unref);
@@ -371,7 +371,7 @@ pasted_stream_cb (GObject      *object,
   memory = g_memory_output_stream_new (NULL, 0, bounded_realloc, g_free);
   g_output_stream_splice_async (memory, stream,
                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                G_PRIORITY_DEFAULT, avatar_window_get_cancellable (self),
+                                G_PRIORITY_DEFAULT, self->cancellable,
                                 pasted_bytes_cb, g_object_ref (self));
 }
 
@@ -411,7 +411,7 @@ avatar_window_paste (AvatarWindow *self)
   if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
     {
       gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT,
-                                      avatar_window_get_cancellable (self), pasted_files_cb, g_object_ref (self));
+                                      self->cancellable, pasted_files_cb, g_object_ref (self));
       return;
     }
 
@@ -420,7 +420,7 @@ avatar_window_paste (AvatarWindow *self)
       {
         /* The raw bytes: decoding happens in libavatar's worker thread. */
         gdk_clipboard_read_async (clipboard, image_types, G_PRIORITY_DEFAULT,
-                                  avatar_window_get_cancellable (self), pasted_stream_cb, g_object_ref (self));
+                                  self->cancellable, pasted_stream_cb, g_object_ref (self));
         return;
       }
 

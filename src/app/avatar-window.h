@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 
 #define AVATAR_TYPE_WINDOW (avatar_window_get_type ())
 
+/* Read-only properties, notified when they change: "profile" (the
+ * signed-in person's AvatarProfile, or NULL), "image" (the AvatarImage on
+ * the crop page), "prepared" (the AvatarPrepared that Upload sends) and
+ * "flow" (the AvatarFlow running or last run). */
 G_DECLARE_FINAL_TYPE (AvatarWindow, avatar_window, AVATAR, WINDOW, AdwApplicationWindow)
 
 AvatarWindow *avatar_window_new        (AvatarApplication *application);

@@ -1,6 +1,9 @@
 /* avatar-client-private.h
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the client's files share inside libavatar, with AvatarUpload (which
+ * sends its PUT on the client's session) and with the client's tests.
  */
 
 #pragma once
@@ -9,6 +12,31 @@
 
 G_BEGIN_DECLS
 
+/* The client's state, shared by avatar-client.c and avatar-client-tokens.c;
+ * the engine in avatar-request.c goes through the public getters. */
+struct _AvatarClient
+{
+  GObject      parent_instance;
+
+  char        *base_url;   /* without a trailing slash */
+  GUri        *base_uri;
+  char        *app_id;
+
+  GMutex       token_lock;
+  char        *access_token;
+  char        *refresh_token;
+
+  SoupSession *session;
+  guint        timeout_s;
+
+  /* Non-NULL while a refresh is in flight: the callers waiting for it. */
+  GPtrArray   *refresh_waiters;
+};
+
+/* Parses @url as avatar_client_check_url () checks it.
+ * Returns: (transfer full) (nullable): the URI, or %NULL with @error set. */
+GUri     *avatar_client_parse_url      (const char   *url,
+                                        GError      **error);
 /* Whether @uri has the base URL's scheme, host and port. */
 gboolean  avatar_client_is_api_origin  (AvatarClient *self,
                                         GUri         *uri);
@@ -40,5 +68,7 @@ gboolean       avatar_client_parse_tokens       (GBytes       *body,
 /* Returns: (transfer full) (nullable): the message of an error answer
  * {"error": {"code", "message"}}, when @body is one. */
 char          *avatar_client_dup_server_message (GBytes       *body);
+/* Returns: (transfer full) (nullable): the code of such an answer. */
+char          *avatar_client_dup_server_code    (GBytes       *body);
 
 G_END_DECLS

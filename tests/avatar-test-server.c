@@ -559,3 +559,22 @@ avatar_test_server_dup_avatar_url (AvatarTestServer *server,
 
   return g_strdup (json_object_get_string_member (object, "avatarUrl"));
 }
+
+void
+avatar_test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  g_autoptr(GFile) folder = NULL;
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+
+      g_file_delete (file, NULL, NULL);
+    }
+
+  folder = g_file_new_for_path (dir);
+  g_file_delete (folder, NULL, NULL);
+}

@@ -127,6 +127,9 @@ void              avatar_test_server_fixture_setup    (AvatarTestServerFixture *
 void              avatar_test_server_fixture_teardown (AvatarTestServerFixture *fixture,
                                                        gconstpointer            data);
 
+/* Removes @dir, a folder a test made, and the files in it (not folders). */
+void              avatar_test_remove_dir              (const char              *dir);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestServer, avatar_test_server_stop)
 
 G_END_DECLS

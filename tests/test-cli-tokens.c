@@ -42,6 +42,7 @@ teardown (Fixture       *fixture,
   avatar_keyring_store (fixture->server->base_url, AVATAR_KEYRING_KIND_REFRESH, NULL, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&fixture->server, avatar_test_server_stop);
+  avatar_test_remove_dir (fixture->dir);
   g_free (fixture->dir);
 }
 

@@ -25,8 +25,11 @@
 
 typedef struct
 {
+  AvatarFlow      *flow;
   GArray          *states;
   GPtrArray       *asset_keys;
+  GPtrArray       *uploads;
+  gboolean         upload_before_uploading;
   AvatarFlowState  cancel_in;
   gboolean         cancel_on_progress;
   gboolean         cancel_when_all_out;
@@ -40,27 +43,43 @@ watch_state_cb (AvatarFlow *flow,
   AvatarFlowState state = avatar_flow_get_state (flow);
 
   g_array_append_val (watch->states, state);
+  if (state == AVATAR_FLOW_STATE_UPLOADING && avatar_flow_get_upload (flow) != NULL)
+    watch->upload_before_uploading = TRUE;
   if (watch->cancel_in != AVATAR_FLOW_STATE_IDLE && state == watch->cancel_in)
     avatar_flow_cancel (flow);
 }
 
 static void
-watch_progress_cb (AvatarFlow *flow,
-                   GParamSpec *pspec,
-                   Watch      *watch)
+watch_progress_cb (AvatarUpload *upload,
+                   GParamSpec   *pspec,
+                   Watch        *watch)
 {
-  if (watch->cancel_on_progress && avatar_flow_get_bytes_sent (flow) > 0)
+  if (watch->cancel_on_progress && avatar_upload_get_bytes_sent (upload) > 0)
     {
       watch->cancel_on_progress = FALSE;
-      avatar_flow_cancel (flow);
+      avatar_flow_cancel (watch->flow);
     }
 
-  if (watch->cancel_when_all_out && avatar_flow_get_bytes_total (flow) > 0 &&
-      avatar_flow_get_bytes_sent (flow) == avatar_flow_get_bytes_total (flow))
+  if (watch->cancel_when_all_out && avatar_upload_get_bytes_total (upload) > 0 &&
+      avatar_upload_get_bytes_sent (upload) == avatar_upload_get_bytes_total (upload))
     {
       watch->cancel_when_all_out = FALSE;
-      avatar_flow_cancel (flow);
+      avatar_flow_cancel (watch->flow);
     }
+}
+
+/* Every upload the flow tells of, NULL included; the progress is the
+ * upload's. */
+static void
+watch_upload_cb (AvatarFlow *flow,
+                 GParamSpec *pspec,
+                 Watch      *watch)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (flow);
+
+  g_ptr_array_add (watch->uploads, upload != NULL ? g_object_ref (upload) : NULL);
+  if (upload != NULL)
+    g_signal_connect (upload, "notify::bytes-sent", G_CALLBACK (watch_progress_cb), watch);
 }
 
 static void
@@ -73,14 +92,23 @@ watch_asset_key_cb (AvatarFlow *flow,
 }
 
 static void
+clear_upload (gpointer upload)
+{
+  if (upload != NULL)
+    g_object_unref (upload);
+}
+
+static void
 watch_init (Watch      *watch,
             AvatarFlow *flow)
 {
+  watch->flow = flow;
   watch->states = g_array_new (FALSE, FALSE, sizeof (AvatarFlowState));
   watch->asset_keys = g_ptr_array_new_with_free_func (g_free);
+  watch->uploads = g_ptr_array_new_with_free_func (clear_upload);
   watch->cancel_in = AVATAR_FLOW_STATE_IDLE;
   g_signal_connect (flow, "notify::state", G_CALLBACK (watch_state_cb), watch);
-  g_signal_connect (flow, "notify::bytes-sent", G_CALLBACK (watch_progress_cb), watch);
+  g_signal_connect (flow, "notify::upload", G_CALLBACK (watch_upload_cb), watch);
   g_signal_connect (flow, "notify::asset-key", G_CALLBACK (watch_asset_key_cb), watch);
 }
 
@@ -89,6 +117,10 @@ watch_clear (Watch *watch)
 {
   g_clear_pointer (&watch->states, g_array_unref);
   g_clear_pointer (&watch->asset_keys, g_ptr_array_unref);
+  for (guint i = 0; i < watch->uploads->len; i++)
+    if (g_ptr_array_index (watch->uploads, i) != NULL)
+      g_signal_handlers_disconnect_by_data (g_ptr_array_index (watch->uploads, i), watch);
+  g_clear_pointer (&watch->uploads, g_ptr_array_unref);
 }
 
 static gboolean
@@ -262,11 +294,13 @@ test_whole_flow (Fixture       *fixture,
     AVATAR_FLOW_STATE_DONE,
   };
   AvatarFlowTimings timings;
+  AvatarUpload *upload;
   Watch watch = { 0, };
 
   watch_init (&watch, flow);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_IDLE);
   g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
+  g_assert_null (avatar_flow_get_upload (flow));
 
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
@@ -281,9 +315,15 @@ test_whole_flow (Fixture       *fixture,
   g_assert_nonnull (strstr (avatar_flow_get_avatar_url (flow), avatar_flow_get_asset_key (flow)));
   assert_variants (flow, 200);
 
-  g_assert_cmpfloat (avatar_flow_get_fraction (flow), ==, 1.0);
-  g_assert_cmpuint (avatar_flow_get_bytes_sent (flow), ==, avatar_flow_get_bytes_total (flow));
-  g_assert_cmpuint (avatar_flow_get_bytes_total (flow), ==,
+  /* The progress is the upload's, which the flow tells of once, before
+   * it says uploading, and keeps at 100 % once done. */
+  g_assert_cmpuint (watch.uploads->len, ==, 1);
+  g_assert_true (watch.upload_before_uploading);
+  upload = avatar_flow_get_upload (flow);
+  g_assert_true (upload == g_ptr_array_index (watch.uploads, 0));
+  g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
+  g_assert_cmpuint (avatar_upload_get_bytes_sent (upload), ==, avatar_upload_get_bytes_total (upload));
+  g_assert_cmpuint (avatar_upload_get_bytes_total (upload), ==,
                     g_bytes_get_size (avatar_flow_get_prepared (flow)->bytes));
 
   avatar_flow_get_timings (flow, &timings);
@@ -720,6 +760,14 @@ test_cancel (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpint (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
   assert_variants (flow, side);
+  /* The new run let go of the cancelled run's upload, then made its own. */
+  g_assert_true (g_ptr_array_index (watch.uploads, watch.uploads->len - 1) == avatar_flow_get_upload (flow));
+  if (state >= AVATAR_FLOW_STATE_UPLOADING)
+    {
+      g_assert_cmpuint (watch.uploads->len, ==, 3);
+      g_assert_null (g_ptr_array_index (watch.uploads, 1));
+      g_assert_true (g_ptr_array_index (watch.uploads, 0) != avatar_flow_get_upload (flow));
+    }
 
   /* Cancelling a finished run changes nothing. */
   avatar_flow_cancel (flow);

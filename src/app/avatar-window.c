@@ -957,10 +957,11 @@ update_progress (AvatarWindow *self)
 
   if (state == AVATAR_FLOW_STATE_UPLOADING)
     {
-      g_autofree char *sent = g_format_size (avatar_flow_get_bytes_sent (self->flow));
-      g_autofree char *total = g_format_size (avatar_flow_get_bytes_total (self->flow));
+      AvatarUpload *upload = avatar_flow_get_upload (self->flow);
+      g_autofree char *sent = g_format_size (avatar_upload_get_bytes_sent (upload));
+      g_autofree char *total = g_format_size (avatar_upload_get_bytes_total (upload));
 
-      gtk_progress_bar_set_fraction (self->progress_bar, avatar_flow_get_fraction (self->flow));
+      gtk_progress_bar_set_fraction (self->progress_bar, avatar_upload_get_fraction (upload));
       /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB". */
       details = g_strdup_printf (_("%s of %s"), sent, total);
       gtk_label_set_label (self->progress_label, details);
@@ -971,6 +972,18 @@ update_progress (AvatarWindow *self)
     }
 
   update_actions (self);
+}
+
+/* Each run puts the picture through an AvatarUpload of its own, whose
+ * progress moves the bar. */
+static void
+watch_upload (AvatarWindow *self)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (self->flow);
+
+  if (upload != NULL)
+    g_signal_connect_object (upload, "notify::fraction", G_CALLBACK (update_progress), self,
+                             G_CONNECT_SWAPPED);
 }
 
 static void
@@ -1246,7 +1259,7 @@ start_upload (AvatarWindow *self)
   self->flow = avatar_flow_new_for_prepared (self->client, self->prepared);
   g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
+  g_signal_connect_object (self->flow, "notify::upload", G_CALLBACK (watch_upload), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->flow, "notify::sent", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);

@@ -390,7 +390,8 @@ draw_progress (Cli *cli)
 {
   g_autofree char *padded = NULL;
   const char *label = state_label (avatar_flow_get_state (cli->flow));
-  double fraction = avatar_flow_get_fraction (cli->flow);
+  AvatarUpload *upload = avatar_flow_get_upload (cli->flow);
+  double fraction = upload != NULL ? avatar_upload_get_fraction (upload) : 0.0;
   char bar[PROGRESS_WIDTH + 1];
   int filled;
 
@@ -489,6 +490,17 @@ flow_done_cb (GObject      *source,
   cli_done (cli);
 }
 
+/* The flow puts the bytes through an AvatarUpload, whose progress moves
+ * the bar. */
+static void
+watch_upload (Cli *cli)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (cli->flow);
+
+  if (upload != NULL)
+    g_signal_connect_swapped (upload, "notify::fraction", G_CALLBACK (draw_progress), cli);
+}
+
 static void
 start_upload (Cli *cli)
 {
@@ -498,7 +510,7 @@ start_upload (Cli *cli)
   avatar_flow_set_processing_timeout (cli->flow, (guint) cli->timeout_s * 1000);
 
   g_signal_connect_swapped (cli->flow, "notify::state", G_CALLBACK (draw_progress), cli);
-  g_signal_connect_swapped (cli->flow, "notify::fraction", G_CALLBACK (draw_progress), cli);
+  g_signal_connect_swapped (cli->flow, "notify::upload", G_CALLBACK (watch_upload), cli);
 
   avatar_flow_run_async (cli->flow, cli->cancellable, flow_done_cb, cli);
 }

@@ -41,8 +41,7 @@ struct _AvatarFlow
   gboolean            fetch_raw;
 
   AvatarFlowState     state;
-  guint64             bytes_sent;
-  guint64             bytes_total;
+  AvatarUpload       *upload;
   GError             *error;
   char               *avatar_url;
   char               *asset_key;
@@ -56,7 +55,6 @@ struct _AvatarFlow
   GCancellable       *cancellable;
   GCancellable       *caller_cancellable;
   gulong              caller_cancelled_id;
-  AvatarUpload       *upload;
   AvatarTicket       *ticket;
   gint64              run_started_us;
   gint64              stage_started_us;
@@ -74,9 +72,7 @@ G_DEFINE_FINAL_TYPE (AvatarFlow, avatar_flow, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_STATE,
-  PROP_FRACTION,
-  PROP_BYTES_SENT,
-  PROP_BYTES_TOTAL,
+  PROP_UPLOAD,
   PROP_ERROR,
   PROP_AVATAR_URL,
   PROP_ASSET_KEY,
@@ -118,33 +114,14 @@ flow_set_state (AvatarFlow      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
+/* Each run puts its bytes through an AvatarUpload of its own; NULL until
+ * then. */
 static void
-flow_set_bytes (AvatarFlow *self,
-                guint64     bytes_sent,
-                guint64     bytes_total)
+flow_set_upload (AvatarFlow   *self,
+                 AvatarUpload *upload)
 {
-  gboolean changed = FALSE;
-
-  g_object_freeze_notify (G_OBJECT (self));
-
-  if (self->bytes_total != bytes_total)
-    {
-      self->bytes_total = bytes_total;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
-      changed = TRUE;
-    }
-
-  if (self->bytes_sent != bytes_sent)
-    {
-      self->bytes_sent = bytes_sent;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
-      changed = TRUE;
-    }
-
-  if (changed)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
-
-  g_object_thaw_notify (G_OBJECT (self));
+  if (g_set_object (&self->upload, upload))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOAD]);
 }
 
 static void
@@ -236,16 +213,6 @@ flow_clear_deadline (AvatarFlow *self)
 }
 
 static void
-flow_upload_notify_cb (AvatarFlow   *self,
-                       GParamSpec   *pspec,
-                       AvatarUpload *upload)
-{
-  flow_set_bytes (self,
-                  avatar_upload_get_bytes_sent (upload),
-                  avatar_upload_get_bytes_total (upload));
-}
-
-static void
 flow_clear_run (AvatarFlow *self)
 {
   flow_clear_deadline (self);
@@ -257,12 +224,6 @@ flow_clear_run (AvatarFlow *self)
       g_cancellable_disconnect (self->caller_cancellable, self->caller_cancelled_id);
       self->caller_cancelled_id = 0;
       g_clear_object (&self->caller_cancellable);
-    }
-
-  if (self->upload != NULL)
-    {
-      g_signal_handlers_disconnect_by_func (self->upload, flow_upload_notify_cb, self);
-      g_clear_object (&self->upload);
     }
 
   g_clear_pointer (&self->ticket, avatar_ticket_free);
@@ -407,7 +368,6 @@ static void
 flow_request (AvatarFlow *self)
 {
   flow_set_state (self, AVATAR_FLOW_STATE_REQUESTING);
-  flow_set_bytes (self, 0, g_bytes_get_size (self->prepared->bytes));
 
   avatar_client_request_upload_async (self->client, self->prepared->content_type,
                                       self->cancellable, requested_cb, g_object_ref (self));
@@ -447,11 +407,12 @@ uploaded_cb (GObject      *source,
 static void
 flow_upload (AvatarFlow *self)
 {
-  flow_set_state (self, AVATAR_FLOW_STATE_UPLOADING);
+  g_autoptr(AvatarUpload) upload = NULL;
 
-  self->upload = avatar_upload_new (self->client, self->prepared->bytes, self->prepared->content_type);
-  g_signal_connect_object (self->upload, "notify::bytes-sent",
-                           G_CALLBACK (flow_upload_notify_cb), self, G_CONNECT_SWAPPED);
+  /* The upload is there by the time the state says uploading. */
+  upload = avatar_upload_new (self->client, self->prepared->bytes, self->prepared->content_type);
+  flow_set_upload (self, upload);
+  flow_set_state (self, AVATAR_FLOW_STATE_UPLOADING);
 
   avatar_upload_run_async (self->upload, self->ticket, self->cancellable,
                            uploaded_cb, g_object_ref (self));
@@ -809,7 +770,7 @@ avatar_flow_run_async (AvatarFlow          *self,
   flow_set_string (self, &self->avatar_url, NULL, PROP_AVATAR_URL);
   flow_set_string (self, &self->asset_key, NULL, PROP_ASSET_KEY);
   flow_set_sent (self, FALSE);
-  flow_set_bytes (self, 0, self->prepared != NULL ? g_bytes_get_size (self->prepared->bytes) : 0);
+  flow_set_upload (self, NULL);
   g_object_thaw_notify (G_OBJECT (self));
 
   if (cancellable != NULL)
@@ -853,8 +814,9 @@ avatar_flow_cancel (AvatarFlow *self)
 
   /* Once the whole body is out, the object may be stored already: the
    * answer to the PUT tells, and the run ends with it. */
-  if (self->state == AVATAR_FLOW_STATE_UPLOADING && self->bytes_total > 0 &&
-      self->bytes_sent == self->bytes_total)
+  if (self->state == AVATAR_FLOW_STATE_UPLOADING &&
+      avatar_upload_get_bytes_total (self->upload) > 0 &&
+      avatar_upload_get_bytes_sent (self->upload) == avatar_upload_get_bytes_total (self->upload))
     {
       self->stop_after_upload = TRUE;
       return;
@@ -877,6 +839,7 @@ avatar_flow_dispose (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_object (&self->image);
+  g_clear_object (&self->upload);
 
   G_OBJECT_CLASS (avatar_flow_parent_class)->dispose (object);
 }
@@ -909,16 +872,8 @@ avatar_flow_get_property (GObject    *object,
       g_value_set_enum (value, self->state);
       break;
 
-    case PROP_FRACTION:
-      g_value_set_double (value, avatar_flow_get_fraction (self));
-      break;
-
-    case PROP_BYTES_SENT:
-      g_value_set_uint64 (value, self->bytes_sent);
-      break;
-
-    case PROP_BYTES_TOTAL:
-      g_value_set_uint64 (value, self->bytes_total);
+    case PROP_UPLOAD:
+      g_value_set_object (value, self->upload);
       break;
 
     case PROP_ERROR:
@@ -984,19 +939,9 @@ avatar_flow_class_init (AvatarFlowClass *klass)
                        AVATAR_TYPE_FLOW_STATE, AVATAR_FLOW_STATE_IDLE,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL,
-                         0.0, 1.0, 0.0,
-                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  properties[PROP_BYTES_SENT] =
-    g_param_spec_uint64 ("bytes-sent", NULL, NULL,
-                         0, G_MAXUINT64, 0,
-                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  properties[PROP_BYTES_TOTAL] =
-    g_param_spec_uint64 ("bytes-total", NULL, NULL,
-                         0, G_MAXUINT64, 0,
+  properties[PROP_UPLOAD] =
+    g_param_spec_object ("upload", NULL, NULL,
+                         AVATAR_TYPE_UPLOAD,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   properties[PROP_ERROR] =
@@ -1089,31 +1034,12 @@ avatar_flow_get_state (AvatarFlow *self)
   return self->state;
 }
 
-double
-avatar_flow_get_fraction (AvatarFlow *self)
+AvatarUpload *
+avatar_flow_get_upload (AvatarFlow *self)
 {
-  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0.0);
+  g_return_val_if_fail (AVATAR_IS_FLOW (self), NULL);
 
-  if (self->bytes_total == 0)
-    return 0.0;
-
-  return (double) self->bytes_sent / (double) self->bytes_total;
-}
-
-guint64
-avatar_flow_get_bytes_sent (AvatarFlow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0);
-
-  return self->bytes_sent;
-}
-
-guint64
-avatar_flow_get_bytes_total (AvatarFlow *self)
-{
-  g_return_val_if_fail (AVATAR_IS_FLOW (self), 0);
-
-  return self->bytes_total;
+  return self->upload;
 }
 
 const GError *

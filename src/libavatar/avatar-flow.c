@@ -8,64 +8,12 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
-#include <webp/decode.h>
 
 #include "avatar-enums.h"
 #include "avatar-error.h"
-#include "avatar-flow.h"
-#include "avatar-retry.h"
-#include "avatar-sniff.h"
-#include "avatar-upload.h"
+#include "avatar-flow-private.h"
 
 #define DEFAULT_PROCESSING_TIMEOUT_MS 30000
-/* One look at the profile every 200 ms, so no more than 5 requests a
- * second: the avatar is seen 100 ms after its promotion on average. The
- * first look comes at a random moment of the first 200 ms, so that no
- * processing time keeps falling just after a look (a quick one that always
- * ends 20 ms after the PUT would otherwise be seen 180 ms late every time).
- * Every fifth look is a confirmAvatar, which also tells of a failed
- * processing. */
-#define POLL_INTERVAL_MS              200
-#define POLLS_PER_CONFIRM             5
-
-struct _AvatarFlow
-{
-  GObject             parent_instance;
-
-  AvatarClient       *client;
-  AvatarImage        *image;
-  AvatarCrop          crop;
-  gboolean            has_crop;
-  AvatarPrepareFlags  flags;
-  guint               processing_timeout_ms;
-  gboolean            fetch_raw;
-
-  AvatarFlowState     state;
-  AvatarUpload       *upload;
-  GError             *error;
-  char               *avatar_url;
-  char               *asset_key;
-  gboolean            sent;
-  AvatarPrepared     *prepared;
-  AvatarVariant       variants[AVATAR_N_VARIANTS];
-  AvatarFlowTimings   timings;
-
-  /* While a run is in progress. */
-  GTask              *task;
-  GCancellable       *cancellable;
-  GCancellable       *caller_cancellable;
-  gulong              caller_cancelled_id;
-  AvatarTicket       *ticket;
-  gint64              run_started_us;
-  gint64              stage_started_us;
-  GSource            *deadline;
-  gboolean            timed_out;
-  guint               polls;
-  gint64              poll_started_us;
-  gboolean            stop_after_upload;
-  guint               fetches_pending;
-  GError             *fetch_error;
-};
 
 G_DEFINE_FINAL_TYPE (AvatarFlow, avatar_flow, G_TYPE_OBJECT)
 
@@ -84,22 +32,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const struct {
-  const char *file;
-  int         side;  /* 0: any size */
-} variant_specs[AVATAR_N_VARIANTS] = {
-  [AVATAR_VARIANT_44]       = { "44.webp", 44 },
-  [AVATAR_VARIANT_48]       = { "48.webp", 48 },
-  [AVATAR_VARIANT_60]       = { "60.webp", 60 },
-  [AVATAR_VARIANT_ORIGINAL] = { "original.webp", 0 },
-  [AVATAR_VARIANT_RAW]      = { "raw", 0 },
-};
-
 static void flow_request (AvatarFlow *self);
 static void flow_upload  (AvatarFlow *self);
 static void flow_process (AvatarFlow *self);
-static void flow_poll    (AvatarFlow *self);
-static void flow_fetch   (AvatarFlow *self);
 
 /* Properties ------------------------------------------------------------- */
 
@@ -162,25 +97,8 @@ flow_set_error (AvatarFlow   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
-static void
-clear_variants (AvatarFlow *self)
-{
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    {
-      AvatarVariant *variant = &self->variants[i];
-
-      g_clear_pointer (&variant->url, g_free);
-      g_clear_pointer (&variant->content_type, g_free);
-      g_clear_pointer (&variant->bytes, g_bytes_unref);
-      variant->kind = i;
-      variant->width = 0;
-      variant->height = 0;
-      variant->byte_size = 0;
-    }
-}
-
-static gint64
-stage_elapsed_ms (AvatarFlow *self)
+gint64
+avatar_flow_stage_elapsed_ms (AvatarFlow *self)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 elapsed = (now - self->stage_started_us) / 1000;
@@ -203,19 +121,9 @@ flow_cancelled_error (AvatarFlow *self)
 }
 
 static void
-flow_clear_deadline (AvatarFlow *self)
-{
-  if (self->deadline == NULL)
-    return;
-
-  g_source_destroy (self->deadline);
-  g_clear_pointer (&self->deadline, g_source_unref);
-}
-
-static void
 flow_clear_run (AvatarFlow *self)
 {
-  flow_clear_deadline (self);
+  avatar_flow_clear_deadline (self);
 
   if (self->caller_cancellable != NULL)
     {
@@ -231,9 +139,9 @@ flow_clear_run (AvatarFlow *self)
   g_clear_object (&self->cancellable);
 }
 
-static void
-flow_finish (AvatarFlow *self,
-             GError     *error)
+void
+avatar_flow_finish (AvatarFlow *self,
+                    GError     *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
   gboolean cancelled = self->stop_after_upload ||
@@ -278,11 +186,9 @@ flow_finish (AvatarFlow *self,
     g_task_return_boolean (task, TRUE);
 }
 
-/* After an asynchronous step: FALSE, with the run ended, when it failed or
- * the run was cancelled meanwhile. Takes @error. */
-static gboolean
-flow_step_ok (AvatarFlow *self,
-              GError     *error)
+gboolean
+avatar_flow_step_ok (AvatarFlow *self,
+                     GError     *error)
 {
   if (error == NULL && g_cancellable_is_cancelled (self->cancellable))
     error = flow_cancelled_error (self);
@@ -290,7 +196,7 @@ flow_step_ok (AvatarFlow *self,
   if (error == NULL)
     return TRUE;
 
-  flow_finish (self, error);
+  avatar_flow_finish (self, error);
   return FALSE;
 }
 
@@ -306,9 +212,9 @@ prepared_cb (GObject      *source,
   AvatarPrepared *prepared;
 
   prepared = avatar_image_prepare_finish (AVATAR_IMAGE (source), result, &error);
-  self->timings.prepare_ms = stage_elapsed_ms (self);
+  self->timings.prepare_ms = avatar_flow_stage_elapsed_ms (self);
 
-  if (!flow_step_ok (self, error))
+  if (!avatar_flow_step_ok (self, error))
     {
       g_clear_pointer (&prepared, avatar_prepared_free);
       return;
@@ -352,9 +258,9 @@ requested_cb (GObject      *source,
   AvatarTicket *ticket;
 
   ticket = avatar_client_request_upload_finish (AVATAR_CLIENT (source), result, &error);
-  self->timings.request_ms = stage_elapsed_ms (self);
+  self->timings.request_ms = avatar_flow_stage_elapsed_ms (self);
 
-  if (!flow_step_ok (self, error))
+  if (!avatar_flow_step_ok (self, error))
     {
       g_clear_pointer (&ticket, avatar_ticket_free);
       return;
@@ -385,9 +291,9 @@ uploaded_cb (GObject      *source,
   AvatarTicket *ticket;
 
   ticket = avatar_upload_run_finish (AVATAR_UPLOAD (source), result, &error);
-  self->timings.upload_ms = stage_elapsed_ms (self);
+  self->timings.upload_ms = avatar_flow_stage_elapsed_ms (self);
 
-  if (!flow_step_ok (self, error))
+  if (!avatar_flow_step_ok (self, error))
     {
       g_clear_pointer (&ticket, avatar_ticket_free);
       return;
@@ -399,7 +305,7 @@ uploaded_cb (GObject      *source,
 
   /* A cancel that came once every byte was out waited for this answer. */
   if (self->stop_after_upload)
-    flow_finish (self, flow_cancelled_error (self));
+    avatar_flow_finish (self, flow_cancelled_error (self));
   else
     flow_process (self);
 }
@@ -418,320 +324,24 @@ flow_upload (AvatarFlow *self)
                            uploaded_cb, g_object_ref (self));
 }
 
-/* Waiting for processing ------------------------------------------------- */
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  AvatarFlow *self = user_data;
-
-  g_debug ("Processing took longer than %u ms", self->processing_timeout_ms);
-
-  /* Stops the poll or pause in progress; its callback ends the run. */
-  self->timed_out = TRUE;
-  g_clear_pointer (&self->deadline, g_source_unref);
-  g_cancellable_cancel (self->cancellable);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-poll_pause_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(AvatarFlow) self = user_data;
-  GError *error = NULL;
-
-  avatar_retry_sleep_finish (result, &error);
-  if (!flow_step_ok (self, error))
-    return;
-
-  flow_poll (self);
-}
-
-/* The next look at the profile, POLL_INTERVAL_MS after the start of the
- * last one, whatever that one took. */
-static void
-flow_poll_later (AvatarFlow *self)
-{
-  gint64 elapsed_ms = (g_get_monotonic_time () - self->poll_started_us) / 1000;
-  guint delay_ms = (guint) CLAMP (POLL_INTERVAL_MS - elapsed_ms, 0, POLL_INTERVAL_MS);
-
-  avatar_retry_sleep_async (delay_ms, self->cancellable, poll_pause_cb, g_object_ref (self));
-}
-
-/* Whether waiting on is worth it after a poll failed: the upload is still
- * being processed, or the service or the network is down for a moment
- * (the client has already retried); the deadline ends it anyway. */
-static gboolean
-poll_error_is_passing (const GError *error)
-{
-  return g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_STILL_PROCESSING) ||
-         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_UNAVAILABLE) ||
-         g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK);
-}
-
-static void
-flow_processed (AvatarFlow *self,
-                const char *avatar_url)
-{
-  flow_clear_deadline (self);
-  self->timings.processing_ms = stage_elapsed_ms (self);
-  flow_set_string (self, &self->avatar_url, avatar_url, PROP_AVATAR_URL);
-  flow_fetch (self);
-}
-
-static void
-polled_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(AvatarFlow) self = user_data;
-  g_autoptr(AvatarProfile) profile = NULL;
-  GError *error = NULL;
-
-  if (g_async_result_is_tagged (result, avatar_client_confirm_avatar_async))
-    profile = avatar_client_confirm_avatar_finish (AVATAR_CLIENT (source), result, &error);
-  else
-    profile = avatar_client_get_profile_finish (AVATAR_CLIENT (source), result, &error);
-
-  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED))
-    {
-      g_clear_error (&error);
-      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROCESSING_FAILED,
-                           _("The picture was uploaded, but the service could not process it. Choose another picture."));
-    }
-
-  if (error != NULL && poll_error_is_passing (error) && !g_cancellable_is_cancelled (self->cancellable))
-    {
-      g_debug ("Still waiting for processing: %s", error->message);
-      g_clear_error (&error);
-    }
-
-  if (!flow_step_ok (self, error))
-    return;
-
-  /* The previous avatar is not null either: only the new URL will do. */
-  if (profile != NULL && g_strcmp0 (profile->avatar_url, self->ticket->cdn_url) == 0)
-    flow_processed (self, profile->avatar_url);
-  else
-    flow_poll_later (self);
-}
-
-static void
-flow_poll (AvatarFlow *self)
-{
-  self->poll_started_us = g_get_monotonic_time ();
-
-  if (++self->polls % POLLS_PER_CONFIRM == 0)
-    avatar_client_confirm_avatar_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
-  else
-    avatar_client_get_profile_async (self->client, self->cancellable, polled_cb, g_object_ref (self));
-}
+/* Waiting for processing, then the variants ------------------------------ */
 
 static void
 flow_process (AvatarFlow *self)
 {
   flow_set_state (self, AVATAR_FLOW_STATE_PROCESSING);
-
-  self->polls = 0;
-  self->timed_out = FALSE;
-
-  self->deadline = g_timeout_source_new (self->processing_timeout_ms);
-  g_source_set_static_name (self->deadline, "[avatar] processing deadline");
-  /* The source is destroyed before the flow can go away. */
-  g_source_set_callback (self->deadline, deadline_cb, self, NULL);
-  g_source_attach (self->deadline, g_task_get_context (self->task));
-
-  avatar_retry_sleep_async (g_random_int_range (0, POLL_INTERVAL_MS), self->cancellable,
-                            poll_pause_cb, g_object_ref (self));
+  avatar_flow_wait_processing (self);
 }
 
-/* Fetching the variants -------------------------------------------------- */
-
-/* A variant is checked by its header alone, its type and its size against
- * what the contract promises; its pixels are decoded only where they are
- * shown. */
-static gboolean
-check_variant (AvatarVariant  *variant,
-               GError        **error)
+void
+avatar_flow_processed (AvatarFlow *self,
+                       const char *avatar_url)
 {
-  const char *file = variant_specs[variant->kind].file;
-  int side = variant_specs[variant->kind].side;
-  const AvatarSniffedType *type;
-  WebPBitstreamFeatures features;
-  const guint8 *data;
-  gsize size;
-
-  data = g_bytes_get_data (variant->bytes, &size);
-  type = avatar_sniff_type (data, size);
-
-  if (type == NULL || !g_str_equal (type->mime_type, "image/webp") ||
-      WebPGetFeatures (data, size, &features) != VP8_STATUS_OK)
-    {
-      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service sent a “%s” picture that cannot be decoded."), file);
-      return FALSE;
-    }
-
-  if (features.width > AVATAR_IMAGE_MAX_SIDE || features.height > AVATAR_IMAGE_MAX_SIDE ||
-      (gint64) features.width * features.height > AVATAR_IMAGE_MAX_PIXELS)
-    {
-      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service sent a “%s” picture with too many pixels."), file);
-      return FALSE;
-    }
-
-  variant->width = features.width;
-  variant->height = features.height;
-
-  if (side != 0 && (variant->width != side || variant->height != side))
-    {
-      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service sent a “%s” picture of %d × %d pixels instead of %d × %d."),
-                   file, variant->width, variant->height, side, side);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* raw is the uploaded bytes: the type and the length the header gives must
- * be those that were sent, and then its pixels are those of the prepared
- * picture. */
-static gboolean
-check_raw (AvatarFlow     *self,
-           AvatarVariant  *variant,
-           goffset         length,
-           GError        **error)
-{
-  const AvatarPrepared *prepared = self->prepared;
-
-  if (g_strcmp0 (variant->content_type, prepared->content_type) != 0 ||
-      (length >= 0 && (guint64) length != g_bytes_get_size (prepared->bytes)))
-    {
-      g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                   _("The service’s “raw” file is not the picture that was uploaded."));
-      return FALSE;
-    }
-
-  variant->byte_size = g_bytes_get_size (prepared->bytes);
-  variant->width = prepared->width;
-  variant->height = prepared->height;
-  return TRUE;
-}
-
-/* Once every fetch is back: nothing may still run when the flow reports
- * the end. Takes @error. */
-static void
-fetch_done (AvatarFlow *self,
-            GError     *error)
-{
-  if (error != NULL && self->fetch_error == NULL)
-    self->fetch_error = error;
-  else
-    g_clear_error (&error);
-
-  if (--self->fetches_pending > 0)
-    return;
-
-  self->timings.variants_ms = stage_elapsed_ms (self);
-
-  if (!flow_step_ok (self, g_steal_pointer (&self->fetch_error)))
-    return;
-
-  flow_finish (self, NULL);
-}
-
-typedef struct
-{
-  AvatarFlow        *flow;
-  AvatarVariantKind  kind;
-} Fetch;
-
-static void
-fetched_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Fetch *fetch = user_data;
-  g_autoptr(AvatarFlow) self = fetch->flow;
-  AvatarVariant *variant = &self->variants[fetch->kind];
-  GError *error = NULL;
-
-  g_free (fetch);
-  variant->bytes = avatar_client_fetch_finish (AVATAR_CLIENT (source), result,
-                                               &variant->content_type, &error);
-  if (variant->bytes != NULL)
-    {
-      variant->byte_size = g_bytes_get_size (variant->bytes);
-      if (variant->kind == AVATAR_VARIANT_RAW)
-        check_raw (self, variant, variant->byte_size, &error);
-      else
-        check_variant (variant, &error);
-    }
-
-  fetch_done (self, error);
-}
-
-static void
-raw_head_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(AvatarFlow) self = user_data;
-  AvatarVariant *variant = &self->variants[AVATAR_VARIANT_RAW];
-  GError *error = NULL;
-  goffset length = -1;
-
-  if (avatar_client_head_finish (AVATAR_CLIENT (source), result, &variant->content_type, &length, &error))
-    check_raw (self, variant, length, &error);
-
-  fetch_done (self, error);
-}
-
-static void
-flow_fetch (AvatarFlow *self)
-{
+  avatar_flow_clear_deadline (self);
+  self->timings.processing_ms = avatar_flow_stage_elapsed_ms (self);
+  flow_set_string (self, &self->avatar_url, avatar_url, PROP_AVATAR_URL);
   flow_set_state (self, AVATAR_FLOW_STATE_FETCHING);
-
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *url = NULL;
-
-      /* The variants are the siblings of original.webp. */
-      url = g_uri_resolve_relative (self->ticket->cdn_url, variant_specs[i].file,
-                                    G_URI_FLAGS_ENCODED, &error);
-      if (url == NULL)
-        {
-          flow_finish (self, g_error_new (AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
-                                          _("The service gave an address for the avatar that cannot be used.")));
-          return;
-        }
-      self->variants[i].url = g_steal_pointer (&url);
-    }
-
-  /* All at once; raw, the whole upload again, only when asked for. */
-  self->fetches_pending = AVATAR_N_VARIANTS;
-  for (guint i = 0; i < AVATAR_N_VARIANTS; i++)
-    {
-      Fetch *fetch;
-
-      if (i == AVATAR_VARIANT_RAW && !self->fetch_raw)
-        {
-          avatar_client_head_async (self->client, self->variants[i].url, self->cancellable,
-                                    raw_head_cb, g_object_ref (self));
-          continue;
-        }
-
-      fetch = g_new0 (Fetch, 1);
-      fetch->flow = g_object_ref (self);
-      fetch->kind = i;
-      avatar_client_fetch_async (self->client, self->variants[i].url, self->cancellable,
-                                 fetched_cb, fetch);
-    }
+  avatar_flow_fetch_variants (self);
 }
 
 /* Running ---------------------------------------------------------------- */
@@ -765,7 +375,7 @@ avatar_flow_run_async (AvatarFlow          *self,
   memset (&self->timings, 0, sizeof self->timings);
 
   g_object_freeze_notify (G_OBJECT (self));
-  clear_variants (self);
+  avatar_flow_clear_variants (self);
   flow_set_error (self, NULL);
   flow_set_string (self, &self->avatar_url, NULL, PROP_AVATAR_URL);
   flow_set_string (self, &self->asset_key, NULL, PROP_ASSET_KEY);
@@ -784,7 +394,7 @@ avatar_flow_run_async (AvatarFlow          *self,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     {
-      flow_finish (self, flow_cancelled_error (self));
+      avatar_flow_finish (self, flow_cancelled_error (self));
       return;
     }
 
@@ -849,7 +459,7 @@ avatar_flow_finalize (GObject *object)
 {
   AvatarFlow *self = (AvatarFlow *)object;
 
-  clear_variants (self);
+  avatar_flow_clear_variants (self);
   g_clear_error (&self->error);
   g_clear_pointer (&self->avatar_url, g_free);
   g_clear_pointer (&self->asset_key, g_free);
@@ -982,7 +592,7 @@ avatar_flow_init (AvatarFlow *self)
 {
   self->processing_timeout_ms = DEFAULT_PROCESSING_TIMEOUT_MS;
   self->state = AVATAR_FLOW_STATE_IDLE;
-  clear_variants (self);
+  avatar_flow_clear_variants (self);
 }
 
 AvatarFlow *

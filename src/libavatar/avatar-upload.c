@@ -313,6 +313,40 @@ run_renew (GTask *task)
                                       run_renewed_cb, g_object_ref (task));
 }
 
+/* No answer came: a passing failure is tried again, any other ends the
+ * run. Takes @answer_error. */
+static void
+run_handle_no_answer (GTask  *task,
+                      GError *answer_error)
+{
+  g_autoptr(GError) error = answer_error;
+
+  if (avatar_retry_error_is_transient (error) && run_retry_later (task, NULL))
+    return;
+
+  error = avatar_client_wrap_error (g_steal_pointer (&error));
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK))
+    {
+      g_autoptr(GError) network_error = g_steal_pointer (&error);
+
+      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
+                           _("The upload was interrupted: %s"), network_error->message);
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The storage has the picture: the whole body counts. */
+static void
+run_return_stored (GTask *task)
+{
+  AvatarUpload *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+
+  upload_set_bytes_sent (self, self->bytes_total);
+  g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
+                         (GDestroyNotify) avatar_ticket_free);
+}
+
 /* Judges the answer to the PUT; takes @answer_body and @answer_error. */
 static void
 run_handle_answer (GTask  *task,
@@ -323,29 +357,17 @@ run_handle_answer (GTask  *task,
   Run *run = g_task_get_task_data (task);
   g_autoptr(SoupMessage) msg = g_steal_pointer (&run->msg);
   g_autoptr(GBytes) body = answer_body;
-  g_autoptr(GError) error = answer_error;
   g_autofree char *code = NULL;
   g_autofree char *message = NULL;
   guint status;
 
   run_end_exchange (run);
   upload_end_try (self);
-  avatar_client_log_exchange (msg, run->started_us, error);
+  avatar_client_log_exchange (msg, run->started_us, answer_error);
 
   if (body == NULL)
     {
-      if (avatar_retry_error_is_transient (error) && run_retry_later (task, NULL))
-        return;
-
-      error = avatar_client_wrap_error (g_steal_pointer (&error));
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK))
-        {
-          g_autoptr(GError) network_error = g_steal_pointer (&error);
-
-          error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
-                               _("The upload was interrupted: %s"), network_error->message);
-        }
-      g_task_return_error (task, g_steal_pointer (&error));
+      run_handle_no_answer (task, answer_error);
       return;
     }
 
@@ -353,9 +375,7 @@ run_handle_answer (GTask  *task,
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      upload_set_bytes_sent (self, self->bytes_total);
-      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
-                             (GDestroyNotify) avatar_ticket_free);
+      run_return_stored (task);
       return;
     }
 
@@ -370,33 +390,24 @@ run_handle_answer (GTask  *task,
   if (status == SOUP_STATUS_PRECONDITION_FAILED && run->failures > 0)
     {
       g_debug ("  an earlier try stored the picture");
-      upload_set_bytes_sent (self, self->bytes_total);
-      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
-                             (GDestroyNotify) avatar_ticket_free);
+      run_return_stored (task);
       return;
     }
 
   if (status == SOUP_STATUS_FORBIDDEN && avatar_upload_s3_error_is_expiry (code, message))
     {
       if (!run->renewed)
-        {
-          run_renew (task);
-          return;
-        }
-
-      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
-                               _("The upload address expired, and so did a fresh one; check that this computer’s clock is right."));
+        run_renew (task);
+      else
+        g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
+                                 _("The upload address expired, and so did a fresh one; check that this computer’s clock is right."));
       return;
     }
 
-  if (avatar_retry_status_is_transient (status))
-    {
-      const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                              "Retry-After");
-
-      if (run_retry_later (task, retry_after))
-        return;
-    }
+  if (avatar_retry_status_is_transient (status) &&
+      run_retry_later (task, soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                           "Retry-After")))
+    return;
 
   g_task_return_error (task, avatar_upload_s3_error_new (msg, code, message));
 }

@@ -350,3 +350,17 @@ avatar_test_wait_flag (gboolean *flag)
 
   g_source_remove (wake_up);
 }
+
+static void
+count_signal_cb (guint *count)
+{
+  (*count)++;
+}
+
+void
+avatar_test_count_signal (gpointer    instance,
+                          const char *detailed_signal,
+                          guint      *count)
+{
+  g_signal_connect_swapped (instance, detailed_signal, G_CALLBACK (count_signal_cb), count);
+}

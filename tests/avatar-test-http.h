@@ -98,6 +98,11 @@ void            avatar_test_store_result      (GObject            *source,
 GAsyncResult   *avatar_test_wait_result       (GAsyncResult      **slot);
 /* Iterates the main context until *@flag is TRUE, with the same bound. */
 void            avatar_test_wait_flag         (gboolean           *flag);
+/* Adds one to *@count at each emission of @detailed_signal on @instance,
+ * for as long as @instance lives (the signal's arguments are ignored). */
+void            avatar_test_count_signal      (gpointer            instance,
+                                               const char         *detailed_signal,
+                                               guint              *count);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestHttp, avatar_test_http_free)
 

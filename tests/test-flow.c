@@ -203,13 +203,6 @@ typedef struct
 } Fixture;
 
 static void
-tokens_changed_cb (AvatarClient *client,
-                   Fixture      *fixture)
-{
-  fixture->tokens_changed++;
-}
-
-static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
@@ -219,7 +212,7 @@ setup (Fixture       *fixture,
   fixture->client = avatar_client_new (fixture->server->base_url, fixture->server->app_id, &error);
   g_assert_no_error (error);
   avatar_client_set_tokens (fixture->client, fixture->server->access_token, fixture->server->refresh_token);
-  g_signal_connect (fixture->client, "tokens-changed", G_CALLBACK (tokens_changed_cb), fixture);
+  avatar_test_count_signal (fixture->client, "tokens-changed", &fixture->tokens_changed);
 }
 
 static void

@@ -451,6 +451,18 @@ test_ticket_content_type (Fixture       *fixture,
   assert_put_clean (fixture, g_ptr_array_index (avatar_test_http_get_requests (fixture->s3), 0), "image/webp");
 }
 
+/* Stored under the first ticket's URL, without a fresh one, and the
+ * progress ends at 100 %. */
+static void
+assert_stored_with_first_ticket (Fixture            *fixture,
+                                 const AvatarTicket *used)
+{
+  g_assert_nonnull (used);
+  g_assert_cmpstr (used->asset_key, ==, "k1");
+  g_assert_cmpuint (fixture->tickets, ==, 1);
+  g_assert_cmpfloat (avatar_upload_get_fraction (fixture->upload), ==, 1.0);
+}
+
 static void
 test_retry_5xx (Fixture       *fixture,
                 gconstpointer  data)
@@ -464,15 +476,13 @@ test_retry_5xx (Fixture       *fixture,
   fixture->failure_body = SLOW_DOWN_XML;
   used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (used->asset_key, ==, "k1");
+  assert_stored_with_first_ticket (fixture, used);
 
   /* Every try carries the whole body again. */
   requests = avatar_test_http_get_requests (fixture->s3);
   g_assert_cmpuint (requests->len, ==, 3);
   for (guint i = 0; i < requests->len; i++)
     assert_put_clean (fixture, g_ptr_array_index (requests, i), "image/jpeg");
-  g_assert_cmpuint (fixture->tickets, ==, 1);
-  g_assert_cmpfloat (avatar_upload_get_fraction (fixture->upload), ==, 1.0);
 }
 
 /* The storage kept the first PUT but its answer never came: the retry to
@@ -487,11 +497,9 @@ test_retry_stored_answer_lost (Fixture       *fixture,
   fixture->lose_stored_answer = TRUE;
   used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (used->asset_key, ==, "k1");
+  assert_stored_with_first_ticket (fixture, used);
   g_assert_true (fixture->stored);
   g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, 2);
-  g_assert_cmpuint (fixture->tickets, ==, 1);
-  g_assert_cmpfloat (avatar_upload_get_fraction (fixture->upload), ==, 1.0);
 }
 
 /* On the first try, 412 means the key holds something this upload did not

@@ -43,8 +43,6 @@ avatar_flow_clear_variants (AvatarFlow *self)
     }
 }
 
-/* Fetching the variants -------------------------------------------------- */
-
 /* A variant is checked by its header alone, its type and its size against
  * what the contract promises; its pixels are decoded only where they are
  * shown. */

@@ -36,8 +36,6 @@ avatar_flow_clear_deadline (AvatarFlow *self)
   g_clear_pointer (&self->deadline, g_source_unref);
 }
 
-/* Waiting for processing ------------------------------------------------- */
-
 static gboolean
 deadline_cb (gpointer user_data)
 {

@@ -887,3 +887,77 @@ avatar_test_decode (GBytes *bytes)
 
   return g_object_ref (pixbuf);
 }
+
+AvatarImage *
+avatar_test_load (GBytes     *bytes,
+                  const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  AvatarImage *image;
+
+  image = avatar_image_new_from_bytes (bytes, name, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (image);
+
+  return image;
+}
+
+AvatarPrepared *
+avatar_test_prepare (AvatarImage        *image,
+                     const AvatarCrop   *crop,
+                     AvatarPrepareFlags  flags)
+{
+  g_autoptr(GError) error = NULL;
+  AvatarPrepared *prepared;
+
+  prepared = avatar_image_prepare (image, crop, flags, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (prepared);
+  g_assert_cmpuint (g_bytes_get_size (prepared->bytes), <=, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
+  g_assert_cmpint (prepared->width, ==, prepared->height);
+
+  return prepared;
+}
+
+GdkPixbuf *
+avatar_test_decode_prepared (AvatarPrepared *prepared)
+{
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) mime_types = NULL;
+  GdkPixbuf *pixbuf;
+
+  loader = gdk_pixbuf_loader_new_with_mime_type (prepared->content_type, &error);
+  g_assert_no_error (error);
+  gdk_pixbuf_loader_write_bytes (loader, prepared->bytes, &error);
+  g_assert_no_error (error);
+  gdk_pixbuf_loader_close (loader, &error);
+  g_assert_no_error (error);
+
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_nonnull (pixbuf);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, prepared->width);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, prepared->height);
+
+  mime_types = gdk_pixbuf_format_get_mime_types (gdk_pixbuf_loader_get_format (loader));
+  g_assert_true (g_strv_contains ((const char * const *) mime_types, prepared->content_type));
+
+  return g_object_ref (pixbuf);
+}
+
+void
+avatar_test_write_file (const char *path,
+                        GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+}
+
+GBytes *
+avatar_test_png_with_exif (GBytes *png,
+                           GBytes *exif)
+{
+  return avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL), g_bytes_get_size (exif));
+}

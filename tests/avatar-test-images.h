@@ -10,6 +10,8 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
+#include "avatar-image.h"
+
 G_BEGIN_DECLS
 
 /* The test pattern is a grid of cells, each of its own colour, so that
@@ -101,5 +103,22 @@ gboolean   avatar_test_bytes_contain        (GBytes       *bytes,
                                              gsize         needle_size);
 /* Decodes @bytes with gdk-pixbuf, failing the test if that fails. */
 GdkPixbuf *avatar_test_decode               (GBytes       *bytes);
+
+/* Loads @bytes, and prepares @image, failing the test if that fails; a
+ * prepared picture must be a square within the upload limit. */
+AvatarImage    *avatar_test_load            (GBytes             *bytes,
+                                             const char         *name);
+AvatarPrepared *avatar_test_prepare         (AvatarImage        *image,
+                                             const AvatarCrop   *crop,
+                                             AvatarPrepareFlags  flags);
+/* Decodes @prepared, failing the test unless it is the square it claims
+ * to be, in the type it claims to have. */
+GdkPixbuf      *avatar_test_decode_prepared (AvatarPrepared     *prepared);
+/* @png with @exif in an eXIf chunk. */
+GBytes         *avatar_test_png_with_exif   (GBytes             *png,
+                                             GBytes             *exif);
+/* Writes @bytes to @path, failing the test if that fails. */
+void            avatar_test_write_file      (const char         *path,
+                                             GBytes             *bytes);
 
 G_END_DECLS

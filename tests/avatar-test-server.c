@@ -275,18 +275,16 @@ avatar_test_server_send (AvatarTestServer *server,
   return body;
 }
 
-guint
-avatar_test_server_call_as (AvatarTestServer  *server,
-                            const char        *access_token,
-                            const char        *method,
-                            const char        *path,
-                            const char        *json_body,
-                            JsonNode         **out_body)
+SoupMessage *
+avatar_test_server_new_call (AvatarTestServer *server,
+                             const char       *access_token,
+                             const char       *method,
+                             const char       *path,
+                             const char       *json_body)
 {
   g_autofree char *url = g_strconcat (server->base_url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  SoupMessage *msg = soup_message_new (method, url);
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  g_autoptr(GBytes) body = NULL;
 
   g_assert_nonnull (msg);
   soup_message_headers_replace (headers, "x-app-id", server->app_id);
@@ -303,7 +301,32 @@ avatar_test_server_call_as (AvatarTestServer  *server,
       soup_message_set_request_body_from_bytes (msg, "application/json", request);
     }
 
-  body = avatar_test_server_send (server, msg);
+  return msg;
+}
+
+guint
+avatar_test_server_send_for_status (AvatarTestServer  *server,
+                                    SoupMessage       *msg,
+                                    SoupMessage      **out_msg)
+{
+  g_autoptr(GBytes) body = avatar_test_server_send (server, msg);
+
+  if (out_msg)
+    *out_msg = g_object_ref (msg);
+
+  return soup_message_get_status (msg);
+}
+
+guint
+avatar_test_server_call_as (AvatarTestServer  *server,
+                            const char        *access_token,
+                            const char        *method,
+                            const char        *path,
+                            const char        *json_body,
+                            JsonNode         **out_body)
+{
+  g_autoptr(SoupMessage) msg = avatar_test_server_new_call (server, access_token, method, path, json_body);
+  g_autoptr(GBytes) body = avatar_test_server_send (server, msg);
 
   if (out_body)
     {
@@ -370,18 +393,15 @@ avatar_test_server_login (AvatarTestServer  *server,
     *user_id = g_strdup (json_object_get_string_member (object, "userId"));
 }
 
-guint
-avatar_test_server_upload (AvatarTestServer  *server,
-                           const char        *access_token,
-                           const char        *content_type,
-                           GBytes            *data,
-                           char             **asset_key,
-                           char             **cdn_url)
+char *
+avatar_test_server_request_upload (AvatarTestServer  *server,
+                                   const char        *access_token,
+                                   const char        *content_type,
+                                   char             **asset_key,
+                                   char             **cdn_url)
 {
   g_autofree char *request = g_strdup_printf ("{\"contentType\": \"%s\"}", content_type);
   g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(SoupMessage) put = NULL;
-  g_autoptr(GBytes) body = NULL;
   JsonObject *object;
 
   g_assert_cmpuint (avatar_test_server_call_as (server, access_token ? access_token : server->access_token,
@@ -393,11 +413,24 @@ avatar_test_server_upload (AvatarTestServer  *server,
   if (cdn_url)
     *cdn_url = g_strdup (json_object_get_string_member (object, "cdnUrl"));
 
-  put = soup_message_new ("PUT", json_object_get_string_member (object, "uploadUrl"));
-  soup_message_set_request_body_from_bytes (put, content_type, data);
-  body = avatar_test_server_send (server, put);
+  return g_strdup (json_object_get_string_member (object, "uploadUrl"));
+}
 
-  return soup_message_get_status (put);
+guint
+avatar_test_server_upload (AvatarTestServer  *server,
+                           const char        *access_token,
+                           const char        *content_type,
+                           GBytes            *data,
+                           char             **asset_key,
+                           char             **cdn_url)
+{
+  g_autofree char *upload_url = avatar_test_server_request_upload (server, access_token, content_type,
+                                                                   asset_key, cdn_url);
+  g_autoptr(SoupMessage) put = soup_message_new ("PUT", upload_url);
+
+  soup_message_set_request_body_from_bytes (put, content_type, data);
+
+  return avatar_test_server_send_for_status (server, put, NULL);
 }
 
 char *

@@ -55,6 +55,18 @@ guint             avatar_test_server_call           (AvatarTestServer    *server
                                                      const char          *path,
                                                      const char          *json_body,
                                                      JsonNode           **out_body);
+/* A request for @path with the app id, "Bearer @access_token" (nullable:
+ * none) and the JSON @json_body (nullable), not sent yet. */
+SoupMessage      *avatar_test_server_new_call       (AvatarTestServer    *server,
+                                                     const char          *access_token,
+                                                     const char          *method,
+                                                     const char          *path,
+                                                     const char          *json_body);
+/* Sends @msg, hands a reference to it to @out_msg (nullable) for its
+ * headers, and returns its status. */
+guint             avatar_test_server_send_for_status (AvatarTestServer   *server,
+                                                      SoupMessage        *msg,
+                                                      SoupMessage       **out_msg);
 /* Like avatar_test_server_call with another user's access token (nullable
  * for none) and any SoupMessage headers left to the caller. */
 guint             avatar_test_server_call_as        (AvatarTestServer    *server,
@@ -67,6 +79,13 @@ guint             avatar_test_server_call_as        (AvatarTestServer    *server
  * NULL when it has none. */
 char             *avatar_test_server_dup_avatar_url (AvatarTestServer    *server,
                                                      const char          *access_token);
+/* Requests an upload URL for @content_type as @access_token (NULL: the
+ * demo user) and returns it.  Out arguments are nullable. */
+char             *avatar_test_server_request_upload (AvatarTestServer    *server,
+                                                     const char          *access_token,
+                                                     const char          *content_type,
+                                                     char               **asset_key,
+                                                     char               **cdn_url);
 /* Requests an upload URL as @access_token (NULL: the demo user) and PUTs
  * @data to it; returns the PUT status.  Out arguments are nullable. */
 guint             avatar_test_server_upload         (AvatarTestServer    *server,

@@ -60,15 +60,18 @@ raw_call (AvatarTestServer  *server,
           const char        *authorization,
           JsonNode         **out_body)
 {
-  g_autofree char *url = g_strconcat (server->base_url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(SoupMessage) msg = avatar_test_server_new_call (server, NULL, method, path, NULL);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
 
+  /* The headers as given, not as the tests' client sends them. */
   if (app_id)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-app-id", app_id);
+    soup_message_headers_replace (headers, "x-app-id", app_id);
+  else
+    soup_message_headers_remove (headers, "x-app-id");
   if (authorization)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", authorization);
+    soup_message_headers_replace (headers, "Authorization", authorization);
 
   body = avatar_test_server_send (server, msg);
   if (out_body && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))

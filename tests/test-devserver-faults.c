@@ -13,25 +13,6 @@
 
 typedef AvatarTestServerFixture Fixture;
 
-static char *
-request_upload_url (AvatarTestServer  *server,
-                    char             **key,
-                    char             **cdn_url)
-{
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object;
-
-  g_assert_cmpuint (avatar_test_server_call (server, "POST", "/users/me/avatar",
-                                             "{\"contentType\": \"image/png\"}", &body), ==, 200);
-  object = json_node_get_object (body);
-  if (key)
-    *key = g_strdup (json_object_get_string_member (object, "assetKey"));
-  if (cdn_url)
-    *cdn_url = g_strdup (json_object_get_string_member (object, "cdnUrl"));
-
-  return g_strdup (json_object_get_string_member (object, "uploadUrl"));
-}
-
 static guint
 put_bytes (AvatarTestServer  *server,
            const char        *url,
@@ -67,31 +48,9 @@ api_call_msg (AvatarTestServer  *server,
               const char        *token,
               SoupMessage      **out_msg)
 {
-  g_autofree char *url = g_strconcat (server->base_url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) body = NULL;
-  guint status;
+  g_autoptr(SoupMessage) msg = avatar_test_server_new_call (server, token, method, path, body_json);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "x-app-id", server->app_id);
-  if (token)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-    }
-  if (body_json)
-    {
-      g_autoptr(GBytes) request = g_bytes_new (body_json, strlen (body_json));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-
-  body = avatar_test_server_send (server, msg);
-  status = soup_message_get_status (msg);
-  if (out_msg)
-    *out_msg = g_steal_pointer (&msg);
-
-  return status;
+  return avatar_test_server_send_for_status (server, msg, out_msg);
 }
 
 static void
@@ -173,31 +132,38 @@ test_delay (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 700 * G_TIME_SPAN_MILLISECOND);
 }
 
+/* Sets @rule, then PUTs @data to @url: the answer is @status, and comes no
+ * sooner than @min_ms after the request started. */
+static void
+assert_put_slowed (AvatarTestServer *server,
+                   const char       *url,
+                   GBytes           *data,
+                   const char       *rule,
+                   guint             status,
+                   guint             min_ms)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  avatar_test_server_set_fault (server, rule);
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (put_bytes (server, url, data, NULL, &error), ==, status);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, min_ms * G_TIME_SPAN_MILLISECOND);
+}
+
 /* The upload route holds back its answers too: a success, and a refusal. */
 static void
 test_upload_delay (Fixture       *fixture,
                    gconstpointer  data)
 {
   AvatarTestServer *server = fixture->server;
-  g_autofree char *key = NULL;
-  g_autofree char *url = request_upload_url (server, &key, NULL);
+  g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
   g_autoptr(GBytes) png = avatar_test_make_png (30, 30);
-  g_autoptr(SoupMessage) refused = NULL;
-  g_autoptr(SoupMessage) stored = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 start;
 
-  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"status\": 503, \"delayMs\": 600, \"count\": 1}");
-  start = g_get_monotonic_time ();
-  g_assert_cmpuint (put_bytes (server, url, png, &refused, &error), ==, 503);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 600 * G_TIME_SPAN_MILLISECOND);
-
-  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"delayMs\": 600, \"count\": 1}");
-  start = g_get_monotonic_time ();
-  g_assert_cmpuint (put_bytes (server, url, png, &stored, &error), ==, 200);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 600 * G_TIME_SPAN_MILLISECOND);
+  assert_put_slowed (server, url, png, "{\"route\": \"upload\", \"status\": 503, \"delayMs\": 600, \"count\": 1}",
+                     503, 600);
+  assert_put_slowed (server, url, png, "{\"route\": \"upload\", \"delayMs\": 600, \"count\": 1}", 200, 600);
 }
 
 static void
@@ -206,7 +172,7 @@ test_upload_status (Fixture       *fixture,
 {
   AvatarTestServer *server = fixture->server;
   g_autofree char *key = NULL;
-  g_autofree char *url = request_upload_url (server, &key, NULL);
+  g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", &key, NULL);
   g_autoptr(GBytes) png = avatar_test_make_png (30, 30);
   g_autoptr(SoupMessage) refused = NULL;
   g_autoptr(GError) error = NULL;
@@ -253,7 +219,7 @@ test_reset_after_bytes (Fixture       *fixture,
 {
   AvatarTestServer *server = fixture->server;
   g_autofree char *key = NULL;
-  g_autofree char *url = request_upload_url (server, &key, NULL);
+  g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", &key, NULL);
   g_autoptr(GBytes) big = make_big_png ();
   g_autoptr(GError) error = NULL;
   g_autofree char *state = NULL;
@@ -280,17 +246,12 @@ test_bytes_per_second (Fixture       *fixture,
                        gconstpointer  data)
 {
   AvatarTestServer *server = fixture->server;
-  g_autofree char *url = request_upload_url (server, NULL, NULL);
+  g_autofree char *url = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
   g_autoptr(GBytes) big = make_big_png ();
-  g_autoptr(GError) error = NULL;
-  gint64 start;
 
   /* 300 kB at 200 kB/s takes at least 1.5 s minus the first chunk. */
-  avatar_test_server_set_fault (server, "{\"route\": \"upload\", \"bytesPerSecond\": 200000, \"count\": 1}");
-  start = g_get_monotonic_time ();
-  g_assert_cmpuint (put_bytes (server, url, big, NULL, &error), ==, 200);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1200 * G_TIME_SPAN_MILLISECOND);
+  assert_put_slowed (server, url, big, "{\"route\": \"upload\", \"bytesPerSecond\": 200000, \"count\": 1}",
+                     200, 1200);
 }
 
 static void
@@ -380,7 +341,7 @@ test_presign_expires (Fixture       *fixture,
   gboolean elapsed = FALSE;
 
   avatar_test_server_set_fault (server, "{\"presignExpiresS\": 1}");
-  url = request_upload_url (server, NULL, NULL);
+  url = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
   g_assert_nonnull (strstr (url, "X-Amz-Expires=1&"));
 
   /* X-Amz-Date has one-second resolution, so the URL is over two seconds

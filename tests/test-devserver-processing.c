@@ -467,26 +467,35 @@ assert_is_animation (GBytes *bytes)
   g_assert_false (gdk_pixbuf_animation_is_static_image (animation));
 }
 
+/* Uploads the @animation: @variant shows its first frame (red at its
+ * centre, @centre), and raw serves the animation as it was uploaded. */
+static void
+assert_animation_kept (AvatarTestServer *server,
+                       const char       *content_type,
+                       GBytes           *animation,
+                       const char       *variant,
+                       int               centre)
+{
+  g_autofree char *cdn_url = NULL;
+  g_autofree char *key = upload_and_wait (server, content_type, animation, &cdn_url);
+  g_autoptr(GdkPixbuf) square = fetch_variant (server, cdn_url, variant);
+  g_autofree char *raw_url = variant_url (cdn_url, "raw");
+  g_autoptr(GBytes) raw = NULL;
+
+  assert_colour (square, centre, centre, 255, 0, 0);
+  g_assert_cmpuint (avatar_test_server_fetch (server, raw_url, &raw), ==, 200);
+  g_assert_true (g_bytes_equal (raw, animation));
+  assert_is_animation (raw);
+}
+
 static void
 test_animated_gif (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_autoptr(GBytes) gif = make_animated_gif ();
-  g_autofree char *cdn_url = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *raw_url = NULL;
-  g_autoptr(GdkPixbuf) square = NULL;
-  g_autoptr(GBytes) raw = NULL;
 
   assert_is_animation (gif);
-  key = upload_and_wait (fixture->server, "image/gif", gif, &cdn_url);
-  square = fetch_variant (fixture->server, cdn_url, "48.webp");
-  assert_colour (square, 24, 24, 255, 0, 0);
-
-  raw_url = variant_url (cdn_url, "raw");
-  g_assert_cmpuint (avatar_test_server_fetch (fixture->server, raw_url, &raw), ==, 200);
-  g_assert_true (g_bytes_equal (raw, gif));
-  assert_is_animation (raw);
+  assert_animation_kept (fixture->server, "image/gif", gif, "48.webp", 24);
 }
 
 #ifdef HAVE_WEBPMUX
@@ -546,20 +555,8 @@ test_animated_webp (Fixture       *fixture,
 {
 #ifdef HAVE_WEBPMUX
   g_autoptr(GBytes) webp = make_animated_webp ();
-  g_autofree char *cdn_url = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *raw_url = NULL;
-  g_autoptr(GdkPixbuf) square = NULL;
-  g_autoptr(GBytes) raw = NULL;
 
-  key = upload_and_wait (fixture->server, "image/webp", webp, &cdn_url);
-  square = fetch_variant (fixture->server, cdn_url, "44.webp");
-  assert_colour (square, 22, 22, 255, 0, 0);
-
-  raw_url = variant_url (cdn_url, "raw");
-  g_assert_cmpuint (avatar_test_server_fetch (fixture->server, raw_url, &raw), ==, 200);
-  g_assert_true (g_bytes_equal (raw, webp));
-  assert_is_animation (raw);
+  assert_animation_kept (fixture->server, "image/webp", webp, "44.webp", 22);
 #else
   g_test_skip ("libwebpmux is needed to make an animated WebP");
 #endif

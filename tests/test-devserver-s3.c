@@ -23,33 +23,12 @@ typedef struct
 } Fixture;
 
 static void
-request_url (AvatarTestServer  *server,
-             const char        *token,
-             const char        *content_type,
-             char             **upload_url,
-             char             **asset_key,
-             char             **cdn_url)
-{
-  g_autofree char *request = g_strdup_printf ("{\"contentType\": \"%s\"}", content_type);
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object;
-
-  g_assert_cmpuint (avatar_test_server_call_as (server, token ? token : server->access_token,
-                                                "POST", "/users/me/avatar", request, &body), ==, 200);
-  object = json_node_get_object (body);
-  *upload_url = g_strdup (json_object_get_string_member (object, "uploadUrl"));
-  if (asset_key)
-    *asset_key = g_strdup (json_object_get_string_member (object, "assetKey"));
-  if (cdn_url)
-    *cdn_url = g_strdup (json_object_get_string_member (object, "cdnUrl"));
-}
-
-static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
   fixture->server = avatar_test_server_start (NULL);
-  request_url (fixture->server, NULL, "image/png", &fixture->upload_url, &fixture->asset_key, &fixture->cdn_url);
+  fixture->upload_url = avatar_test_server_request_upload (fixture->server, NULL, "image/png",
+                                                           &fixture->asset_key, &fixture->cdn_url);
 }
 
 static void
@@ -99,6 +78,22 @@ xml_element (const char *xml,
   return g_strndup (start, end - start);
 }
 
+/* Sends @msg to the S3 endpoint and reads the answer. */
+static void
+send_s3_message (AvatarTestServer *server,
+                 SoupMessage      *msg,
+                 S3Answer         *answer)
+{
+  g_autoptr(GBytes) body = avatar_test_server_send (server, msg);
+  g_autofree char *text = g_strndup (g_bytes_get_size (body) ? g_bytes_get_data (body, NULL) : "",
+                                     g_bytes_get_size (body));
+
+  answer->status = soup_message_get_status (msg);
+  answer->code = xml_element (text, "Code");
+  answer->message = xml_element (text, "Message");
+  answer->etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+}
+
 static void
 send_s3 (AvatarTestServer *server,
          const char       *method,
@@ -108,8 +103,6 @@ send_s3 (AvatarTestServer *server,
          S3Answer         *answer)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *text = NULL;
 
   g_assert_nonnull (msg);
   if (data)
@@ -117,13 +110,7 @@ send_s3 (AvatarTestServer *server,
   else if (content_type)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Content-Type", content_type);
 
-  body = avatar_test_server_send (server, msg);
-  text = g_strndup (g_bytes_get_size (body) ? g_bytes_get_data (body, NULL) : "", g_bytes_get_size (body));
-
-  answer->status = soup_message_get_status (msg);
-  answer->code = xml_element (text, "Code");
-  answer->message = xml_element (text, "Message");
-  answer->etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  send_s3_message (server, msg, answer);
 }
 
 static char *
@@ -335,7 +322,7 @@ test_other_user (Fixture       *fixture,
   GString *rewritten;
 
   avatar_test_server_login (server, "bob_b", &bob_token, NULL, &bob_id);
-  request_url (server, bob_token, "image/png", &bob_url, &bob_key, &bob_cdn);
+  bob_url = avatar_test_server_request_upload (server, bob_token, "image/png", &bob_key, &bob_cdn);
 
   /* The demo user's URL pointed at Bob's object no longer verifies. */
   rewritten = g_string_new (fixture->upload_url);
@@ -458,23 +445,16 @@ test_empty_and_chunked (Fixture       *fixture,
   g_autoptr(GBytes) png = avatar_test_make_png (20, 20);
   g_autoptr(SoupMessage) chunked = soup_message_new ("PUT", fixture->upload_url);
   g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (png);
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *state = NULL;
   g_auto(S3Answer) answer = { 0 };
+  g_auto(S3Answer) unframed = { 0 };
 
   send_s3 (fixture->server, "PUT", fixture->upload_url, "image/png", empty, &answer);
   assert_refused (fixture, &answer, 400, "EntityTooSmall");
 
   /* S3 wants to know the length up front. */
   soup_message_set_request_body (chunked, "image/png", stream, -1);
-  body = avatar_test_server_send (fixture->server, chunked);
-  g_assert_cmpuint (soup_message_get_status (chunked), ==, 411);
-  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_assert_nonnull (strstr (text, "<Code>MissingContentLength</Code>"));
-
-  state = asset_state (fixture);
-  g_assert_cmpstr (state, ==, "pending");
+  send_s3_message (fixture->server, chunked, &unframed);
+  assert_refused (fixture, &unframed, 411, "MissingContentLength");
 }
 
 /* S3 refuses a signing parameter given twice rather than pick one. */
@@ -611,7 +591,7 @@ test_write_once_while_processing (void)
   g_auto(S3Answer) stored = { 0 };
   g_auto(S3Answer) again = { 0 };
 
-  request_url (server, NULL, "image/png", &upload_url, &asset_key, NULL);
+  upload_url = avatar_test_server_request_upload (server, NULL, "image/png", &asset_key, NULL);
   send_s3 (server, "PUT", upload_url, "image/png", first, &stored);
   g_assert_cmpuint (stored.status, ==, 200);
   send_s3 (server, "PUT", upload_url, "image/png", second, &again);
@@ -630,19 +610,12 @@ test_authorization_header (Fixture       *fixture,
   g_autoptr(GBytes) png = avatar_test_make_png (20, 20);
   g_autoptr(SoupMessage) msg = soup_message_new ("PUT", fixture->upload_url);
   g_autofree char *bearer = g_strconcat ("Bearer ", fixture->server->access_token, NULL);
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *state = NULL;
+  g_auto(S3Answer) answer = { 0 };
 
   soup_message_set_request_body_from_bytes (msg, "image/png", png);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-  body = avatar_test_server_send (fixture->server, msg);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 400);
-  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  g_assert_nonnull (strstr (text, "<Code>InvalidArgument</Code>"));
-
-  state = asset_state (fixture);
-  g_assert_cmpstr (state, ==, "pending");
+  send_s3_message (fixture->server, msg, &answer);
+  assert_refused (fixture, &answer, 400, "InvalidArgument");
 }
 
 static void
@@ -686,7 +659,7 @@ test_custom_storage (void)
   g_assert_cmpstr (server->bucket, ==, "pictures");
   g_assert_cmpstr (server->region, ==, "eu-west-1");
 
-  request_url (server, NULL, "image/png", &upload_url, &asset_key, NULL);
+  upload_url = avatar_test_server_request_upload (server, NULL, "image/png", &asset_key, NULL);
   path = object_path (server, server->user_id, asset_key);
   expected = g_strconcat (server->base_url, path, "?", NULL);
   g_assert_true (g_str_has_prefix (upload_url, expected));
@@ -715,19 +688,13 @@ cdn_get (AvatarTestServer  *server,
          SoupMessage      **out_msg)
 {
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr(GBytes) body = NULL;
-  guint status;
 
   if (msg == NULL)
     return 0;
   if (if_none_match)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "If-None-Match", if_none_match);
-  body = avatar_test_server_send (server, msg);
-  status = soup_message_get_status (msg);
-  if (out_msg)
-    *out_msg = g_steal_pointer (&msg);
 
-  return status;
+  return avatar_test_server_send_for_status (server, msg, out_msg);
 }
 
 static void

@@ -12,153 +12,43 @@
 #include "avatar-image.h"
 #include "avatar-test-images.h"
 
-/* Helpers ------------------------------------------------------------------- */
+/* Loading files ------------------------------------------------------------- */
 
-static AvatarImage *
-load_ok (GBytes     *bytes,
-         const char *name)
+/* Writes @bytes to a file @name in a new temporary folder;
+ * remove_temp_file() removes both. */
+static GFile *
+write_temp_file (GBytes     *bytes,
+                 const char *name)
 {
   g_autoptr(GError) error = NULL;
-  AvatarImage *image;
+  g_autofree char *dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
+  g_autofree char *path = NULL;
 
-  image = avatar_image_new_from_bytes (bytes, name, NULL, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (image);
+  path = g_build_filename (dir, name, NULL);
+  avatar_test_write_file (path, bytes);
 
-  return image;
+  return g_file_new_for_path (path);
 }
 
 static void
-assert_load_fails (GBytes     *bytes,
-                   const char *name,
-                   int         code,
-                   const char *message_part)
+remove_temp_file (GFile *file)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AvatarImage) image = NULL;
+  g_autoptr(GFile) dir = g_file_get_parent (file);
 
-  image = avatar_image_new_from_bytes (bytes, name, NULL, &error);
-  g_assert_error (error, AVATAR_ERROR, code);
-  g_assert_null (image);
-  g_assert_nonnull (strstr (error->message, name));
-  if (message_part != NULL)
-    g_assert_nonnull (strstr (error->message, message_part));
-}
-
-static AvatarPrepared *
-prepare_ok (AvatarImage        *image,
-            const AvatarCrop   *crop,
-            AvatarPrepareFlags  flags)
-{
-  g_autoptr(GError) error = NULL;
-  AvatarPrepared *prepared;
-
-  prepared = avatar_image_prepare (image, crop, flags, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (prepared);
-  g_assert_cmpuint (g_bytes_get_size (prepared->bytes), <=, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_assert_cmpint (prepared->width, ==, prepared->height);
-
-  return prepared;
-}
-
-/* The prepared bytes decode to the square they claim to be, in the type
- * they claim to have. */
-static GdkPixbuf *
-decode_prepared (AvatarPrepared *prepared)
-{
-  g_autoptr(GdkPixbufLoader) loader = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) mime_types = NULL;
-  GdkPixbuf *pixbuf;
-
-  loader = gdk_pixbuf_loader_new_with_mime_type (prepared->content_type, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_write_bytes (loader, prepared->bytes, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_close (loader, &error);
-  g_assert_no_error (error);
-
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  g_assert_nonnull (pixbuf);
-  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, prepared->width);
-  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, prepared->height);
-
-  mime_types = gdk_pixbuf_format_get_mime_types (gdk_pixbuf_loader_get_format (loader));
-  g_assert_true (g_strv_contains ((const char * const *) mime_types, prepared->content_type));
-
-  return g_object_ref (pixbuf);
-}
-
-/* Loading and refusing ------------------------------------------------------ */
-
-static void
-test_load_empty (void)
-{
-  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
-
-  assert_load_fails (empty, "empty.png", AVATAR_ERROR_INVALID_IMAGE, "empty");
-}
-
-static void
-test_load_not_an_image (void)
-{
-  static const char text[] = "Dear diary, today I chose a new avatar.\n";
-  g_autoptr(GBytes) text_bytes = g_bytes_new_static (text, sizeof text - 1);
-  g_autoptr(GBytes) png = avatar_test_image_new ("png", 32, 32);
-  g_autoptr(GBytes) wrong_magic = NULL;
-  guint8 *copy;
-  gsize size;
-
-  assert_load_fails (text_bytes, "notes.png", AVATAR_ERROR_INVALID_IMAGE, NULL);
-
-  /* A PNG whose signature lost a byte is no PNG any more. */
-  copy = g_memdup2 (g_bytes_get_data (png, &size), g_bytes_get_size (png));
-  copy[1] = 'X';
-  wrong_magic = g_bytes_new_take (copy, size);
-  assert_load_fails (wrong_magic, "broken.png", AVATAR_ERROR_INVALID_IMAGE, NULL);
-}
-
-static void
-test_load_truncated (void)
-{
-  const char *formats[] = { "png", "jpeg", "gif", "webp" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr(GBytes) whole = avatar_test_image_new (formats[i], 96, 64);
-      gsize size = g_bytes_get_size (whole);
-      gsize cuts[] = { size / 2, size - 3 };
-
-      for (guint j = 0; j < G_N_ELEMENTS (cuts); j++)
-        {
-          g_autoptr(GBytes) cut = avatar_test_truncate (whole, cuts[j]);
-
-          g_test_message ("%s cut to %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes",
-                          formats[i], cuts[j], size);
-          assert_load_fails (cut, "cut-short", AVATAR_ERROR_INVALID_IMAGE, NULL);
-        }
-    }
+  g_remove (g_file_peek_path (file));
+  g_rmdir (g_file_peek_path (dir));
 }
 
 static void
 test_load_type_from_bytes (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 64, 64);
+  g_autoptr(GFile) file = write_temp_file (png, "photo.jpg");
   g_autoptr(GError) error = NULL;
   g_autoptr(AvatarImage) image = NULL;
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
 
-  dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "photo.jpg", NULL);
-  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
-  g_assert_no_error (error);
-
-  file = g_file_new_for_path (path);
   image = avatar_image_new_from_file (file, NULL, &error);
   g_assert_no_error (error);
 
@@ -166,181 +56,95 @@ test_load_type_from_bytes (void)
   g_assert_cmpstr (avatar_image_get_source_type (image), ==, "image/png");
   g_assert_cmpstr (avatar_image_get_format_name (image), ==, "PNG");
 
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, NULL, AVATAR_PREPARE_NONE);
   g_assert_true (prepared->passthrough);
   g_assert_cmpstr (prepared->content_type, ==, "image/png");
 
-  g_remove (path);
-  g_rmdir (dir);
+  remove_temp_file (file);
 }
 
 static void
-test_load_decompression_bomb (void)
+assert_file_unreadable (const char *path,
+                        const char *message_part)
 {
-  g_autoptr(GBytes) huge = avatar_test_png_declaring_size (100000, 100000);
-  g_autoptr(GBytes) wide = avatar_test_png_declaring_size (AVATAR_IMAGE_MAX_SIDE + 1, 1);
-  g_autoptr(GBytes) many = avatar_test_png_declaring_size (10001, 10001);
-  g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 16, 16);
-  g_autoptr(GBytes) gif = avatar_test_image_new ("gif", 16, 16);
-  g_autoptr(GBytes) tiff = avatar_test_image_new ("tiff", 16, 16);
-  g_autoptr(GBytes) big_jpeg = NULL;
-  g_autoptr(GBytes) big_gif = NULL;
-  g_autoptr(GBytes) big_tiff = NULL;
-  guint8 *data;
-  gsize size;
-
-  g_assert_cmpuint (g_bytes_get_size (huge), <, 200);
-
-  /* Under AddressSanitizer, an attempt to allocate 40 GB aborts the test:
-   * passing means nothing of that size was asked for. */
-  assert_load_fails (huge, "bomb.png", AVATAR_ERROR_TOO_MANY_PIXELS, "100000");
-  assert_load_fails (wide, "wide.png", AVATAR_ERROR_TOO_MANY_PIXELS, "16385");
-  assert_load_fails (many, "many.png", AVATAR_ERROR_TOO_MANY_PIXELS, "10001");
-
-  /* The dimensions in a JPEG's frame header. */
-  data = g_memdup2 (g_bytes_get_data (jpeg, &size), g_bytes_get_size (jpeg));
-  for (gsize i = 2; i + 9 < size; i++)
-    if (data[i] == 0xFF && data[i + 1] == 0xC0)
-      {
-        data[i + 5] = 0xEA; data[i + 6] = 0x60; /* 60000 high */
-        data[i + 7] = 0xEA; data[i + 8] = 0x60; /* 60000 wide */
-        break;
-      }
-  big_jpeg = g_bytes_new_take (data, size);
-  assert_load_fails (big_jpeg, "bomb.jpg", AVATAR_ERROR_TOO_MANY_PIXELS, "60000");
-
-  /* A GIF's logical screen. */
-  data = g_memdup2 (g_bytes_get_data (gif, &size), g_bytes_get_size (gif));
-  data[6] = data[7] = data[8] = data[9] = 0xFF;
-  big_gif = g_bytes_new_take (data, size);
-  assert_load_fails (big_gif, "bomb.gif", AVATAR_ERROR_TOO_MANY_PIXELS, "65535");
-
-  /* TIFF headers are not read here: the decoder's size check stops it. */
-  data = g_memdup2 (g_bytes_get_data (tiff, &size), g_bytes_get_size (tiff));
-  {
-    gboolean little = data[0] == 'I';
-    guint32 ifd = little ? (data[4] | data[5] << 8 | data[6] << 16 | (guint32) data[7] << 24)
-                         : ((guint32) data[4] << 24 | data[5] << 16 | data[6] << 8 | data[7]);
-    guint n = little ? (data[ifd] | data[ifd + 1] << 8) : (data[ifd] << 8 | data[ifd + 1]);
-
-    for (guint i = 0; i < n; i++)
-      {
-        guint8 *entry = data + ifd + 2 + i * 12;
-        guint tag = little ? (entry[0] | entry[1] << 8) : (entry[0] << 8 | entry[1]);
-
-        if (tag == 0x0100 || tag == 0x0101)
-          {
-            /* LONG 20000, whatever type the writer chose: within what
-             * the TIFF loader itself accepts, beyond our limits. */
-            entry[2] = little ? 4 : 0;
-            entry[3] = little ? 0 : 4;
-            if (little)
-              { entry[8] = 0x20; entry[9] = 0x4E; entry[10] = 0; entry[11] = 0; }
-            else
-              { entry[8] = 0; entry[9] = 0; entry[10] = 0x4E; entry[11] = 0x20; }
-          }
-      }
-  }
-  big_tiff = g_bytes_new_take (data, size);
-  assert_load_fails (big_tiff, "bomb.tiff", AVATAR_ERROR_TOO_MANY_PIXELS, "20000");
-}
-
-static gboolean
-has_loader_for (const char *mime_type)
-{
-  g_autoptr(GSList) formats = gdk_pixbuf_get_formats ();
-
-  for (GSList *l = formats; l != NULL; l = l->next)
-    {
-      g_auto(GStrv) mime_types = gdk_pixbuf_format_get_mime_types (l->data);
-
-      if (g_strv_contains ((const char * const *) mime_types, mime_type))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-test_load_unsupported (void)
-{
-  static const guint8 heic[] = {
-    0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0, 0, 0,
-    'm', 'i', 'f', '1', 'h', 'e', 'i', 'c', 0, 0, 0, 8, 'm', 'e', 't', 'a',
-  };
-  static const guint8 psd[] = { '8', 'B', 'P', 'S', 0, 1, 0, 0, 0, 0, 0, 0, 0, 3 };
-  g_autoptr(GBytes) psd_bytes = g_bytes_new_static (psd, sizeof psd);
-
-  /* gdk-pixbuf never had a Photoshop loader. */
-  assert_load_fails (psd_bytes, "layers.psd", AVATAR_ERROR_UNSUPPORTED_TYPE,
-                     "Photoshop images cannot be read on this system");
-
-  if (!has_loader_for ("image/heic") && !has_loader_for ("image/heif"))
-    {
-      g_autoptr(GBytes) heic_bytes = g_bytes_new_static (heic, sizeof heic);
-
-      assert_load_fails (heic_bytes, "IMG_0001.HEIC", AVATAR_ERROR_UNSUPPORTED_TYPE,
-                         "HEIC images cannot be read on this system");
-    }
-}
-
-static void
-test_load_unreadable (void)
-{
-  g_autoptr(GFile) file = g_file_new_for_path ("/nonexistent/avatar-test/missing-photo.png");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(AvatarImage) image = NULL;
 
   image = avatar_image_new_from_file (file, NULL, &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
-  g_assert_nonnull (strstr (error->message, "missing-photo.png"));
-  g_assert_null (image);
-  g_clear_error (&error);
-  g_clear_object (&file);
-
-  file = g_file_new_for_path (g_get_tmp_dir ());
-  image = avatar_image_new_from_file (file, NULL, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
-  g_assert_null (image);
-  g_clear_error (&error);
-  g_clear_object (&file);
-
-  file = g_file_new_for_path ("/dev/null");
-  image = avatar_image_new_from_file (file, NULL, &error);
-  g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UNREADABLE);
+  if (message_part != NULL)
+    g_assert_nonnull (strstr (error->message, message_part));
   g_assert_null (image);
 }
 
+static void
+test_load_unreadable (void)
+{
+  assert_file_unreadable ("/nonexistent/avatar-test/missing-photo.png", "missing-photo.png");
+  assert_file_unreadable (g_get_tmp_dir (), NULL);
+  assert_file_unreadable ("/dev/null", NULL);
+}
+
 /* Orientation --------------------------------------------------------------- */
+
+/* The 96 × 64 test pattern as a camera held at EXIF @orientation stores it. */
+static GdkPixbuf *
+stored_pattern_new (int orientation)
+{
+  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
+
+  return avatar_test_unorient (upright, orientation);
+}
+
+/* @image is the 96 × 64 test pattern, stored with EXIF @orientation, and
+ * its preview shows every cell where it belongs. */
+static void
+assert_loaded_upright (AvatarImage *image,
+                       int          orientation)
+{
+  GdkPixbuf *preview = avatar_image_get_preview (image);
+
+  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
+  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
+  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
+  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
+    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
+      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
+}
+
+/* The square holds the two left columns of cells, upright. */
+static void
+assert_left_square_upright (AvatarPrepared *prepared)
+{
+  g_autoptr(GdkPixbuf) output = avatar_test_decode_prepared (prepared);
+
+  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
+    for (int column = 0; column < 2; column++)
+      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
+                                             avatar_test_pattern_color (row, column), 60));
+}
 
 static void
 test_orientation (gconstpointer data)
 {
   int orientation = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (orientation);
   g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (stored, orientation, FALSE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "turned.jpg");
+  g_autoptr(AvatarImage) image = avatar_test_load (jpeg, "turned.jpg");
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
-  GdkPixbuf *preview;
+  GdkPixbuf *preview = avatar_image_get_preview (image);
   AvatarChanges expected;
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
+  assert_loaded_upright (image, orientation);
   /* An orientation tag alone says nothing about the person. */
   g_assert_false (avatar_image_get_has_metadata (image));
-
-  preview = avatar_image_get_preview (image);
   g_assert_cmpint (gdk_pixbuf_get_width (preview), ==, 96);
   g_assert_cmpint (gdk_pixbuf_get_height (preview), ==, 64);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
 
   g_assert_false (avatar_image_would_pass_through (image, &left_square, AVATAR_PREPARE_NONE));
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
   g_assert_false (prepared->passthrough);
   g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
   g_assert_cmpint (prepared->width, ==, 64);
@@ -349,159 +153,19 @@ test_orientation (gconstpointer data)
   if (orientation != 1)
     expected |= AVATAR_CHANGE_ROTATED;
   g_assert_cmphex (prepared->changes, ==, expected);
-
-  /* The square holds the two left columns of cells, upright. */
-  output = decode_prepared (prepared);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < 2; column++)
-      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
-                                             avatar_test_pattern_color (row, column), 60));
-}
-
-/* Metadata ------------------------------------------------------------------ */
-
-static const guint8 gps_latitude[] = { 0, 0, 0, 52, 0, 0, 0, 1, 0, 0, 0, 31, 0, 0, 0, 1 };
-
-static void
-test_metadata_gps_jpeg (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
-  g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, TRUE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "holiday.jpg");
-  g_autoptr(AvatarPrepared) stripped = NULL;
-  g_autoptr(AvatarPrepared) kept = NULL;
-
-  /* The test file really carries what the output must not. */
-  g_assert_true (avatar_test_bytes_contain (jpeg, "Exif", 4));
-  g_assert_true (avatar_test_bytes_contain (jpeg, "AvatarTestCam", 13));
-  g_assert_true (avatar_test_bytes_contain (jpeg, gps_latitude, sizeof gps_latitude));
-
-  g_assert_true (avatar_image_get_has_metadata (image));
-  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-  g_assert_true (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_KEEP_METADATA));
-
-  stripped = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_false (stripped->passthrough);
-  g_assert_cmpstr (stripped->content_type, ==, "image/jpeg");
-  g_assert_cmphex (stripped->changes, ==, AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_REENCODED);
-  g_assert_false (avatar_test_bytes_contain (stripped->bytes, "Exif", 4));
-  g_assert_false (avatar_test_bytes_contain (stripped->bytes, "AvatarTestCam", 13));
-  g_assert_false (avatar_test_bytes_contain (stripped->bytes, gps_latitude, sizeof gps_latitude));
-
-  kept = prepare_ok (image, NULL, AVATAR_PREPARE_KEEP_METADATA);
-  g_assert_true (kept->passthrough);
-  g_assert_true (g_bytes_equal (kept->bytes, jpeg));
-  g_assert_cmphex (kept->changes, ==, AVATAR_CHANGE_NONE);
-}
-
-static void
-test_metadata_orientation_only (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
-  g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, 1, FALSE);
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "plain.jpg");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  g_assert_false (avatar_image_get_has_metadata (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_true (prepared->passthrough);
-  g_assert_true (g_bytes_equal (prepared->bytes, jpeg));
-}
-
-/* An EXIF thumbnail may still show what the picture no longer does. */
-static void
-test_metadata_exif_thumbnail (void)
-{
-  g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 64, 64);
-  g_autoptr(GBytes) plain_exif = avatar_test_exif_new (1, FALSE);
-  g_autoptr(GByteArray) exif = g_byte_array_new ();
-  g_autoptr(GBytes) exif_bytes = NULL;
-  g_autoptr(GBytes) with_thumbnail = NULL;
-  g_autoptr(AvatarImage) image = NULL;
-  static const guint8 empty_ifd[6] = { 0 };
-  guint32 next;
-
-  g_byte_array_append (exif, g_bytes_get_data (plain_exif, NULL), g_bytes_get_size (plain_exif));
-  /* The last four bytes point at the next directory; add one there. */
-  next = exif->len;
-  exif->data[exif->len - 4] = next >> 24;
-  exif->data[exif->len - 3] = (next >> 16) & 0xFF;
-  exif->data[exif->len - 2] = (next >> 8) & 0xFF;
-  exif->data[exif->len - 1] = next & 0xFF;
-  g_byte_array_append (exif, empty_ifd, sizeof empty_ifd);
-
-  exif_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&exif));
-  with_thumbnail = avatar_test_jpeg_insert_exif (jpeg, exif_bytes);
-  image = load_ok (with_thumbnail, "thumbnail.jpg");
-  g_assert_true (avatar_image_get_has_metadata (image));
-  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-}
-
-static void
-test_metadata_other_formats (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (64, 64, FALSE);
-  g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
-  g_autoptr(GBytes) exif = avatar_test_exif_new (1, TRUE);
-  static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>";
-  g_autoptr(GBytes) png_exif = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                             g_bytes_get_size (exif));
-  g_autoptr(GBytes) png_xmp = avatar_test_png_insert_chunk (png, "iTXt", xmp, sizeof xmp - 1);
-  g_autoptr(GBytes) webp_exif = avatar_test_webp_with_exif_new (pattern, 1, TRUE);
-  g_autoptr(GBytes) webp_plain = avatar_test_webp_with_exif_new (pattern, 1, FALSE);
-  g_autoptr(GBytes) gif_xmp = avatar_test_gif_with_xmp_new (64, 64);
-  GBytes *with_metadata[] = { png_exif, png_xmp, webp_exif, gif_xmp };
-  g_autoptr(AvatarImage) plain = NULL;
-  g_autoptr(GByteArray) trailing = g_byte_array_new ();
-  g_autoptr(GBytes) png_trailing = NULL;
-  g_autoptr(AvatarImage) hidden = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (with_metadata); i++)
-    {
-      g_autoptr(AvatarImage) image = load_ok (with_metadata[i], "tagged");
-      g_autoptr(AvatarPrepared) prepared = NULL;
-
-      g_test_message ("case %u: %s", i, avatar_image_get_format_name (image));
-      g_assert_true (avatar_image_get_has_metadata (image));
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-      g_assert_false (prepared->passthrough);
-      g_assert_true (prepared->changes & AVATAR_CHANGE_METADATA_REMOVED);
-      g_assert_false (avatar_test_bytes_contain (prepared->bytes, "AvatarTestCam", 13));
-      g_assert_false (avatar_test_bytes_contain (prepared->bytes, "xmpmeta", 7));
-    }
-
-  plain = load_ok (webp_plain, "plain.webp");
-  g_assert_false (avatar_image_get_has_metadata (plain));
-  g_assert_true (avatar_image_would_pass_through (plain, NULL, AVATAR_PREPARE_NONE));
-
-  /* Bytes after the end of the picture would travel unseen. */
-  g_byte_array_append (trailing, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
-  g_byte_array_append (trailing, (const guint8 *) "secret", 6);
-  png_trailing = g_byte_array_free_to_bytes (g_steal_pointer (&trailing));
-  hidden = load_ok (png_trailing, "hidden.png");
-  g_assert_true (avatar_image_get_has_metadata (hidden));
-  g_assert_false (avatar_image_would_pass_through (hidden, NULL, AVATAR_PREPARE_NONE));
+  assert_left_square_upright (prepared);
 }
 
 static void
 test_metadata_png_orientation (void)
 {
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, 6);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (6);
   g_autoptr(GBytes) png = avatar_test_encode (stored, "png");
   g_autoptr(GBytes) exif = avatar_test_exif_new (6, FALSE);
-  g_autoptr(GBytes) turned = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                           g_bytes_get_size (exif));
-  g_autoptr(AvatarImage) image = load_ok (turned, "turned.png");
-  GdkPixbuf *preview;
+  g_autoptr(GBytes) turned = avatar_test_png_with_exif (png, exif);
+  g_autoptr(AvatarImage) image = avatar_test_load (turned, "turned.png");
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, 6);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
-  preview = avatar_image_get_preview (image);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
+  assert_loaded_upright (image, 6);
 }
 
 /* libtiff turns orientations 2-4 itself and leaves 5-8 half done; the
@@ -510,427 +174,29 @@ static void
 test_orientation_tiff (gconstpointer data)
 {
   int orientation = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) upright = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) stored = avatar_test_unorient (upright, orientation);
+  g_autoptr(GdkPixbuf) stored = stored_pattern_new (orientation);
   g_autoptr(GBytes) tiff = avatar_test_tiff_with_orientation_new (stored, orientation);
-  g_autoptr(AvatarImage) image = load_ok (tiff, "turned.tiff");
+  g_autoptr(AvatarImage) image = avatar_test_load (tiff, "turned.tiff");
   g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
   AvatarCrop left_square = { 0, 0, 64 };
-  GdkPixbuf *preview;
 
-  g_assert_cmpint (avatar_image_get_orientation (image), ==, orientation);
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
+  assert_loaded_upright (image, orientation);
 
-  preview = avatar_image_get_preview (image);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < AVATAR_TEST_PATTERN_COLUMNS; column++)
-      g_assert_true (avatar_test_pattern_cell_matches (preview, row, column));
-
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
+  prepared = avatar_test_prepare (image, &left_square, AVATAR_PREPARE_NONE);
   g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED |
                                           AVATAR_CHANGE_ROTATED | AVATAR_CHANGE_REENCODED);
-  output = decode_prepared (prepared);
-  for (int row = 0; row < AVATAR_TEST_PATTERN_ROWS; row++)
-    for (int column = 0; column < 2; column++)
-      g_assert_true (avatar_test_color_near (output, 16 + 32 * column, 16 + 32 * row,
-                                             avatar_test_pattern_color (row, column), 60));
+  assert_left_square_upright (prepared);
 }
 
-/* An 8 × 8 BMP of 1 bit a pixel, with a two-colour palette, and
- * @colors and @pixels_at for the palette count and where the pixels
- * start in its header. */
-static GBytes *
-bmp_new (guint32 colors,
-         guint32 pixels_at)
-{
-  guint8 bmp[14 + 40 + 8 + 8 * 4] = { 'B', 'M' };
-  guint32 fields[] = { sizeof bmp, 0, pixels_at, 40, 8, 8 };
-
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      guint32 le = GUINT32_TO_LE (fields[i]);
-
-      memcpy (bmp + 2 + 4 * i, &le, 4);
-    }
-  bmp[26] = 1;  /* planes */
-  bmp[28] = 1;  /* bits a pixel */
-  colors = GUINT32_TO_LE (colors);
-  memcpy (bmp + 46, &colors, 4);
-  memset (bmp + 14 + 40 + 4, 0xFF, 3);  /* colour 1 is white */
-  memset (bmp + 14 + 40 + 8, 0x55, 8 * 4);
-
-  return g_bytes_new (bmp, sizeof bmp);
-}
-
-static void
-test_load_bmp_header (void)
-{
-  g_autoptr(GBytes) valid = bmp_new (2, 14 + 40 + 8);
-  g_autoptr(GBytes) negative_palette = bmp_new (0xFF000000, 14 + 40 + 8);
-  g_autoptr(GBytes) far_pixels = bmp_new (2, 0x80000000);
-  g_autoptr(AvatarImage) image = load_ok (valid, "valid.bmp");
-
-  g_assert_cmpint (avatar_image_get_width (image), ==, 8);
-
-  /* gdk-pixbuf would take a count of 2^31 or more as negative, and go on
-   * for gigabytes; and it would buffer 2 GB to find the pixels. */
-  assert_load_fails (negative_palette, "palette.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
-  assert_load_fails (far_pixels, "offset.bmp", AVATAR_ERROR_INVALID_IMAGE, NULL);
-}
-
-/* An animated WebP whose only frame holds no pixels: webp-pixbuf-loader
- * fails to make its animation, then says so with a critical. */
-static void
-test_load_webp_empty_frame (void)
-{
-  static const guint8 webp[] = {
-    'R', 'I', 'F', 'F', 4 + 18 + 14 + 32, 0, 0, 0, 'W', 'E', 'B', 'P',
-    'V', 'P', '8', 'X', 10, 0, 0, 0, 0x02, 0, 0, 0, 7, 0, 0, 7, 0, 0,
-    'A', 'N', 'I', 'M', 6, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    'A', 'N', 'M', 'F', 24, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 7, 0, 0, 7, 0, 0, 100, 0, 0, 0,
-    'J', 'U', 'N', 'K', 0, 0, 0, 0,
-  };
-  g_autoptr(GBytes) bytes = g_bytes_new_static (webp, sizeof webp);
-
-  assert_load_fails (bytes, "frame.webp", AVATAR_ERROR_INVALID_IMAGE, NULL);
-}
-
-static void
-test_load_svg (void)
-{
-  static const char svg[] =
-    "<?xml version='1.0'?>\n"
-    "<svg xmlns='http://www.w3.org/2000/svg' width='96' height='64'>"
-    "<rect width='96' height='64' fill='#00ff00'/></svg>\n";
-  static const char huge_svg[] =
-    "<svg xmlns='http://www.w3.org/2000/svg' width='20000' height='20000'>"
-    "<rect width='20000' height='20000' fill='#00ff00'/></svg>\n";
-  g_autoptr(GBytes) bytes = g_bytes_new_static (svg, sizeof svg - 1);
-  g_autoptr(GBytes) huge = g_bytes_new_static (huge_svg, sizeof huge_svg - 1);
-  g_autoptr(AvatarImage) image = NULL;
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-
-  if (!has_loader_for ("image/svg+xml"))
-    {
-      g_test_skip ("No SVG loader is installed");
-      return;
-    }
-
-  image = load_ok (bytes, "drawing.svg");
-  g_assert_cmpstr (avatar_image_get_format_name (image), ==, "SVG");
-  g_assert_cmpint (avatar_image_get_width (image), ==, 96);
-  g_assert_cmpint (avatar_image_get_height (image), ==, 64);
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED |
-                                          AVATAR_CHANGE_REENCODED);
-  output = decode_prepared (prepared);
-  g_assert_true (avatar_test_color_near (output, 32, 32, 0x00FF00, 40));
-
-  /* Only the decoder knows an SVG's size: its own check must stop it. */
-  assert_load_fails (huge, "poster.svg", AVATAR_ERROR_TOO_MANY_PIXELS, "20000");
-}
-
-/* Preparing ----------------------------------------------------------------- */
-
-static void
-test_prepare_passthrough (void)
-{
-  const char *formats[] = { "jpeg", "png", "webp", "gif" };
-  const char *types[] = { "image/jpeg", "image/png", "image/webp", "image/gif" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 64, 64);
-      g_autoptr(AvatarImage) image = load_ok (bytes, "square");
-      g_autoptr(AvatarPrepared) prepared = NULL;
-      g_auto(GStrv) sentences = NULL;
-
-      g_assert_cmpstr (avatar_image_get_source_type (image), ==, types[i]);
-      g_assert_false (avatar_image_get_has_metadata (image));
-      g_assert_true (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-      g_assert_true (prepared->passthrough);
-      g_assert_true (g_bytes_equal (prepared->bytes, bytes));
-      g_assert_cmpstr (prepared->content_type, ==, types[i]);
-      g_assert_cmpint (prepared->width, ==, 64);
-      g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
-
-      sentences = avatar_prepared_describe_changes (prepared);
-      g_assert_cmpuint (g_strv_length (sentences), ==, 0);
-    }
-}
-
-static void
-test_prepare_converted (void)
-{
-  const char *formats[] = { "bmp", "tiff" };
-  const char *names[] = { "BMP", "TIFF" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    {
-      g_autoptr(GBytes) bytes = avatar_test_image_new (formats[i], 64, 64);
-      g_autoptr(AvatarImage) image = load_ok (bytes, "old-format");
-      g_autoptr(AvatarPrepared) prepared = NULL;
-      g_autoptr(GdkPixbuf) output = NULL;
-
-      g_assert_cmpstr (avatar_image_get_format_name (image), ==, names[i]);
-      g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-      prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-      g_assert_false (prepared->passthrough);
-      g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-      g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_REENCODED);
-
-      output = decode_prepared (prepared);
-      g_assert_true (avatar_test_pattern_cell_matches (output, 1, 2));
-    }
-}
-
-/* With its pixels kept, a picture is decoded once however often it is
- * prepared, and each crop comes out as from a fresh decode. */
-static void
-test_prepare_keep_pixels (void)
-{
-  g_autoptr(GBytes) bytes = avatar_test_image_new ("jpeg", 300, 200);
-  g_autoptr(AvatarImage) kept = load_ok (bytes, "kept");
-  g_autoptr(AvatarImage) fresh = load_ok (bytes, "fresh");
-  AvatarCrop crops[] = { { 0, 0, 100 }, { 150, 60, 120 }, { 20, 10, 180 } };
-
-  avatar_image_set_keep_pixels (kept, TRUE);
-
-  for (guint i = 0; i < G_N_ELEMENTS (crops); i++)
-    {
-      g_autoptr(AvatarPrepared) from_kept = prepare_ok (kept, &crops[i], AVATAR_PREPARE_NONE);
-      g_autoptr(AvatarPrepared) from_fresh = prepare_ok (fresh, &crops[i], AVATAR_PREPARE_NONE);
-
-      g_assert_true (g_bytes_equal (from_kept->bytes, from_fresh->bytes));
-    }
-
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 1);
-  g_assert_cmpuint (avatar_image_get_n_full_decodes (fresh), ==, G_N_ELEMENTS (crops));
-
-  /* Letting them go means decoding again. */
-  avatar_image_set_keep_pixels (kept, FALSE);
-  {
-    g_autoptr(AvatarPrepared) again = prepare_ok (kept, &crops[0], AVATAR_PREPARE_NONE);
-
-    g_assert_cmpuint (avatar_image_get_n_full_decodes (kept), ==, 2);
-  }
-}
-
-static void
-test_prepare_oversized_input (void)
-{
-  g_autoptr(GBytes) png = avatar_test_noise_png_new (1200, FALSE, AVATAR_IMAGE_MAX_UPLOAD_BYTES + 1);
-  g_autoptr(AvatarImage) image = NULL;
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (png), ==, 5000001);
-
-  image = load_ok (png, "noise.png");
-  g_assert_false (avatar_image_get_has_metadata (image));
-  g_assert_false (avatar_image_would_pass_through (image, NULL, AVATAR_PREPARE_NONE));
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_false (prepared->passthrough);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_REENCODED);
-  g_assert_false (prepared->changes & (AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ROTATED |
-                                       AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_CONVERTED));
-  output = decode_prepared (prepared);
-}
-
-/* Noise is the worst case for JPEG: at 3000 px a side quality 90 is over
- * the limit and a lower quality fits; at 4200 px even quality 60 is over,
- * and the picture must shrink. */
-static void
-test_prepare_quality_steps (gconstpointer data)
-{
-  int side = GPOINTER_TO_INT (data);
-  g_autoptr(GdkPixbuf) noise = avatar_test_noise_pixbuf_new (side, FALSE);
-  g_autoptr(GBytes) jpeg = avatar_test_encode (noise, "jpeg");
-  g_autoptr(AvatarImage) image = load_ok (jpeg, "noise.jpg");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  g_auto(GStrv) sentences = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (jpeg), >, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_clear_object (&noise);
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_QUALITY_REDUCED);
-  if (side > 4000)
-    {
-      g_assert_true (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-      g_assert_cmpint (prepared->width, <, side);
-    }
-  else
-    {
-      g_assert_false (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-      g_assert_cmpint (prepared->width, ==, side);
-    }
-  output = decode_prepared (prepared);
-
-  sentences = avatar_prepared_describe_changes (prepared);
-  g_assert_cmpuint (g_strv_length (sentences), ==, side > 4000 ? 3 : 2);
-}
-
-static void
-test_prepare_transparent_png (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (96, 64, TRUE);
-  g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
-  g_autoptr(AvatarImage) image = load_ok (png, "logo.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  AvatarCrop left_square = { 0, 0, 64 };
-
-  g_assert_true (avatar_image_get_has_alpha (image));
-
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/png");
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_REENCODED);
-
-  output = decode_prepared (prepared);
-  g_assert_true (gdk_pixbuf_get_has_alpha (output));
-  g_assert_cmpint (gdk_pixbuf_read_pixels (output)[3], ==, 0);
-}
-
-static void
-test_prepare_opaque_alpha_png (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (96, 64, FALSE);
-  g_autoptr(GdkPixbuf) with_alpha = gdk_pixbuf_add_alpha (pattern, FALSE, 0, 0, 0);
-  g_autoptr(GBytes) png = avatar_test_encode (with_alpha, "png");
-  g_autoptr(AvatarImage) image = load_ok (png, "opaque.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  /* An alpha channel that is opaque everywhere is no transparency. */
-  g_assert_false (avatar_image_get_has_alpha (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-}
-
-static void
-test_prepare_transparent_too_big (void)
-{
-  g_autoptr(GBytes) png = avatar_test_noise_png_new (1300, TRUE, 0);
-  g_autoptr(AvatarImage) image = load_ok (png, "noisy-logo.png");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-
-  g_assert_cmpuint (g_bytes_get_size (png), >, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-  g_assert_true (avatar_image_get_has_alpha (image));
-
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_cmpstr (prepared->content_type, ==, "image/png");
-  g_assert_true (prepared->changes & AVATAR_CHANGE_DOWNSCALED);
-  g_assert_cmpint (prepared->width, <, 1300);
-  g_assert_cmpint (prepared->width, >=, AVATAR_IMAGE_MIN_CROP);
-  output = decode_prepared (prepared);
-  g_assert_true (gdk_pixbuf_get_has_alpha (output));
-}
-
-static void
-test_animated_passthrough (void)
-{
-  g_autoptr(GBytes) gif = avatar_test_animated_gif_new (64, 64, 3);
-  g_autoptr(AvatarImage) image = load_ok (gif, "wave.gif");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  prepared = prepare_ok (image, NULL, AVATAR_PREPARE_NONE);
-  g_assert_true (prepared->passthrough);
-  g_assert_cmpstr (prepared->content_type, ==, "image/gif");
-  g_assert_true (g_bytes_equal (prepared->bytes, gif));
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_NONE);
-}
-
-/* WebP animations are read by libwebp: the first frame, and no loader in
- * between. */
-static void
-test_animated_webp (void)
-{
-  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
-  g_autoptr(AvatarImage) image = load_ok (webp, "wave.webp");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  AvatarCrop inner = { 8, 8, 48 };
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  g_assert_cmpint (avatar_image_get_width (image), ==, 64);
-  g_assert_true (avatar_test_color_near (avatar_image_get_preview (image), 32, 32, 0xFF0000, 8));
-
-  prepared = prepare_ok (image, &inner, AVATAR_PREPARE_NONE);
-  g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
-  output = decode_prepared (prepared);
-  g_assert_true (avatar_test_color_near (output, 24, 24, 0xFF0000, 40));
-}
-
-/* A frame that claims to be far taller than the canvas: gdk-pixbuf's WebP
- * loader prints criticals over it (fatal in the tests); this is a damaged
- * file, said in words. */
-static void
-test_animated_webp_damaged (void)
-{
-  g_autoptr(GBytes) webp = avatar_test_animated_webp_new (64, 3);
-  g_autoptr(GBytes) damaged = avatar_test_webp_damage_frame_height (webp, 3, 0x7fff);
-
-  assert_load_fails (damaged, "damaged.webp", AVATAR_ERROR_INVALID_IMAGE, "damaged");
-}
-
-static void
-test_animated_cropped (void)
-{
-  g_autoptr(GBytes) gif = avatar_test_animated_gif_new (96, 64, 3);
-  g_autoptr(AvatarImage) image = load_ok (gif, "wave.gif");
-  g_autoptr(AvatarPrepared) prepared = NULL;
-  g_autoptr(GdkPixbuf) output = NULL;
-  g_autoptr(GdkPixbufAnimation) animation = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) sentences = NULL;
-  AvatarCrop left_square = { 0, 0, 64 };
-  gboolean found = FALSE;
-
-  g_assert_true (avatar_image_get_is_animated (image));
-  prepared = prepare_ok (image, &left_square, AVATAR_PREPARE_NONE);
-  g_assert_false (prepared->passthrough);
-  g_assert_cmphex (prepared->changes, ==, AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ANIMATION_REMOVED |
-                                          AVATAR_CHANGE_REENCODED);
-  g_assert_cmpstr (prepared->content_type, ==, "image/jpeg");
-
-  stream = g_memory_input_stream_new_from_bytes (prepared->bytes);
-  animation = gdk_pixbuf_animation_new_from_stream (stream, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (gdk_pixbuf_animation_is_static_image (animation));
-
-  /* The first frame, unshifted colours. */
-  output = decode_prepared (prepared);
-  g_assert_true (avatar_test_color_near (output, 16, 16, avatar_test_pattern_color (0, 0), 60));
-
-  sentences = avatar_prepared_describe_changes (prepared);
-  g_assert_cmpuint (g_strv_length (sentences), ==, 3);
-  for (guint i = 0; sentences[i] != NULL; i++)
-    found |= strstr (sentences[i], "animation") != NULL;
-  g_assert_true (found);
-}
+/* Preview ------------------------------------------------------------------- */
 
 static void
 test_preview_scaled (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 3000, 1000);
   g_autoptr(GBytes) jpeg = avatar_test_image_new ("jpeg", 1000, 3000);
-  g_autoptr(AvatarImage) wide = load_ok (png, "wide.png");
-  g_autoptr(AvatarImage) tall = load_ok (jpeg, "tall.jpg");
+  g_autoptr(AvatarImage) wide = avatar_test_load (png, "wide.png");
+  g_autoptr(AvatarImage) tall = avatar_test_load (jpeg, "tall.jpg");
   GdkPixbuf *preview;
 
   preview = avatar_image_get_preview (wide);
@@ -953,64 +219,66 @@ load_pattern (int width,
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", width, height);
 
-  return load_ok (png, "pattern.png");
+  return avatar_test_load (png, "pattern.png");
+}
+
+typedef struct
+{
+  int        width;     /* of the picture */
+  int        height;
+  AvatarCrop given;     /* to clamp */
+  AvatarCrop expected;
+} CropCase;
+
+/* Each case's crop, made by the default rule or clamped, is the one expected. */
+static void
+assert_crop_rule (const CropCase *cases,
+                  guint           n_cases,
+                  gboolean        clamp)
+{
+  for (guint i = 0; i < n_cases; i++)
+    {
+      g_autoptr(AvatarImage) image = load_pattern (cases[i].width, cases[i].height);
+      int width = avatar_image_get_width (image);
+      int height = avatar_image_get_height (image);
+      AvatarCrop crop = cases[i].given;
+
+      if (clamp)
+        avatar_crop_clamp (&crop, width, height);
+      else
+        avatar_crop_init_default (&crop, width, height);
+
+      g_assert_cmpint (crop.x, ==, cases[i].expected.x);
+      g_assert_cmpint (crop.y, ==, cases[i].expected.y);
+      g_assert_cmpint (crop.size, ==, cases[i].expected.size);
+    }
 }
 
 static void
 test_crop_default (void)
 {
-  g_autoptr(AvatarImage) wide = load_pattern (300, 200);
-  g_autoptr(AvatarImage) tall = load_pattern (200, 301);
-  g_autoptr(AvatarImage) square = load_pattern (64, 64);
-  AvatarCrop crop;
+  static const CropCase cases[] = {
+    { 300, 200, { 0 }, { 50, 0, 200 } },
+    { 200, 301, { 0 }, { 0, 50, 200 } },
+    { 64, 64, { 0 }, { 0, 0, 64 } },
+  };
 
-  avatar_crop_init_default (&crop, avatar_image_get_width (wide), avatar_image_get_height (wide));
-  g_assert_cmpint (crop.x, ==, 50);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  avatar_crop_init_default (&crop, avatar_image_get_width (tall), avatar_image_get_height (tall));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 50);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  avatar_crop_init_default (&crop, avatar_image_get_width (square), avatar_image_get_height (square));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 64);
+  assert_crop_rule (cases, G_N_ELEMENTS (cases), FALSE);
 }
 
 static void
 test_crop_clamp (void)
 {
-  g_autoptr(AvatarImage) image = load_pattern (300, 200);
-  g_autoptr(AvatarImage) small = load_pattern (30, 20);
-  AvatarCrop crop;
+  static const CropCase cases[] = {
+    { 300, 200, { -10, -10, 500 }, { 0, 0, 200 } },
+    { 300, 200, { 290, 190, 10 },
+      { 300 - AVATAR_IMAGE_MIN_CROP, 200 - AVATAR_IMAGE_MIN_CROP, AVATAR_IMAGE_MIN_CROP } },
+    { 300, 200, { 120, 30, 100 }, { 120, 30, 100 } },
+    /* Smaller than the minimum: the short side is the most there is. */
+    { 30, 20, { 5, 5, 5 }, { 5, 0, 20 } },
+  };
 
-  crop = (AvatarCrop) { -10, -10, 500 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.x, ==, 0);
-  g_assert_cmpint (crop.y, ==, 0);
-  g_assert_cmpint (crop.size, ==, 200);
-
-  crop = (AvatarCrop) { 290, 190, 10 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.size, ==, AVATAR_IMAGE_MIN_CROP);
-  g_assert_cmpint (crop.x, ==, 300 - AVATAR_IMAGE_MIN_CROP);
-  g_assert_cmpint (crop.y, ==, 200 - AVATAR_IMAGE_MIN_CROP);
-
-  crop = (AvatarCrop) { 120, 30, 100 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (image), avatar_image_get_height (image));
-  g_assert_cmpint (crop.x, ==, 120);
-  g_assert_cmpint (crop.y, ==, 30);
-  g_assert_cmpint (crop.size, ==, 100);
-
-  /* Smaller than the minimum: the short side is the most there is. */
-  crop = (AvatarCrop) { 5, 5, 5 };
-  avatar_crop_clamp (&crop, avatar_image_get_width (small), avatar_image_get_height (small));
-  g_assert_cmpint (crop.size, ==, 20);
-  g_assert_cmpint (crop.x, ==, 5);
-  g_assert_cmpint (crop.y, ==, 0);
+  assert_crop_rule (cases, G_N_ELEMENTS (cases), TRUE);
 }
 
 /* Async --------------------------------------------------------------------- */
@@ -1043,32 +311,51 @@ wait_for (GAsyncResult **result)
   g_source_remove (timeout);
 }
 
+/* avatar_image_load_bytes_async(), and its answer. */
+static AvatarImage *
+load_bytes_and_wait (GBytes        *bytes,
+                     const char    *name,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  avatar_image_load_bytes_async (bytes, name, cancellable, store_result, &result);
+  wait_for (&result);
+  return avatar_image_load_bytes_finish (result, error);
+}
+
+/* avatar_image_prepare_async() with the default crop, and its answer. */
+static AvatarPrepared *
+prepare_and_wait (AvatarImage   *image,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, store_result, &result);
+  wait_for (&result);
+  return avatar_image_prepare_finish (image, result, error);
+}
+
 static void
 test_async (void)
 {
   g_autoptr(GBytes) gif = avatar_test_animated_gif_new (96, 64, 2);
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 64, 64);
-  g_autoptr(GAsyncResult) loaded = NULL;
+  g_autoptr(GFile) file = write_temp_file (png, "async.png");
   g_autoptr(GAsyncResult) loaded_file = NULL;
-  g_autoptr(GAsyncResult) prepared_result = NULL;
   g_autoptr(AvatarImage) image = NULL;
   g_autoptr(AvatarImage) from_file = NULL;
   g_autoptr(AvatarPrepared) prepared = NULL;
   g_autoptr(AvatarPrepared) copy = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
 
-  avatar_image_load_bytes_async (gif, "async.gif", NULL, store_result, &loaded);
-  wait_for (&loaded);
-  image = avatar_image_load_bytes_finish (loaded, &error);
+  image = load_bytes_and_wait (gif, "async.gif", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (avatar_image_get_width (image), ==, 96);
 
-  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, NULL, store_result, &prepared_result);
-  wait_for (&prepared_result);
-  prepared = avatar_image_prepare_finish (image, prepared_result, &error);
+  prepared = prepare_and_wait (image, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (prepared->width, ==, 64);
   g_assert_true (prepared->changes & AVATAR_CHANGE_ANIMATION_REMOVED);
@@ -1078,21 +365,13 @@ test_async (void)
   g_assert_cmpstr (copy->content_type, ==, prepared->content_type);
   g_assert_cmphex (copy->changes, ==, prepared->changes);
 
-  dir = g_dir_make_tmp ("avatar-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "async.png", NULL);
-  g_file_set_contents (path, g_bytes_get_data (png, NULL), g_bytes_get_size (png), &error);
-  g_assert_no_error (error);
-  file = g_file_new_for_path (path);
-
   avatar_image_load_file_async (file, NULL, store_result, &loaded_file);
   wait_for (&loaded_file);
   from_file = avatar_image_load_file_finish (loaded_file, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (avatar_image_get_bytes (from_file), png));
 
-  g_remove (path);
-  g_rmdir (dir);
+  remove_temp_file (file);
 }
 
 /* Several pictures opened and prepared at once, each in its own worker. */
@@ -1131,7 +410,7 @@ test_async_parallel (void)
       result = avatar_image_prepare_finish (images[i], prepared[i], &error);
       g_assert_no_error (error);
       g_assert_cmpint (result->width, ==, 80);
-      output = decode_prepared (result);
+      output = avatar_test_decode_prepared (result);
       /* The centred square starts in the middle column of cells. */
       g_assert_true (avatar_test_color_near (output, 40, 60, avatar_test_pattern_color (1, 1), 60));
 
@@ -1145,10 +424,8 @@ static void
 test_async_cancelled (void)
 {
   g_autoptr(GBytes) png = avatar_test_image_new ("png", 96, 64);
-  g_autoptr(AvatarImage) image = load_ok (png, "cancel.png");
+  g_autoptr(AvatarImage) image = avatar_test_load (png, "cancel.png");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GAsyncResult) loaded = NULL;
-  g_autoptr(GAsyncResult) prepared_result = NULL;
   g_autoptr(AvatarImage) not_loaded = NULL;
   g_autoptr(AvatarPrepared) not_prepared = NULL;
   g_autoptr(GError) load_error = NULL;
@@ -1156,134 +433,13 @@ test_async_cancelled (void)
 
   g_cancellable_cancel (cancellable);
 
-  avatar_image_load_bytes_async (png, "cancel.png", cancellable, store_result, &loaded);
-  wait_for (&loaded);
-  not_loaded = avatar_image_load_bytes_finish (loaded, &load_error);
+  not_loaded = load_bytes_and_wait (png, "cancel.png", cancellable, &load_error);
   g_assert_error (load_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (not_loaded);
 
-  avatar_image_prepare_async (image, NULL, AVATAR_PREPARE_NONE, cancellable, store_result, &prepared_result);
-  wait_for (&prepared_result);
-  not_prepared = avatar_image_prepare_finish (image, prepared_result, &prepare_error);
+  not_prepared = prepare_and_wait (image, cancellable, &prepare_error);
   g_assert_error (prepare_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (not_prepared);
-}
-
-/* Fuzzing the parsers in front of the decoder ------------------------------ */
-
-static void
-assert_clean_verdict (GBytes *bytes)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AvatarImage) image = NULL;
-  g_autoptr(AvatarPrepared) prepared = NULL;
-
-  image = avatar_image_new_from_bytes (bytes, "fuzzed", NULL, &error);
-  if (image == NULL)
-    {
-      g_assert_nonnull (error);
-      g_assert_true (error->domain == AVATAR_ERROR);
-      return;
-    }
-
-  g_assert_cmpint (avatar_image_get_width (image), >, 0);
-  g_assert_cmpint (avatar_image_get_height (image), >, 0);
-
-  prepared = avatar_image_prepare (image, NULL, AVATAR_PREPARE_NONE, NULL, &error);
-  if (prepared == NULL)
-    g_assert_true (error->domain == AVATAR_ERROR);
-  else
-    g_assert_cmpuint (g_bytes_get_size (prepared->bytes), <=, AVATAR_IMAGE_MAX_UPLOAD_BYTES);
-}
-
-/* Every prefix, and a few hundred random corruptions, of small files
- * carrying the structures our own readers walk: EXIF, XMP, chunks, blocks. */
-static void
-test_fuzz_structure (void)
-{
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (24, 16, FALSE);
-  g_autoptr(GdkPixbuf) turned = avatar_test_unorient (pattern, 6);
-  g_autoptr(GBytes) png = avatar_test_encode (pattern, "png");
-  g_autoptr(GBytes) exif = avatar_test_exif_new (3, TRUE);
-  static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>";
-  g_autoptr(GBytes) png_exif = avatar_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL),
-                                                             g_bytes_get_size (exif));
-  g_autoptr(GBytes) png_both = avatar_test_png_insert_chunk (png_exif, "iTXt", xmp, sizeof xmp - 1);
-  GBytes *sources[] = {
-    avatar_test_jpeg_with_exif_new (turned, 6, TRUE),
-    g_bytes_ref (png_both),
-    avatar_test_webp_with_exif_new (pattern, 1, TRUE),
-    avatar_test_gif_with_xmp_new (24, 16),
-    avatar_test_animated_gif_new (16, 16, 3),
-    avatar_test_encode (pattern, "bmp"),
-    avatar_test_encode (pattern, "tiff"),
-    avatar_test_encode (pattern, "ico"),
-  };
-  /* AVATAR_TEST_FUZZ_ROUNDS and AVATAR_TEST_FUZZ_SEED make longer or other
-   * runs possible; the defaults keep the suite quick and repeatable. */
-  const char *rounds_env = g_getenv ("AVATAR_TEST_FUZZ_ROUNDS");
-  const char *seed_env = g_getenv ("AVATAR_TEST_FUZZ_SEED");
-  guint n_rounds = rounds_env ? (guint) g_ascii_strtoull (rounds_env, NULL, 10) : 500;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed_env ? (guint32) g_ascii_strtoull (seed_env, NULL, 10)
-                                                          : 20240229);
-
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      gsize size = g_bytes_get_size (sources[i]);
-
-      for (gsize length = 0; length <= size; length++)
-        {
-          g_autoptr(GBytes) prefix = avatar_test_truncate (sources[i], length);
-
-          assert_clean_verdict (prefix);
-        }
-
-      for (guint round = 0; round < n_rounds; round++)
-        {
-          guint8 *copy = g_memdup2 (g_bytes_get_data (sources[i], NULL), size);
-          g_autoptr(GBytes) mutated = NULL;
-          guint n_changes = g_rand_int_range (rand, 1, 5);
-
-          for (guint c = 0; c < n_changes; c++)
-            {
-              /* Headers and metadata sit near the start: aim there often. */
-              gsize limit = g_rand_boolean (rand) ? MIN (size, 160) : size;
-
-              copy[g_rand_int_range (rand, 0, limit)] = g_rand_int_range (rand, 0, 256);
-            }
-
-          mutated = g_bytes_new_take (copy, size);
-          assert_clean_verdict (mutated);
-        }
-
-      g_bytes_unref (sources[i]);
-    }
-}
-
-static void
-test_describe_changes (void)
-{
-  g_autoptr(GBytes) bytes = g_bytes_new_static ("x", 1);
-  AvatarPrepared all = {
-    .bytes = bytes,
-    .content_type = (char *) "image/jpeg",
-    .width = 800,
-    .height = 800,
-    .changes = AVATAR_CHANGE_CONVERTED | AVATAR_CHANGE_CROPPED | AVATAR_CHANGE_ROTATED |
-               AVATAR_CHANGE_METADATA_REMOVED | AVATAR_CHANGE_QUALITY_REDUCED |
-               AVATAR_CHANGE_DOWNSCALED | AVATAR_CHANGE_ANIMATION_REMOVED |
-               AVATAR_CHANGE_REENCODED,
-  };
-  g_auto(GStrv) sentences = avatar_prepared_describe_changes (&all);
-
-  g_assert_cmpuint (g_strv_length (sentences), ==, 8);
-  for (guint i = 0; sentences[i] != NULL; i++)
-    {
-      g_assert_cmpuint (strlen (sentences[i]), >, 10);
-      g_assert_true (g_str_has_suffix (sentences[i], "."));
-    }
-  g_assert_nonnull (strstr (sentences[0], "JPEG"));
-  g_assert_nonnull (strstr (sentences[5], "800"));
 }
 
 int
@@ -1292,16 +448,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/image/load/empty", test_load_empty);
-  g_test_add_func ("/image/load/not-an-image", test_load_not_an_image);
-  g_test_add_func ("/image/load/truncated", test_load_truncated);
   g_test_add_func ("/image/load/type-from-bytes", test_load_type_from_bytes);
-  g_test_add_func ("/image/load/decompression-bomb", test_load_decompression_bomb);
-  g_test_add_func ("/image/load/unsupported", test_load_unsupported);
   g_test_add_func ("/image/load/unreadable", test_load_unreadable);
-  g_test_add_func ("/image/load/svg", test_load_svg);
-  g_test_add_func ("/image/load/bmp-header", test_load_bmp_header);
-  g_test_add_func ("/image/load/webp-empty-frame", test_load_webp_empty_frame);
 
   for (int orientation = 1; orientation <= 8; orientation++)
     {
@@ -1317,25 +465,8 @@ main (int   argc,
       g_test_add_data_func (path, GINT_TO_POINTER (orientation), test_orientation_tiff);
     }
 
-  g_test_add_func ("/image/metadata/gps-jpeg", test_metadata_gps_jpeg);
-  g_test_add_func ("/image/metadata/orientation-only", test_metadata_orientation_only);
-  g_test_add_func ("/image/metadata/exif-thumbnail", test_metadata_exif_thumbnail);
-  g_test_add_func ("/image/metadata/other-formats", test_metadata_other_formats);
   g_test_add_func ("/image/metadata/png-orientation", test_metadata_png_orientation);
 
-  g_test_add_func ("/image/prepare/passthrough", test_prepare_passthrough);
-  g_test_add_func ("/image/prepare/converted", test_prepare_converted);
-  g_test_add_func ("/image/prepare/oversized-input", test_prepare_oversized_input);
-  g_test_add_func ("/image/prepare/keep-pixels", test_prepare_keep_pixels);
-  g_test_add_data_func ("/image/prepare/quality-steps", GINT_TO_POINTER (3000), test_prepare_quality_steps);
-  g_test_add_data_func ("/image/prepare/downscale-steps", GINT_TO_POINTER (4200), test_prepare_quality_steps);
-  g_test_add_func ("/image/prepare/transparent-png", test_prepare_transparent_png);
-  g_test_add_func ("/image/prepare/opaque-alpha-png", test_prepare_opaque_alpha_png);
-  g_test_add_func ("/image/prepare/transparent-too-big", test_prepare_transparent_too_big);
-  g_test_add_func ("/image/animated/passthrough", test_animated_passthrough);
-  g_test_add_func ("/image/animated/cropped", test_animated_cropped);
-  g_test_add_func ("/image/animated/webp", test_animated_webp);
-  g_test_add_func ("/image/animated/webp-damaged", test_animated_webp_damaged);
   g_test_add_func ("/image/preview/scaled", test_preview_scaled);
 
   g_test_add_func ("/image/crop/default", test_crop_default);
@@ -1344,8 +475,6 @@ main (int   argc,
   g_test_add_func ("/image/async/load-and-prepare", test_async);
   g_test_add_func ("/image/async/parallel", test_async_parallel);
   g_test_add_func ("/image/async/cancelled", test_async_cancelled);
-  g_test_add_func ("/image/describe-changes", test_describe_changes);
-  g_test_add_func ("/image/fuzz/structure", test_fuzz_structure);
 
   return g_test_run ();
 }

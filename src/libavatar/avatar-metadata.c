@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "avatar-metadata.h"
+#include "avatar-sniff.h"
 
 /* Every reader below works on untrusted bytes: each offset is checked
  * against the size before it is read, and nothing is followed twice. */
@@ -243,28 +244,16 @@ scan_jpeg (AvatarMetadata *meta,
   gboolean seen_exif = FALSE;
   gsize pos = 2;
 
-  while (pos + 4 <= size)
+  for (;;)
     {
-      guint8 marker;
+      int marker = avatar_sniff_jpeg_marker (data, size, &pos);
       gsize length;
       const guint8 *segment;
       gsize segment_size;
 
-      if (data[pos] != 0xFF)
-        return; /* not a marker: the decoder will say what is wrong */
-
-      marker = data[pos + 1];
-      if (marker == 0xFF)
-        {
-          pos++;
-          continue;
-        }
-      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))
-        {
-          pos += 2;
-          continue;
-        }
-      if (marker == 0xD9)
+      if (marker == AVATAR_SNIFF_JPEG_NO_MARKER)
+        return; /* the decoder will say what is wrong */
+      if (marker == AVATAR_SNIFF_JPEG_CUT_SHORT || marker == 0xD9)
         break;
 
       length = ((gsize) data[pos + 2] << 8) | data[pos + 3];
@@ -412,13 +401,74 @@ skip_gif_sub_blocks (const guint8 *data,
   return FALSE;
 }
 
+static guint32
+le16 (const guint8 *p)
+{
+  return p[0] | ((guint32) p[1] << 8);
+}
+
+/* The bytes of the colour table that @flags announce, if any. */
+static gsize
+gif_color_table_size (guint8 flags)
+{
+  return (flags & 0x80) ? 3 * ((gsize) 1 << ((flags & 0x07) + 1)) : 0;
+}
+
+/* An extension block at *@pos; FALSE when the file ends inside it. */
+static gboolean
+scan_gif_extension (AvatarMetadata *meta,
+                    const guint8   *data,
+                    gsize           size,
+                    gsize          *pos)
+{
+  if (*pos + 2 > size)
+    return FALSE;
+
+  if (data[*pos + 1] == 0xFF && *pos + 14 <= size && data[*pos + 2] == 11 &&
+      memcmp (data + *pos + 3, "XMP DataXMP", 11) == 0)
+    meta->has_xmp = TRUE;
+
+  *pos += 2;
+  return skip_gif_sub_blocks (data, size, pos);
+}
+
+/* A frame, its descriptor and its pixels, at *@pos; FALSE when the file
+ * ends inside it. */
+static gboolean
+scan_gif_frame (AvatarMetadata *meta,
+                const guint8   *data,
+                gsize           size,
+                gsize          *pos,
+                guint32         screen_width,
+                guint32         screen_height)
+{
+  const guint8 *frame = data + *pos;
+  guint32 left, top, width, height;
+
+  if (*pos + 10 > size)
+    return FALSE;
+
+  /* A frame without pixels, or one reaching outside the logical
+   * screen, is what gdk-pixbuf's GIF decoder trips over. */
+  left = le16 (frame + 1);
+  top = le16 (frame + 3);
+  width = le16 (frame + 5);
+  height = le16 (frame + 7);
+  if (width == 0 || height == 0 ||
+      left + width > screen_width || top + height > screen_height)
+    meta->is_malformed = TRUE;
+
+  *pos += 10 + gif_color_table_size (frame[9]);
+  *pos += 1; /* LZW minimum code size */
+  return skip_gif_sub_blocks (data, size, pos);
+}
+
 static void
 scan_gif (AvatarMetadata *meta,
           const guint8   *data,
           gsize           size)
 {
   guint n_frames = 0;
-  guint32 screen_width, screen_height;
   gsize pos = 13;
 
   if (size < 13)
@@ -427,14 +477,12 @@ scan_gif (AvatarMetadata *meta,
       return;
     }
 
-  screen_width = data[6] | ((guint32) data[7] << 8);
-  screen_height = data[8] | ((guint32) data[9] << 8);
-
-  if (data[10] & 0x80)
-    pos += 3 * ((gsize) 1 << ((data[10] & 0x07) + 1));
+  pos += gif_color_table_size (data[10]);
 
   for (;;)
     {
+      gboolean complete;
+
       if (pos >= size)
         {
           /* Many writers forget the trailer; complete frames still count. */
@@ -448,62 +496,23 @@ scan_gif (AvatarMetadata *meta,
           break;
         }
       else if (data[pos] == 0x21)
-        {
-          if (pos + 2 > size)
-            {
-              meta->is_truncated = TRUE;
-              break;
-            }
-          if (data[pos + 1] == 0xFF && pos + 14 <= size && data[pos + 2] == 11 &&
-              memcmp (data + pos + 3, "XMP DataXMP", 11) == 0)
-            meta->has_xmp = TRUE;
-
-          pos += 2;
-          if (!skip_gif_sub_blocks (data, size, &pos))
-            {
-              meta->is_truncated = TRUE;
-              break;
-            }
-        }
+        complete = scan_gif_extension (meta, data, size, &pos);
       else if (data[pos] == 0x2C)
         {
-          guint8 flags;
-
-          if (pos + 10 > size)
-            {
-              meta->is_truncated = TRUE;
-              break;
-            }
-          /* A frame without pixels, or one reaching outside the logical
-           * screen, is what gdk-pixbuf's GIF decoder trips over. */
-          {
-            guint32 left = data[pos + 1] | ((guint32) data[pos + 2] << 8);
-            guint32 top = data[pos + 3] | ((guint32) data[pos + 4] << 8);
-            guint32 width = data[pos + 5] | ((guint32) data[pos + 6] << 8);
-            guint32 height = data[pos + 7] | ((guint32) data[pos + 8] << 8);
-
-            if (width == 0 || height == 0 ||
-                left + width > screen_width || top + height > screen_height)
-              meta->is_malformed = TRUE;
-          }
-
-          flags = data[pos + 9];
-          pos += 10;
-          if (flags & 0x80)
-            pos += 3 * ((gsize) 1 << ((flags & 0x07) + 1));
-          pos += 1; /* LZW minimum code size */
-          if (!skip_gif_sub_blocks (data, size, &pos))
-            {
-              meta->is_truncated = TRUE;
-              break;
-            }
-          n_frames++;
+          complete = scan_gif_frame (meta, data, size, &pos, le16 (data + 6), le16 (data + 8));
+          n_frames += complete;
         }
       else
         {
           /* Not a block. gdk-pixbuf would hunt for the next thing that
            * looks like one and decode garbage as a frame. */
           meta->is_malformed = TRUE;
+          break;
+        }
+
+      if (!complete)
+        {
+          meta->is_truncated = TRUE;
           break;
         }
     }

@@ -235,6 +235,30 @@ avatar_sniff_type (const guint8 *data,
   return NULL;
 }
 
+int
+avatar_sniff_jpeg_marker (const guint8 *data,
+                          gsize         size,
+                          gsize        *pos)
+{
+  while (*pos + 4 <= size)
+    {
+      guint8 marker;
+
+      if (data[*pos] != 0xFF)
+        return AVATAR_SNIFF_JPEG_NO_MARKER;
+
+      marker = data[*pos + 1];
+      if (marker == 0xFF)
+        *pos += 1;
+      else if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))
+        *pos += 2;
+      else
+        return marker;
+    }
+
+  return AVATAR_SNIFF_JPEG_CUT_SHORT;
+}
+
 static gboolean
 jpeg_dimensions (const guint8 *data,
                  gsize         size,
@@ -243,25 +267,12 @@ jpeg_dimensions (const guint8 *data,
 {
   gsize pos = 2;
 
-  while (pos + 4 <= size)
+  for (;;)
     {
-      guint8 marker;
+      int marker = avatar_sniff_jpeg_marker (data, size, &pos);
       gsize length;
 
-      if (data[pos] != 0xFF)
-        return FALSE;
-      marker = data[pos + 1];
-      if (marker == 0xFF)
-        {
-          pos++;
-          continue;
-        }
-      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))
-        {
-          pos += 2;
-          continue;
-        }
-      if (marker == 0xD9 || marker == 0xDA)
+      if (marker < 0 || marker == 0xD9 || marker == 0xDA)
         return FALSE;
 
       length = read_be16 (data + pos + 2);
@@ -281,8 +292,6 @@ jpeg_dimensions (const guint8 *data,
 
       pos += 2 + length;
     }
-
-  return FALSE;
 }
 
 static gboolean

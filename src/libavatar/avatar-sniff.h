@@ -31,4 +31,15 @@ gboolean                 avatar_sniff_dimensions (const AvatarSniffedType *type,
                                                   guint32                 *width,
                                                   guint32                 *height);
 
+/* Walking a JPEG's segments: returns the marker at *@pos, once fill bytes
+ * and the markers that stand alone (TEM, RSTn, SOI) are passed, with *@pos
+ * on its 0xFF and the two bytes after it (a segment's length) inside
+ * @size; AVATAR_SNIFF_JPEG_NO_MARKER when the byte at *@pos is not 0xFF,
+ * AVATAR_SNIFF_JPEG_CUT_SHORT when the data ends first. */
+#define AVATAR_SNIFF_JPEG_CUT_SHORT (-1)
+#define AVATAR_SNIFF_JPEG_NO_MARKER (-2)
+int                      avatar_sniff_jpeg_marker (const guint8            *data,
+                                                   gsize                    size,
+                                                   gsize                   *pos);
+
 G_END_DECLS

@@ -51,108 +51,130 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* The command line as given; main() fills in the defaults. */
+typedef struct
+{
+  char     *address;
+  char     *data_dir;
+  char     *access_key;
+  char     *secret_key;
+  char     *bucket;
+  char     *region;
+  int       port;
+  int       processing_delay_ms;
+  int       token_lifetime_s;
+  gboolean  faults;
+  int       workers;
+  int       header_timeout_s;
+  int       idle_timeout_s;
+} Arguments;
+
+static void
+arguments_clear (Arguments *args)
+{
+  g_clear_pointer (&args->address, g_free);
+  g_clear_pointer (&args->data_dir, g_free);
+  g_clear_pointer (&args->access_key, g_free);
+  g_clear_pointer (&args->secret_key, g_free);
+  g_clear_pointer (&args->bucket, g_free);
+  g_clear_pointer (&args->region, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Arguments, arguments_clear)
+
+/* Prints what is wrong and returns FALSE when a value is out of range. */
+static gboolean
+check_arguments (const Arguments *args)
+{
+  if (args->port < 0 || args->port > 65535 || args->processing_delay_ms < 0 || args->token_lifetime_s < 1)
+    {
+      g_printerr ("%s\n", _("The port must be 0–65535, the processing delay 0 or more, and the token lifetime at least one second."));
+      return FALSE;
+    }
+
+  if (args->workers < 0 || args->workers > 256)
+    {
+      g_printerr ("%s\n", _("The number of workers must be 1–256."));
+      return FALSE;
+    }
+
+  if (args->header_timeout_s < 1 || args->header_timeout_s > 3600 ||
+      args->idle_timeout_s < 1 || args->idle_timeout_s > 3600)
+    {
+      g_printerr ("%s\n", _("The header and idle timeouts must be 1–3600 seconds."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Prints what is wrong and returns FALSE when the command line is. */
+static gboolean
+parse_arguments (int         *argc,
+                 char      ***argv,
+                 Arguments   *args)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(AvatarServer) server = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *address = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *access_key = NULL;
-  g_autofree char *secret_key = NULL;
-  g_autofree char *bucket = NULL;
-  g_autofree char *region = NULL;
-  g_autofree char *ready_line = NULL;
-  int port = 0;
-  int processing_delay_ms = 0;
-  int token_lifetime_s = 900;
-  gboolean faults = FALSE;
-  int workers = 0;
-  int header_timeout_s = AVATAR_SERVER_HEADER_TIMEOUT_S;
-  int idle_timeout_s = AVATAR_SERVER_IDLE_TIMEOUT_S;
-  guint sigint_id, sigterm_id;
-  Devserver devserver = { 0 };
   GOptionEntry entries[] = {
-    { "address", 0, 0, G_OPTION_ARG_STRING, &address, N_("IP address to listen on (default 127.0.0.1)"), N_("ADDRESS") },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("Port to listen on; 0 picks a free one"), N_("PORT") },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, N_("Keep users, tokens and avatars in this directory"), N_("DIR") },
-    { "processing-delay-ms", 0, 0, G_OPTION_ARG_INT, &processing_delay_ms, N_("Wait this long before processing an upload"), N_("MS") },
-    { "access-key", 0, 0, G_OPTION_ARG_STRING, &access_key, N_("S3 access key id"), N_("KEY") },
-    { "secret-key", 0, 0, G_OPTION_ARG_STRING, &secret_key, N_("S3 secret access key"), N_("SECRET") },
-    { "bucket", 0, 0, G_OPTION_ARG_STRING, &bucket, N_("S3 bucket name"), N_("BUCKET") },
-    { "region", 0, 0, G_OPTION_ARG_STRING, &region, N_("S3 region"), N_("REGION") },
-    { "token-lifetime-s", 0, 0, G_OPTION_ARG_INT, &token_lifetime_s, N_("Lifetime of access tokens in seconds"), N_("SECONDS") },
-    { "faults", 0, 0, G_OPTION_ARG_NONE, &faults, N_("Enable the /_dev/ routes for fault injection"), NULL },
-    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, N_("Process this many uploads at once; the others wait their turn (default: one per processor)"), N_("N") },
-    { "header-timeout-s", 0, 0, G_OPTION_ARG_INT, &header_timeout_s, N_("Close a connection whose request line and headers take longer than this (default 10)"), N_("SECONDS") },
-    { "idle-timeout-s", 0, 0, G_OPTION_ARG_INT, &idle_timeout_s, N_("Close a connection on which nothing arrives for this long while a request is expected (default 60)"), N_("SECONDS") },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &args->address, N_("IP address to listen on (default 127.0.0.1)"), N_("ADDRESS") },
+    { "port", 0, 0, G_OPTION_ARG_INT, &args->port, N_("Port to listen on; 0 picks a free one"), N_("PORT") },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &args->data_dir, N_("Keep users, tokens and avatars in this directory"), N_("DIR") },
+    { "processing-delay-ms", 0, 0, G_OPTION_ARG_INT, &args->processing_delay_ms, N_("Wait this long before processing an upload"), N_("MS") },
+    { "access-key", 0, 0, G_OPTION_ARG_STRING, &args->access_key, N_("S3 access key id"), N_("KEY") },
+    { "secret-key", 0, 0, G_OPTION_ARG_STRING, &args->secret_key, N_("S3 secret access key"), N_("SECRET") },
+    { "bucket", 0, 0, G_OPTION_ARG_STRING, &args->bucket, N_("S3 bucket name"), N_("BUCKET") },
+    { "region", 0, 0, G_OPTION_ARG_STRING, &args->region, N_("S3 region"), N_("REGION") },
+    { "token-lifetime-s", 0, 0, G_OPTION_ARG_INT, &args->token_lifetime_s, N_("Lifetime of access tokens in seconds"), N_("SECONDS") },
+    { "faults", 0, 0, G_OPTION_ARG_NONE, &args->faults, N_("Enable the /_dev/ routes for fault injection"), NULL },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &args->workers, N_("Process this many uploads at once; the others wait their turn (default: one per processor)"), N_("N") },
+    { "header-timeout-s", 0, 0, G_OPTION_ARG_INT, &args->header_timeout_s, N_("Close a connection whose request line and headers take longer than this (default 10)"), N_("SECONDS") },
+    { "idle-timeout-s", 0, 0, G_OPTION_ARG_INT, &args->idle_timeout_s, N_("Close a connection on which nothing arrives for this long while a request is expected (default 60)"), N_("SECONDS") },
     { NULL }
   };
-  AvatarServerOptions options;
-
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-
-  /* stdout carries nothing but the ready line, even with G_MESSAGES_DEBUG set. */
-  g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Runs a local avatar service: REST API, S3 presigned uploads, processing and CDN."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_printerr ("%s\n", error->message);
-      return 2;
+      return FALSE;
     }
 
-  if (port < 0 || port > 65535 || processing_delay_ms < 0 || token_lifetime_s < 1)
-    {
-      g_printerr ("%s\n", _("The port must be 0–65535, the processing delay 0 or more, and the token lifetime at least one second."));
-      return 2;
-    }
+  return check_arguments (args);
+}
 
-  if (workers < 0 || workers > 256)
-    {
-      g_printerr ("%s\n", _("The number of workers must be 1–256."));
-      return 2;
-    }
-
-  if (header_timeout_s < 1 || header_timeout_s > 3600 || idle_timeout_s < 1 || idle_timeout_s > 3600)
-    {
-      g_printerr ("%s\n", _("The header and idle timeouts must be 1–3600 seconds."));
-      return 2;
-    }
-
-  options = (AvatarServerOptions) {
-    .address = address ? address : "127.0.0.1",
-    .port = (guint) port,
-    .data_dir = data_dir,
-    .processing_delay_ms = (guint) processing_delay_ms,
-    .access_key = access_key ? access_key : "AKIDEVSERVEREXAMPLE",
-    .secret_key = secret_key ? secret_key : "devserver/secret/EXAMPLEKEY",
-    .bucket = bucket ? bucket : "avatars",
-    .region = region ? region : "us-east-1",
-    .token_lifetime_s = (guint) token_lifetime_s,
-    .faults = faults,
-    .workers = (guint) workers,
-    .header_timeout_s = (guint) header_timeout_s,
-    .idle_timeout_s = (guint) idle_timeout_s,
+static AvatarServerOptions
+options_from_arguments (const Arguments *args)
+{
+  return (AvatarServerOptions) {
+    .address = args->address ? args->address : "127.0.0.1",
+    .port = (guint) args->port,
+    .data_dir = args->data_dir,
+    .processing_delay_ms = (guint) args->processing_delay_ms,
+    .access_key = args->access_key ? args->access_key : "AKIDEVSERVEREXAMPLE",
+    .secret_key = args->secret_key ? args->secret_key : "devserver/secret/EXAMPLEKEY",
+    .bucket = args->bucket ? args->bucket : "avatars",
+    .region = args->region ? args->region : "us-east-1",
+    .token_lifetime_s = (guint) args->token_lifetime_s,
+    .faults = args->faults,
+    .workers = (guint) args->workers,
+    .header_timeout_s = (guint) args->header_timeout_s,
+    .idle_timeout_s = (guint) args->idle_timeout_s,
   };
+}
 
-  server = avatar_server_new (&options, &error);
-  if (server == NULL || !avatar_server_listen (server, &error))
-    {
-      g_printerr (_("Cannot start the server: %s\n"), error->message);
-      return 1;
-    }
+/* Prints the ready line, then serves until SIGINT or SIGTERM asked for a
+ * shutdown and it has finished. */
+static void
+serve_until_signalled (AvatarServer *server)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *ready_line = NULL;
+  Devserver devserver = { .loop = loop, .server = server };
+  guint sigint_id, sigterm_id;
 
-  loop = g_main_loop_new (NULL, FALSE);
-  devserver.loop = loop;
-  devserver.server = server;
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &devserver);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &devserver);
 
@@ -165,6 +187,40 @@ main (int   argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(Arguments) args = {
+    .token_lifetime_s = 900,
+    .header_timeout_s = AVATAR_SERVER_HEADER_TIMEOUT_S,
+    .idle_timeout_s = AVATAR_SERVER_IDLE_TIMEOUT_S,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AvatarServer) server = NULL;
+  AvatarServerOptions options;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  /* stdout carries nothing but the ready line, even with G_MESSAGES_DEBUG set. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
+  if (!parse_arguments (&argc, &argv, &args))
+    return 2;
+
+  options = options_from_arguments (&args);
+  server = avatar_server_new (&options, &error);
+  if (server == NULL || !avatar_server_listen (server, &error))
+    {
+      g_printerr (_("Cannot start the server: %s\n"), error->message);
+      return 1;
+    }
+
+  serve_until_signalled (server);
   g_clear_object (&server);
 
   return 0;

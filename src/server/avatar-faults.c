@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "avatar-faults.h"
+#include "avatar-server-json.h"
 
 typedef struct
 {
@@ -100,18 +101,6 @@ read_int (JsonObject  *rule,
   return TRUE;
 }
 
-static const char *
-read_string (JsonObject *rule,
-             const char *name)
-{
-  JsonNode *node = json_object_get_member (rule, name);
-
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-
-  return NULL;
-}
-
 static gboolean
 add_route_rule (AvatarFaults  *self,
                 JsonObject    *object,
@@ -194,8 +183,8 @@ avatar_faults_add_rule (AvatarFaults  *self,
                         gboolean      *expire_tokens,
                         GError       **error)
 {
-  const char *route = read_string (rule, "route");
-  const char *processing = read_string (rule, "processing");
+  const char *route = avatar_server_get_string_member (rule, "route");
+  const char *processing = avatar_server_get_string_member (rule, "processing");
   gint64 count = -1, presign = 0, processing_delay = -1;
 
   g_return_val_if_fail (AVATAR_IS_FAULTS (self), FALSE);

@@ -34,120 +34,6 @@
  * closed under it. */
 #define LINGER_S 2
 
-/* The head check */
-
-static char *
-trimmed (const char *start,
-         const char *end)
-{
-  while (start < end && (*start == ' ' || *start == '\t'))
-    start++;
-  while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-    end--;
-
-  return g_strndup (start, end - start);
-}
-
-static gboolean
-parse_length (const char *text,
-              guint64    *length)
-{
-  gsize len = strlen (text);
-
-  /* Digits only: no sign, no spaces, no list; 18 digits cannot overflow. */
-  if (len == 0 || len > 18)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isdigit (text[i]))
-      return FALSE;
-
-  *length = g_ascii_strtoull (text, NULL, 10);
-
-  return TRUE;
-}
-
-guint
-avatar_http_check_head (const char     *head,
-                        gsize           len,
-                        AvatarHttpBody *body,
-                        guint64        *length)
-{
-  const char *end = head + len;
-  const char *line = memchr (head, '\n', len);
-  gboolean has_length = FALSE;
-  gboolean chunked = FALSE;
-  guint transfer_encodings = 0;
-
-  g_return_val_if_fail (head != NULL && body != NULL && length != NULL, 400);
-
-  *body = AVATAR_HTTP_BODY_NONE;
-  *length = 0;
-
-  if (len > AVATAR_HTTP_MAX_HEAD)
-    return 431;
-  /* libsoup drops NUL bytes from header lines, which would make it read
-   * another header than the one checked here. */
-  if (line == NULL || memchr (head, '\0', len) != NULL)
-    return 400;
-
-  /* The request line is libsoup's to judge; the header lines follow. */
-  for (line++; line < end; )
-    {
-      const char *eol = memchr (line, '\n', end - line);
-      const char *colon;
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
-
-      if (eol == NULL)
-        eol = end;
-
-      /* A line folded onto the previous one (obs-fold): RFC 9112 lets a
-       * server refuse it, and parsers disagree on what it means. */
-      if (line < eol && (*line == ' ' || *line == '\t'))
-        return 400;
-
-      colon = memchr (line, ':', eol - line);
-      if (colon != NULL && colon > line)
-        {
-          name = g_strndup (line, colon - line);
-          value = trimmed (colon + 1, eol);
-
-          if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-            {
-              guint64 value_length;
-
-              if (!parse_length (value, &value_length) ||
-                  (has_length && value_length != *length))
-                return 400;
-              has_length = TRUE;
-              *length = value_length;
-            }
-          else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-            {
-              if (g_ascii_strcasecmp (value, "chunked") != 0)
-                return 501;
-              chunked = TRUE;
-              transfer_encodings++;
-            }
-        }
-
-      line = eol + 1;
-    }
-
-  /* Both framings at once is how requests are smuggled past proxies. */
-  if (transfer_encodings > 1 || (chunked && has_length))
-    return 400;
-
-  if (chunked)
-    *body = AVATAR_HTTP_BODY_CHUNKED;
-  else if (has_length && *length > 0)
-    *body = AVATAR_HTTP_BODY_LENGTH;
-  else
-    *length = 0;
-
-  return 0;
-}
-
 /* The input side */
 
 typedef enum
@@ -272,7 +158,8 @@ pass (AvatarGuardInput *self,
 }
 
 /* Collects a line of a chunked body into self->line and passes it on;
- * returns how many bytes it took and whether the line is complete. */
+ * returns how many bytes it took and whether the line is complete.  A line
+ * that grows too long closes the connection. */
 static gsize
 take_line (AvatarGuardInput *self,
            const guint8     *data,
@@ -285,6 +172,8 @@ take_line (AvatarGuardInput *self,
   g_byte_array_append (self->line, data, (guint) taken);
   pass (self, data, taken);
   *complete = eol != NULL;
+  if (!*complete && self->line->len > MAX_LINE)
+    self->state = STATE_CLOSED;
 
   return taken;
 }
@@ -369,6 +258,119 @@ head_complete (AvatarGuardInput *self,
     }
 }
 
+static void feed (AvatarGuardInput *self,
+                  const guint8     *data,
+                  gsize             len);
+
+/* STATE_HEAD: collects a head until it is complete, then checks it. */
+static gsize
+feed_head (AvatarGuardInput *self,
+           const guint8     *data,
+           gsize             len)
+{
+  gsize before = self->head->len;
+  gsize taken = 0;
+  gssize end;
+
+  /* Empty lines before a request line are skipped, as libsoup
+   * would, so that heads are cut where libsoup cuts them. */
+  if (before == 0)
+    {
+      while (taken < len && (data[taken] == '\r' || data[taken] == '\n'))
+        taken++;
+      if (taken == len)
+        return taken;
+      arm (self, &self->deadline, self->header_timeout_s);
+    }
+
+  g_byte_array_append (self->head, data + taken, (guint) (len - taken));
+  end = find_head_end (self->head, before);
+  if (end >= 0)
+    {
+      /* What came after the head goes round again. */
+      g_autoptr(GByteArray) rest = g_byte_array_new ();
+
+      g_byte_array_append (rest, self->head->data + end, self->head->len - (guint) end);
+      g_byte_array_set_size (self->head, (guint) end);
+      head_complete (self, (gsize) end);
+      if (self->state != STATE_REFUSED && rest->len > 0)
+        feed (self, rest->data, rest->len);
+    }
+  else if (self->head->len > AVATAR_HTTP_MAX_HEAD)
+    {
+      clear_source (&self->deadline);
+      refuse (self, 431);
+    }
+
+  return len;
+}
+
+/* STATE_BODY and STATE_CHUNK_DATA: passes self->remaining bytes on, then
+ * goes to @next. */
+static gsize
+feed_data (AvatarGuardInput *self,
+           const guint8     *data,
+           gsize             len,
+           GuardState        next)
+{
+  gsize taken = (gsize) MIN ((guint64) len, self->remaining);
+
+  pass (self, data, taken);
+  self->remaining -= taken;
+  if (self->remaining == 0)
+    self->state = next;
+
+  return taken;
+}
+
+/* STATE_CHUNK_SIZE: the line that gives the size of the next chunk. */
+static gsize
+feed_chunk_size (AvatarGuardInput *self,
+                 const guint8     *data,
+                 gsize             len)
+{
+  gboolean complete;
+  gsize taken = take_line (self, data, len, &complete);
+  guint64 size;
+
+  if (!complete)
+    return taken;
+
+  if (!parse_chunk_size (self->line, &size))
+    {
+      /* libsoup fails the body; nothing after it is a request. */
+      self->state = STATE_CLOSED;
+      return taken;
+    }
+  self->remaining = size;
+  self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
+  g_byte_array_set_size (self->line, 0);
+
+  return taken;
+}
+
+/* STATE_CHUNK_END and STATE_TRAILER: the line that ends a chunk, or the
+ * trailer lines up to the empty one that ends the body. */
+static gsize
+feed_chunk_line (AvatarGuardInput *self,
+                 const guint8     *data,
+                 gsize             len)
+{
+  gboolean complete;
+  gsize taken = take_line (self, data, len, &complete);
+
+  if (!complete)
+    return taken;
+
+  if (self->state == STATE_CHUNK_END)
+    self->state = STATE_CHUNK_SIZE;
+  else if (line_is_empty (self->line))
+    self->state = STATE_HEAD;
+  g_byte_array_set_size (self->line, 0);
+
+  return taken;
+}
+
 /* Takes bytes from the head buffer (what followed the last head) and
  * @data through the framing; what may reach libsoup goes to self->ready. */
 static void
@@ -376,103 +378,28 @@ feed (AvatarGuardInput *self,
       const guint8     *data,
       gsize             len)
 {
-  gboolean complete;
-
   while (len > 0)
     {
-      gsize taken = 0;
+      gsize taken;
 
       switch (self->state)
         {
         case STATE_HEAD:
-          {
-            gsize before = self->head->len;
-            gssize end;
-
-            /* Empty lines before a request line are skipped, as libsoup
-             * would, so that heads are cut where libsoup cuts them. */
-            if (before == 0)
-              {
-                while (taken < len && (data[taken] == '\r' || data[taken] == '\n'))
-                  taken++;
-                if (taken == len)
-                  break;
-                arm (self, &self->deadline, self->header_timeout_s);
-              }
-
-            g_byte_array_append (self->head, data + taken, (guint) (len - taken));
-            taken = len;
-            end = find_head_end (self->head, before);
-            if (end >= 0)
-              {
-                /* What came after the head goes round again. */
-                g_autoptr(GByteArray) rest = g_byte_array_new ();
-
-                g_byte_array_append (rest, self->head->data + end, self->head->len - (guint) end);
-                g_byte_array_set_size (self->head, (guint) end);
-                head_complete (self, (gsize) end);
-                if (self->state != STATE_REFUSED && rest->len > 0)
-                  feed (self, rest->data, rest->len);
-              }
-            else if (self->head->len > AVATAR_HTTP_MAX_HEAD)
-              {
-                clear_source (&self->deadline);
-                refuse (self, 431);
-              }
-          }
+          taken = feed_head (self, data, len);
           break;
-
         case STATE_BODY:
-          taken = (gsize) MIN ((guint64) len, self->remaining);
-          pass (self, data, taken);
-          self->remaining -= taken;
-          if (self->remaining == 0)
-            self->state = STATE_HEAD;
+          taken = feed_data (self, data, len, STATE_HEAD);
           break;
-
         case STATE_CHUNK_SIZE:
-          taken = take_line (self, data, len, &complete);
-          if (complete)
-            {
-              guint64 size;
-
-              if (!parse_chunk_size (self->line, &size))
-                {
-                  /* libsoup fails the body; nothing after it is a request. */
-                  self->state = STATE_CLOSED;
-                  break;
-                }
-              self->remaining = size;
-              self->state = size > 0 ? STATE_CHUNK_DATA : STATE_TRAILER;
-              g_byte_array_set_size (self->line, 0);
-            }
-          else if (self->line->len > MAX_LINE)
-            self->state = STATE_CLOSED;
+          taken = feed_chunk_size (self, data, len);
           break;
-
         case STATE_CHUNK_DATA:
-          taken = (gsize) MIN ((guint64) len, self->remaining);
-          pass (self, data, taken);
-          self->remaining -= taken;
-          if (self->remaining == 0)
-            self->state = STATE_CHUNK_END;
+          taken = feed_data (self, data, len, STATE_CHUNK_END);
           break;
-
         case STATE_CHUNK_END:
         case STATE_TRAILER:
-          taken = take_line (self, data, len, &complete);
-          if (complete)
-            {
-              if (self->state == STATE_CHUNK_END)
-                self->state = STATE_CHUNK_SIZE;
-              else if (line_is_empty (self->line))
-                self->state = STATE_HEAD;
-              g_byte_array_set_size (self->line, 0);
-            }
-          else if (self->line->len > MAX_LINE)
-            self->state = STATE_CLOSED;
+          taken = feed_chunk_line (self, data, len);
           break;
-
         case STATE_REFUSED:
         case STATE_CLOSED:
         default:

@@ -12,6 +12,7 @@
 #include "avatar-http-guard.h"
 #include "avatar-processor.h"
 #include "avatar-server.h"
+#include "avatar-server-json.h"
 #include "avatar-sigv4.h"
 #include "avatar-store.h"
 
@@ -65,36 +66,58 @@ struct _AvatarServer
   GTask           *shutdown_task;
 };
 
-gboolean  avatar_server_check_name         (const char         *text);
-char     *avatar_server_dup_asset_dir      (AvatarServer       *self,
-                                            const char         *user_id,
-                                            const char         *key);
-char     *avatar_server_dup_cdn_url        (AvatarServer       *self,
-                                            const char         *user_id,
-                                            const char         *key,
-                                            const char         *variant);
-void      avatar_server_respond_later      (SoupServerMessage  *msg,
-                                            guint               delay_ms);
+/* avatar-server.c: the object, listening and routing */
+gboolean    avatar_server_check_name                 (const char         *text);
+char       *avatar_server_dup_asset_dir              (AvatarServer       *self,
+                                                      const char         *user_id,
+                                                      const char         *key);
+char       *avatar_server_dup_cdn_url                (AvatarServer       *self,
+                                                      const char         *user_id,
+                                                      const char         *key,
+                                                      const char         *variant);
+void        avatar_server_respond_later              (SoupServerMessage  *msg,
+                                                      guint               delay_ms);
 /* Closes @msg's connection at once, as a network failure would. */
-void      avatar_server_cut_connection     (AvatarServer       *self,
-                                            SoupServerMessage  *msg);
-void      avatar_server_s3_early_handler   (SoupServer         *server,
-                                            SoupServerMessage  *msg,
-                                            const char         *path,
-                                            GHashTable         *query,
-                                            gpointer            user_data);
-void      avatar_server_s3_handler         (SoupServer         *server,
-                                            SoupServerMessage  *msg,
-                                            const char         *path,
-                                            GHashTable         *query,
-                                            gpointer            user_data);
-void      avatar_server_cdn_handler        (SoupServer         *server,
-                                            SoupServerMessage  *msg,
-                                            const char         *path,
-                                            GHashTable         *query,
-                                            gpointer            user_data);
-GHashTable *avatar_server_new_schedule_table (void);
-void      avatar_server_flush_processing   (AvatarServer       *self);
-void      avatar_server_check_drained      (AvatarServer       *self);
+void        avatar_server_cut_connection             (AvatarServer       *self,
+                                                      SoupServerMessage  *msg);
+void        avatar_server_check_drained              (AvatarServer       *self);
+
+/* avatar-server-api.c: /auth/ and /users/ */
+void        avatar_server_api_handler                (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
+
+/* avatar-server-dev.c: /_dev/, present only with --faults */
+void        avatar_server_handle_dev                 (AvatarServer       *self,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path);
+
+/* avatar-server-s3.c: presigned uploads */
+void        avatar_server_s3_early_handler           (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
+void        avatar_server_s3_handler                 (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
+
+/* avatar-server-processing.c: what follows an upload */
+/* Processes the object just stored at @key, after the processing delay. */
+void        avatar_server_schedule_processing        (AvatarServer       *self,
+                                                      const char         *key);
+GHashTable *avatar_server_new_schedule_table         (void);
+void        avatar_server_flush_processing           (AvatarServer       *self);
+
+/* avatar-server-cdn.c: the processed variants */
+void        avatar_server_cdn_handler                (SoupServer         *server,
+                                                      SoupServerMessage  *msg,
+                                                      const char         *path,
+                                                      GHashTable         *query,
+                                                      gpointer            user_data);
 
 G_END_DECLS

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The S3-compatible endpoint that takes presigned PUTs, the processing that
- * follows an upload, and the CDN that serves the results. */
+/* The S3-compatible endpoint that takes presigned PUTs and stores the
+ * objects; avatar-server-processing.c takes over from there. */
 
 #include "config.h"
 
@@ -33,18 +33,6 @@ typedef struct
   gboolean           finished;
 } Upload;
 
-typedef struct
-{
-  AvatarServer *server;
-  char         *key;
-  guint         source_id;
-  gboolean      fail;
-} ProcessingJob;
-
-static const char * const variants[] = {
-  "44.webp", "48.webp", "60.webp", "original.webp", "raw", NULL
-};
-
 static void
 upload_free (Upload *upload)
 {
@@ -60,14 +48,6 @@ upload_free (Upload *upload)
   g_free (upload->dir);
   g_free (upload->part_path);
   g_free (upload);
-}
-
-static void
-processing_job_free (ProcessingJob *job)
-{
-  g_clear_handle_id (&job->source_id, g_source_remove);
-  g_free (job->key);
-  g_free (job);
 }
 
 static void
@@ -459,170 +439,6 @@ avatar_server_s3_early_handler (SoupServer        *server,
   start_upload (self, msg, upload);
 }
 
-/* Processing */
-
-static void
-finish_processing (AvatarServer     *self,
-                   const char       *key,
-                   AvatarAssetState  state,
-                   const char       *reason,
-                   int               width,
-                   int               height)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean promoted = FALSE;
-
-  if (state == AVATAR_ASSET_FAILED)
-    g_message ("Processing of %s failed: %s", key, reason);
-
-  if (!avatar_store_finish_asset (self->store, key, state, reason, width, height, &error) ||
-      (state == AVATAR_ASSET_READY && !avatar_store_promote_asset (self->store, key, &promoted, &error)))
-    g_warning ("Cannot record the processing of %s: %s", key, error->message);
-  else if (state == AVATAR_ASSET_READY)
-    g_message ("Processed %s (%d × %d)%s", key, width, height,
-               promoted ? "; it is now the avatar" : "; a newer upload is the avatar");
-
-  g_assert (self->in_flight > 0);
-  self->in_flight--;
-  avatar_server_check_drained (self);
-}
-
-typedef struct
-{
-  AvatarServer *server;
-  char         *key;
-} ProcessingRun;
-
-static void
-processing_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  ProcessingRun *run = user_data;
-  g_autoptr(GError) error = NULL;
-  int width = 0, height = 0;
-
-  if (avatar_processor_process_finish (AVATAR_PROCESSOR (source), result, &width, &height, &error))
-    finish_processing (run->server, run->key, AVATAR_ASSET_READY, NULL, width, height);
-  else
-    finish_processing (run->server, run->key, AVATAR_ASSET_FAILED, error->message, 0, 0);
-
-  g_object_unref (run->server);
-  g_free (run->key);
-  g_free (run);
-}
-
-static void
-start_processing (AvatarServer *self,
-                  const char   *key,
-                  gboolean      fail)
-{
-  g_autoptr(AvatarStoreAsset) asset = avatar_store_get_asset (self->store, key);
-  g_autofree char *dir = NULL;
-  g_autofree char *raw_path = NULL;
-  ProcessingRun *run;
-
-  if (asset == NULL)
-    {
-      finish_processing (self, key, AVATAR_ASSET_FAILED, "The asset vanished", 0, 0);
-      return;
-    }
-
-  if (fail)
-    {
-      finish_processing (self, key, AVATAR_ASSET_FAILED, "Processing failed because a fault rule asked so", 0, 0);
-      return;
-    }
-
-  dir = avatar_server_dup_asset_dir (self, asset->user_id, key);
-  raw_path = g_build_filename (dir, "raw", NULL);
-  run = g_new0 (ProcessingRun, 1);
-  /* The worker writes into the server's data directory and the result goes
-   * to its store: both must outlive the processing. */
-  run->server = g_object_ref (self);
-  run->key = g_strdup (key);
-  avatar_processor_process_async (self->processor, raw_path, asset->content_type, dir, NULL,
-                                  processing_done, run);
-}
-
-static gboolean
-processing_delay_elapsed (gpointer data)
-{
-  ProcessingJob *job = data;
-  AvatarServer *self = job->server;
-  g_autofree char *key = g_strdup (job->key);
-  gboolean fail = job->fail;
-
-  job->source_id = 0;
-  g_hash_table_remove (self->scheduled, key);
-  start_processing (self, key, fail);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_processing (AvatarServer *self,
-                     const char   *key)
-{
-  AvatarProcessingFault fault = AVATAR_PROCESSING_NORMAL;
-  ProcessingJob *job;
-  int delay = (int) self->processing_delay_ms;
-
-  if (self->faults_enabled)
-    {
-      fault = avatar_faults_take_processing (self->faults);
-      delay = avatar_faults_get_processing_delay (self->faults, delay);
-    }
-
-  if (fault == AVATAR_PROCESSING_HANG)
-    {
-      g_message ("Processing of %s will not finish, as a fault rule asks", key);
-      return;
-    }
-
-  /* Objects are written once, so a key is scheduled once. */
-  g_assert (!g_hash_table_contains (self->scheduled, key));
-
-  job = g_new0 (ProcessingJob, 1);
-  job->server = self;
-  job->key = g_strdup (key);
-  job->fail = fault == AVATAR_PROCESSING_FAIL;
-  job->source_id = g_timeout_add ((guint) delay, processing_delay_elapsed, job);
-  g_hash_table_insert (self->scheduled, g_strdup (key), job);
-  self->in_flight++;
-}
-
-GHashTable *
-avatar_server_new_schedule_table (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) processing_job_free);
-}
-
-/* Starts every delayed processing job now; used when shutting down. */
-void
-avatar_server_flush_processing (AvatarServer *self)
-{
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) processing_job_free);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, self->scheduled);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      g_hash_table_iter_steal (&iter);
-      g_free (key);
-      g_ptr_array_add (jobs, value);
-    }
-
-  for (guint i = 0; i < jobs->len; i++)
-    {
-      ProcessingJob *job = g_ptr_array_index (jobs, i);
-
-      g_clear_handle_id (&job->source_id, g_source_remove);
-      start_processing (self, job->key, job->fail);
-    }
-}
-
 /* The PUT body is complete: keep the object and start processing. */
 void
 avatar_server_s3_handler (SoupServer        *server,
@@ -676,133 +492,8 @@ avatar_server_s3_handler (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 
   g_message ("Stored upload %s (%" G_GINT64_FORMAT " bytes)", upload->key, upload->received);
-  schedule_processing (self, upload->key);
+  avatar_server_schedule_processing (self, upload->key);
 
   /* A delay rule holds back the answer, not the storing. */
   avatar_server_respond_later (msg, upload->fault.delay_ms);
-}
-
-/* CDN */
-
-static gboolean
-etag_matches (const char *if_none_match,
-              const char *etag)
-{
-  g_auto(GStrv) tags = NULL;
-
-  if (if_none_match == NULL)
-    return FALSE;
-
-  tags = g_strsplit (if_none_match, ",", -1);
-  for (guint i = 0; tags[i]; i++)
-    {
-      const char *tag = g_strstrip (tags[i]);
-
-      if (g_str_has_prefix (tag, "W/"))
-        tag += 2;
-      if (g_strcmp0 (tag, "*") == 0 || g_strcmp0 (tag, etag) == 0)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-static void
-respond_cdn_not_found (SoupServerMessage *msg)
-{
-  static const char text[] = "Not found\n";
-
-  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, text, strlen (text));
-}
-
-static void
-serve_variant (AvatarServer      *self,
-               SoupServerMessage *msg,
-               AvatarStoreAsset  *asset,
-               const char        *variant)
-{
-  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
-  const char *if_none_match = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                             "If-None-Match");
-  g_autofree char *dir = avatar_server_dup_asset_dir (self, asset->user_id, asset->key);
-  g_autofree char *file_path = g_build_filename (dir, variant, NULL);
-  g_autofree char *contents = NULL;
-  g_autofree char *digest = NULL;
-  g_autofree char *etag = NULL;
-  gsize len;
-
-  if (!g_file_get_contents (file_path, &contents, &len, NULL))
-    {
-      respond_cdn_not_found (msg);
-      return;
-    }
-
-  digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, len);
-  etag = g_strdup_printf ("\"%.32s\"", digest);
-  soup_message_headers_replace (response_headers, "ETag", etag);
-  soup_message_headers_replace (response_headers, "Cache-Control", "public, max-age=31536000, immutable");
-
-  if (etag_matches (if_none_match, etag))
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_MODIFIED, NULL);
-      return;
-    }
-
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg,
-                                    g_str_equal (variant, "raw") ? asset->content_type : "image/webp",
-                                    SOUP_MEMORY_TAKE, g_steal_pointer (&contents), len);
-}
-
-/* GET /cdn/avatars/<user>/<key>/<variant> */
-void
-avatar_server_cdn_handler (SoupServer        *server,
-                           SoupServerMessage *msg,
-                           const char        *path,
-                           GHashTable        *query,
-                           gpointer           user_data)
-{
-  AvatarServer *self = user_data;
-  const char *method = soup_server_message_get_method (msg);
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  g_autoptr(AvatarStoreAsset) asset = NULL;
-  AvatarFault fault;
-
-  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
-      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      return;
-    }
-
-  if (self->faults_enabled && avatar_faults_take (self->faults, "cdn", &fault))
-    {
-      avatar_server_respond_later (msg, fault.delay_ms);
-      if (fault.status)
-        {
-          if (fault.retry_after_s >= 0)
-            {
-              g_autofree char *value = g_strdup_printf ("%d", fault.retry_after_s);
-
-              soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", value);
-            }
-          soup_server_message_set_status (msg, fault.status, NULL);
-          return;
-        }
-    }
-
-  /* Only the exact shape with known names: nothing else on disk is reachable. */
-  if (g_strv_length (parts) != 6 || g_strcmp0 (parts[2], "avatars") != 0 ||
-      !avatar_server_check_name (parts[3]) || !avatar_server_check_name (parts[4]) ||
-      !g_strv_contains (variants, parts[5]) ||
-      !(asset = avatar_store_get_asset (self->store, parts[4])) ||
-      g_strcmp0 (asset->user_id, parts[3]) != 0 ||
-      asset->state != AVATAR_ASSET_READY)
-    {
-      respond_cdn_not_found (msg);
-      return;
-    }
-
-  serve_variant (self, msg, asset, parts[5]);
 }

@@ -405,6 +405,179 @@ fail (AvatarSigv4Result   result,
   return result;
 }
 
+/* The query-string authentication parameters of a presigned request. */
+typedef struct
+{
+  /* Stolen from the query, so owned here */
+  char       *signature_name;
+  char       *given_signature;
+  /* Values in the query */
+  const char *amz_date;
+  const char *names;
+  guint64     expires;
+  GDateTime  *signed_at;
+  /* access key, date, region, service, "aws4_request" */
+  GStrv       credential_parts;
+} PresignParams;
+
+static void
+presign_params_clear (PresignParams *params)
+{
+  g_clear_pointer (&params->signature_name, g_free);
+  g_clear_pointer (&params->given_signature, g_free);
+  g_clear_pointer (&params->signed_at, g_date_time_unref);
+  g_clear_pointer (&params->credential_parts, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PresignParams, presign_params_clear)
+
+/* Takes X-Amz-Signature out of @query and checks that the other parameters
+ * are there and well formed. */
+static AvatarSigv4Result
+read_presign_params (GHashTable     *query,
+                     PresignParams  *params,
+                     char          **message)
+{
+  const char *algorithm = g_hash_table_lookup (query, "X-Amz-Algorithm");
+  const char *credential = g_hash_table_lookup (query, "X-Amz-Credential");
+  const char *expires_text = g_hash_table_lookup (query, "X-Amz-Expires");
+
+  params->amz_date = g_hash_table_lookup (query, "X-Amz-Date");
+  params->names = g_hash_table_lookup (query, "X-Amz-SignedHeaders");
+
+  /* Stealing takes both the key and the value out of the table without
+   * freeing them, so both must be owned here. */
+  if (!g_hash_table_steal_extended (query, "X-Amz-Signature",
+                                    (gpointer *) &params->signature_name,
+                                    (gpointer *) &params->given_signature) ||
+      algorithm == NULL || credential == NULL || params->amz_date == NULL ||
+      expires_text == NULL || params->names == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                 "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+                 "and X-Amz-Expires parameters.");
+
+  if (g_strcmp0 (algorithm, ALGORITHM) != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+
+  if (!parse_expires (expires_text, &params->expires))
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Expires must be a number of seconds between 1 and 604800");
+
+  params->signed_at = parse_amz_date (params->amz_date);
+  if (params->signed_at == NULL)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+
+  params->credential_parts = g_strsplit (credential, "/", -1);
+  if (g_strv_length (params->credential_parts) != 5 ||
+      g_strcmp0 (params->credential_parts[4], "aws4_request") != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Error parsing the X-Amz-Credential parameter");
+
+  return AVATAR_SIGV4_OK;
+}
+
+/* Checks the credential's key and scope, and the time the signature is
+ * valid for. */
+static AvatarSigv4Result
+check_credential (const AvatarSigv4Credentials  *credentials,
+                  const PresignParams           *params,
+                  GDateTime                     *now,
+                  char                         **message)
+{
+  char **parts = params->credential_parts;
+  g_autofree char *date = NULL;
+  g_autoptr(GDateTime) expires_at = NULL;
+
+  if (!avatar_sigv4_equal_constant_time (credentials->access_key, parts[0]))
+    return fail (AVATAR_SIGV4_UNKNOWN_KEY, message,
+                 "The AWS Access Key Id you provided does not exist in our records.");
+
+  if (g_strcmp0 (parts[2], credentials->region) != 0 ||
+      g_strcmp0 (parts[3], credentials->service) != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Error parsing the X-Amz-Credential parameter; the region or service is wrong");
+
+  date = g_date_time_format (params->signed_at, "%Y%m%d");
+  if (g_strcmp0 (date, parts[1]) != 0)
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "Error parsing the X-Amz-Credential parameter; the date does not match X-Amz-Date");
+
+  /* S3 tolerates a small clock skew for requests signed "in the future". */
+  if (g_date_time_difference (params->signed_at, now) > 15 * G_TIME_SPAN_MINUTE)
+    return fail (AVATAR_SIGV4_NOT_YET_VALID, message, "Request is not valid yet");
+
+  expires_at = g_date_time_add_seconds (params->signed_at, (gdouble) params->expires);
+  if (g_date_time_compare (now, expires_at) > 0)
+    return fail (AVATAR_SIGV4_EXPIRED, message, "Request has expired");
+
+  return AVATAR_SIGV4_OK;
+}
+
+/* Fills @signed_headers with the name, value pairs of the @header_names
+ * that were signed, then a NULL. */
+static AvatarSigv4Result
+collect_signed_headers (GHashTable          *headers,
+                        const char * const  *header_names,
+                        GPtrArray           *signed_headers,
+                        char               **message)
+{
+  for (guint i = 0; header_names[i]; i++)
+    {
+      const char *value = g_hash_table_lookup (headers, header_names[i]);
+
+      if (value == NULL)
+        return fail (AVATAR_SIGV4_SIGNATURE_MISMATCH, message,
+                     "There were headers present in the request which were not signed, "
+                     "or a signed header is missing");
+
+      g_ptr_array_add (signed_headers, (gpointer) header_names[i]);
+      g_ptr_array_add (signed_headers, (gpointer) value);
+    }
+  g_ptr_array_add (signed_headers, NULL);
+
+  if (!g_strv_contains (header_names, "host"))
+    return fail (AVATAR_SIGV4_MALFORMED, message,
+                 "The host header must be signed");
+
+  return AVATAR_SIGV4_OK;
+}
+
+/* The signature @credentials give the request; %NULL if @path is not a
+ * valid percent-encoded path. */
+static char *
+dup_expected_signature (const AvatarSigv4Credentials *credentials,
+                        const char                   *method,
+                        const char                   *path,
+                        GHashTable                   *query,
+                        const PresignParams          *params,
+                        GPtrArray                    *signed_headers)
+{
+  char **parts = params->credential_parts;
+  g_autofree char *decoded_path = g_uri_unescape_string (path, NULL);
+  g_autofree char *scope = NULL;
+  g_autofree char *canonical_request = NULL;
+  g_autofree char *string_to_sign = NULL;
+  g_autoptr(GBytes) key = NULL;
+  const char *payload_hash;
+
+  if (decoded_path == NULL)
+    return NULL;
+
+  scope = g_strdup_printf ("%s/%s/%s/aws4_request", parts[1], parts[2], parts[3]);
+  /* Some SDKs put the payload hash in the query; it is then what was signed. */
+  payload_hash = g_hash_table_lookup (query, "X-Amz-Content-Sha256");
+  canonical_request = avatar_sigv4_canonical_request (method, decoded_path, query,
+                                                      (const char * const *) signed_headers->pdata,
+                                                      payload_hash ? payload_hash : UNSIGNED_PAYLOAD);
+  string_to_sign = avatar_sigv4_string_to_sign (params->amz_date, scope, canonical_request);
+  key = avatar_sigv4_signing_key (credentials->secret_key, parts[1], parts[2], parts[3]);
+
+  return avatar_sigv4_sign (key, string_to_sign);
+}
+
 /* Checks a presigned request the way S3 does.  @path is the request path as
  * sent (percent-encoded), @raw_query the query as sent, @headers maps
  * lower-case header names to values. */
@@ -418,123 +591,32 @@ avatar_sigv4_verify (const AvatarSigv4Credentials  *credentials,
                      char                         **message)
 {
   g_autoptr(GHashTable) query = parse_query (raw_query);
-  g_autofree char *signature_name = NULL;
-  g_autofree char *given_signature = NULL;
-  g_autofree char *decoded_path = NULL;
-  g_autofree char *scope = NULL;
-  g_autofree char *canonical_request = NULL;
-  g_autofree char *string_to_sign = NULL;
-  g_autofree char *expected = NULL;
-  g_autoptr(GDateTime) signed_at = NULL;
-  g_autoptr(GDateTime) expires_at = NULL;
-  g_autoptr(GBytes) key = NULL;
+  g_auto(PresignParams) params = { 0 };
   g_autoptr(GPtrArray) signed_headers = g_ptr_array_new ();
-  g_auto(GStrv) credential_parts = NULL;
   g_auto(GStrv) header_names = NULL;
-  const char *algorithm, *credential, *amz_date, *expires_text, *names, *payload_hash;
-  guint64 expires;
+  g_autofree char *expected = NULL;
+  AvatarSigv4Result result;
 
   if (query == NULL)
     return fail (AVATAR_SIGV4_MALFORMED, message,
                  "A query-string authentication parameter was given more than once.");
 
-  algorithm = g_hash_table_lookup (query, "X-Amz-Algorithm");
-  credential = g_hash_table_lookup (query, "X-Amz-Credential");
-  amz_date = g_hash_table_lookup (query, "X-Amz-Date");
-  expires_text = g_hash_table_lookup (query, "X-Amz-Expires");
-  names = g_hash_table_lookup (query, "X-Amz-SignedHeaders");
+  result = read_presign_params (query, &params, message);
+  if (result == AVATAR_SIGV4_OK)
+    result = check_credential (credentials, &params, now, message);
+  if (result != AVATAR_SIGV4_OK)
+    return result;
 
-  /* Stealing takes both the key and the value out of the table without
-   * freeing them, so both must be owned here. */
-  if (!g_hash_table_steal_extended (query, "X-Amz-Signature",
-                                    (gpointer *) &signature_name, (gpointer *) &given_signature) ||
-      algorithm == NULL || credential == NULL || amz_date == NULL ||
-      expires_text == NULL || names == NULL)
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "Query-string authentication version 4 requires the X-Amz-Algorithm, "
-                 "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
-                 "and X-Amz-Expires parameters.");
+  header_names = g_strsplit (params.names, ";", -1);
+  result = collect_signed_headers (headers, (const char * const *) header_names, signed_headers, message);
+  if (result != AVATAR_SIGV4_OK)
+    return result;
 
-  if (g_strcmp0 (algorithm, ALGORITHM) != 0)
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
-
-  if (!parse_expires (expires_text, &expires))
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "X-Amz-Expires must be a number of seconds between 1 and 604800");
-
-  signed_at = parse_amz_date (amz_date);
-  if (signed_at == NULL)
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-
-  credential_parts = g_strsplit (credential, "/", -1);
-  if (g_strv_length (credential_parts) != 5 ||
-      g_strcmp0 (credential_parts[4], "aws4_request") != 0)
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "Error parsing the X-Amz-Credential parameter");
-
-  if (!avatar_sigv4_equal_constant_time (credentials->access_key, credential_parts[0]))
-    return fail (AVATAR_SIGV4_UNKNOWN_KEY, message,
-                 "The AWS Access Key Id you provided does not exist in our records.");
-
-  if (g_strcmp0 (credential_parts[2], credentials->region) != 0 ||
-      g_strcmp0 (credential_parts[3], credentials->service) != 0)
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "Error parsing the X-Amz-Credential parameter; the region or service is wrong");
-
-  {
-    g_autofree char *date = g_date_time_format (signed_at, "%Y%m%d");
-
-    if (g_strcmp0 (date, credential_parts[1]) != 0)
-      return fail (AVATAR_SIGV4_MALFORMED, message,
-                   "Error parsing the X-Amz-Credential parameter; the date does not match X-Amz-Date");
-  }
-
-  /* S3 tolerates a small clock skew for requests signed "in the future". */
-  if (g_date_time_difference (signed_at, now) > 15 * G_TIME_SPAN_MINUTE)
-    return fail (AVATAR_SIGV4_NOT_YET_VALID, message, "Request is not valid yet");
-
-  expires_at = g_date_time_add_seconds (signed_at, (gdouble) expires);
-  if (g_date_time_compare (now, expires_at) > 0)
-    return fail (AVATAR_SIGV4_EXPIRED, message, "Request has expired");
-
-  header_names = g_strsplit (names, ";", -1);
-  for (guint i = 0; header_names[i]; i++)
-    {
-      const char *value = g_hash_table_lookup (headers, header_names[i]);
-
-      if (value == NULL)
-        return fail (AVATAR_SIGV4_SIGNATURE_MISMATCH, message,
-                     "There were headers present in the request which were not signed, "
-                     "or a signed header is missing");
-
-      g_ptr_array_add (signed_headers, header_names[i]);
-      g_ptr_array_add (signed_headers, (gpointer) value);
-    }
-  g_ptr_array_add (signed_headers, NULL);
-
-  if (!g_strv_contains ((const char * const *) header_names, "host"))
-    return fail (AVATAR_SIGV4_MALFORMED, message,
-                 "The host header must be signed");
-
-  decoded_path = g_uri_unescape_string (path, NULL);
-  if (decoded_path == NULL)
+  expected = dup_expected_signature (credentials, method, path, query, &params, signed_headers);
+  if (expected == NULL)
     return fail (AVATAR_SIGV4_MALFORMED, message, "The request path is not valid");
 
-  scope = g_strdup_printf ("%s/%s/%s/aws4_request", credential_parts[1],
-                           credential_parts[2], credential_parts[3]);
-  /* Some SDKs put the payload hash in the query; it is then what was signed. */
-  payload_hash = g_hash_table_lookup (query, "X-Amz-Content-Sha256");
-  canonical_request = avatar_sigv4_canonical_request (method, decoded_path, query,
-                                                      (const char * const *) signed_headers->pdata,
-                                                      payload_hash ? payload_hash : UNSIGNED_PAYLOAD);
-  string_to_sign = avatar_sigv4_string_to_sign (amz_date, scope, canonical_request);
-  key = avatar_sigv4_signing_key (credentials->secret_key, credential_parts[1],
-                                  credential_parts[2], credential_parts[3]);
-  expected = avatar_sigv4_sign (key, string_to_sign);
-
-  if (!avatar_sigv4_equal_constant_time (expected, given_signature))
+  if (!avatar_sigv4_equal_constant_time (expected, params.given_signature))
     return fail (AVATAR_SIGV4_SIGNATURE_MISMATCH, message,
                  "The request signature we calculated does not match the signature you provided. "
                  "Check your key and signing method.");

@@ -164,8 +164,7 @@ setup (AvatarTestApi *fixture,
   fixture->paused = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->profile_json = PROFILE_JSON;
   fixture->client = avatar_test_client_new (avatar_test_http_get_url (fixture->api));
-  g_signal_connect (fixture->client, "tokens-changed",
-                    G_CALLBACK (avatar_test_count_cb), &fixture->tokens_changed);
+  avatar_test_count_signal (fixture->client, "tokens-changed", &fixture->tokens_changed);
 }
 
 static void

@@ -368,9 +368,16 @@ avatar_test_http_wait_request (AvatarTestHttp *http,
   g_source_remove (wake_up);
 }
 
-void
-avatar_test_count_cb (gpointer  instance,
-                      guint    *counter)
+static void
+count_signal_cb (guint *count)
 {
-  (*counter)++;
+  (*count)++;
+}
+
+void
+avatar_test_count_signal (gpointer    instance,
+                          const char *detailed_signal,
+                          guint      *count)
+{
+  g_signal_connect_swapped (instance, detailed_signal, G_CALLBACK (count_signal_cb), count);
 }

@@ -103,11 +103,11 @@ void            avatar_test_wait_flag         (gboolean           *flag);
 void            avatar_test_http_wait_request (AvatarTestHttp     *http,
                                                const char         *method,
                                                const char         *path);
-/* A handler for a signal without arguments that counts its emissions in
- * the guint @counter points at: g_signal_connect (client, "tokens-changed",
- * G_CALLBACK (avatar_test_count_cb), &count). */
-void            avatar_test_count_cb          (gpointer            instance,
-                                               guint              *counter);
+/* Adds one to *@count at each emission of @detailed_signal on @instance,
+ * for as long as @instance lives (the signal's arguments are ignored). */
+void            avatar_test_count_signal      (gpointer            instance,
+                                               const char         *detailed_signal,
+                                               guint              *count);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarTestHttp, avatar_test_http_free)
 

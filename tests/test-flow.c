@@ -25,8 +25,11 @@
 
 typedef struct
 {
+  AvatarFlow      *flow;
   GArray          *states;
   GPtrArray       *asset_keys;
+  GPtrArray       *uploads;
+  gboolean         upload_before_uploading;
   AvatarFlowState  cancel_in;
   gboolean         cancel_on_progress;
   gboolean         cancel_when_all_out;
@@ -40,27 +43,43 @@ watch_state_cb (AvatarFlow *flow,
   AvatarFlowState state = avatar_flow_get_state (flow);
 
   g_array_append_val (watch->states, state);
+  if (state == AVATAR_FLOW_STATE_UPLOADING && avatar_flow_get_upload (flow) != NULL)
+    watch->upload_before_uploading = TRUE;
   if (watch->cancel_in != AVATAR_FLOW_STATE_IDLE && state == watch->cancel_in)
     avatar_flow_cancel (flow);
 }
 
 static void
-watch_progress_cb (AvatarFlow *flow,
-                   GParamSpec *pspec,
-                   Watch      *watch)
+watch_progress_cb (AvatarUpload *upload,
+                   GParamSpec   *pspec,
+                   Watch        *watch)
 {
-  if (watch->cancel_on_progress && avatar_flow_get_bytes_sent (flow) > 0)
+  if (watch->cancel_on_progress && avatar_upload_get_bytes_sent (upload) > 0)
     {
       watch->cancel_on_progress = FALSE;
-      avatar_flow_cancel (flow);
+      avatar_flow_cancel (watch->flow);
     }
 
-  if (watch->cancel_when_all_out && avatar_flow_get_bytes_total (flow) > 0 &&
-      avatar_flow_get_bytes_sent (flow) == avatar_flow_get_bytes_total (flow))
+  if (watch->cancel_when_all_out && avatar_upload_get_bytes_total (upload) > 0 &&
+      avatar_upload_get_bytes_sent (upload) == avatar_upload_get_bytes_total (upload))
     {
       watch->cancel_when_all_out = FALSE;
-      avatar_flow_cancel (flow);
+      avatar_flow_cancel (watch->flow);
     }
+}
+
+/* Every upload the flow tells of, NULL included; the progress is the
+ * upload's. */
+static void
+watch_upload_cb (AvatarFlow *flow,
+                 GParamSpec *pspec,
+                 Watch      *watch)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (flow);
+
+  g_ptr_array_add (watch->uploads, upload != NULL ? g_object_ref (upload) : NULL);
+  if (upload != NULL)
+    g_signal_connect (upload, "notify::bytes-sent", G_CALLBACK (watch_progress_cb), watch);
 }
 
 static void
@@ -73,14 +92,23 @@ watch_asset_key_cb (AvatarFlow *flow,
 }
 
 static void
+clear_upload (gpointer upload)
+{
+  if (upload != NULL)
+    g_object_unref (upload);
+}
+
+static void
 watch_init (Watch      *watch,
             AvatarFlow *flow)
 {
+  watch->flow = flow;
   watch->states = g_array_new (FALSE, FALSE, sizeof (AvatarFlowState));
   watch->asset_keys = g_ptr_array_new_with_free_func (g_free);
+  watch->uploads = g_ptr_array_new_with_free_func (clear_upload);
   watch->cancel_in = AVATAR_FLOW_STATE_IDLE;
   g_signal_connect (flow, "notify::state", G_CALLBACK (watch_state_cb), watch);
-  g_signal_connect (flow, "notify::bytes-sent", G_CALLBACK (watch_progress_cb), watch);
+  g_signal_connect (flow, "notify::upload", G_CALLBACK (watch_upload_cb), watch);
   g_signal_connect (flow, "notify::asset-key", G_CALLBACK (watch_asset_key_cb), watch);
 }
 
@@ -89,6 +117,10 @@ watch_clear (Watch *watch)
 {
   g_clear_pointer (&watch->states, g_array_unref);
   g_clear_pointer (&watch->asset_keys, g_ptr_array_unref);
+  for (guint i = 0; i < watch->uploads->len; i++)
+    if (g_ptr_array_index (watch->uploads, i) != NULL)
+      g_signal_handlers_disconnect_by_data (g_ptr_array_index (watch->uploads, i), watch);
+  g_clear_pointer (&watch->uploads, g_ptr_array_unref);
 }
 
 static gboolean
@@ -135,6 +167,17 @@ pattern_image_new (const char *format,
   return image_new (bytes);
 }
 
+/* A flow of a generated PNG, prepared the default way. */
+static AvatarFlow *
+pattern_flow_new (AvatarClient *client,
+                  int           width,
+                  int           height)
+{
+  g_autoptr(AvatarImage) image = pattern_image_new ("png", width, height);
+
+  return avatar_flow_new (client, image, NULL, AVATAR_PREPARE_NONE);
+}
+
 /* Drops the last reference and checks that nothing kept the flow alive:
  * every step in progress holds one. */
 static void
@@ -160,13 +203,6 @@ typedef struct
 } Fixture;
 
 static void
-tokens_changed_cb (AvatarClient *client,
-                   Fixture      *fixture)
-{
-  fixture->tokens_changed++;
-}
-
-static void
 setup (Fixture       *fixture,
        gconstpointer  data)
 {
@@ -176,7 +212,7 @@ setup (Fixture       *fixture,
   fixture->client = avatar_client_new (fixture->server->base_url, fixture->server->app_id, &error);
   g_assert_no_error (error);
   avatar_client_set_tokens (fixture->client, fixture->server->access_token, fixture->server->refresh_token);
-  g_signal_connect (fixture->client, "tokens-changed", G_CALLBACK (tokens_changed_cb), fixture);
+  avatar_test_count_signal (fixture->client, "tokens-changed", &fixture->tokens_changed);
 }
 
 static void
@@ -249,8 +285,7 @@ static void
 test_whole_flow (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 300, 200);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 300, 200);
   g_autoptr(AvatarProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
   static const AvatarFlowState expected[] = {
@@ -262,11 +297,13 @@ test_whole_flow (Fixture       *fixture,
     AVATAR_FLOW_STATE_DONE,
   };
   AvatarFlowTimings timings;
+  AvatarUpload *upload;
   Watch watch = { 0, };
 
   watch_init (&watch, flow);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_IDLE);
   g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
+  g_assert_null (avatar_flow_get_upload (flow));
 
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
@@ -281,9 +318,15 @@ test_whole_flow (Fixture       *fixture,
   g_assert_nonnull (strstr (avatar_flow_get_avatar_url (flow), avatar_flow_get_asset_key (flow)));
   assert_variants (flow, 200);
 
-  g_assert_cmpfloat (avatar_flow_get_fraction (flow), ==, 1.0);
-  g_assert_cmpuint (avatar_flow_get_bytes_sent (flow), ==, avatar_flow_get_bytes_total (flow));
-  g_assert_cmpuint (avatar_flow_get_bytes_total (flow), ==,
+  /* The progress is the upload's, which the flow tells of once, before
+   * it says uploading, and keeps at 100 % once done. */
+  g_assert_cmpuint (watch.uploads->len, ==, 1);
+  g_assert_true (watch.upload_before_uploading);
+  upload = avatar_flow_get_upload (flow);
+  g_assert_true (upload == g_ptr_array_index (watch.uploads, 0));
+  g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
+  g_assert_cmpuint (avatar_upload_get_bytes_sent (upload), ==, avatar_upload_get_bytes_total (upload));
+  g_assert_cmpuint (avatar_upload_get_bytes_total (upload), ==,
                     g_bytes_get_size (avatar_flow_get_prepared (flow)->bytes));
 
   avatar_flow_get_timings (flow, &timings);
@@ -331,10 +374,8 @@ static void
 test_previous_avatar (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(AvatarImage) first_image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarImage) second_image = pattern_image_new ("png", 150, 150);
-  g_autoptr(AvatarFlow) first = avatar_flow_new (fixture->client, first_image, NULL, AVATAR_PREPARE_NONE);
-  g_autoptr(AvatarFlow) second = avatar_flow_new (fixture->client, second_image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) first = pattern_flow_new (fixture->client, 100, 100);
+  g_autoptr(AvatarFlow) second = pattern_flow_new (fixture->client, 150, 150);
   g_autoptr(GError) error = NULL;
   AvatarFlowTimings timings;
 
@@ -359,8 +400,7 @@ static void
 test_timings (Fixture       *fixture,
               gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GError) error = NULL;
   AvatarFlowTimings timings;
 
@@ -401,19 +441,31 @@ run_with_faults (Fixture            *fixture,
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_DONE);
 }
 
+/* Faults the flow rides out to the end, with every variant right. */
+static const char * const faults_503[] = {
+  "{\"route\": \"request-url\", \"status\": 503, \"count\": 1}",
+  "{\"route\": \"upload\", \"status\": 503, \"count\": 1}",
+  "{\"route\": \"profile\", \"status\": 503, \"count\": 2}",
+  "{\"route\": \"cdn\", \"status\": 503, \"count\": 1}",
+  NULL
+};
+
+/* Answers of 503 while the service processes are waited out: the
+ * deadline alone ends the wait. */
+static const char * const faults_poll_unavailable[] = {
+  "{\"processingDelayMs\": 1500}",
+  /* Three polls in a row, with every retry of the client. */
+  "{\"route\": \"profile\", \"status\": 503, \"count\": 9}",
+  "{\"route\": \"patch\", \"status\": 503, \"count\": 3}",
+  NULL
+};
+
 static void
-test_fault_503 (Fixture       *fixture,
-                gconstpointer  data)
+test_faults_overcome (Fixture       *fixture,
+                      gconstpointer  data)
 {
-  static const char * const rules[] = {
-    "{\"route\": \"request-url\", \"status\": 503, \"count\": 1}",
-    "{\"route\": \"upload\", \"status\": 503, \"count\": 1}",
-    "{\"route\": \"profile\", \"status\": 503, \"count\": 2}",
-    "{\"route\": \"cdn\", \"status\": 503, \"count\": 1}",
-    NULL
-  };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  const char * const *rules = data;
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
 
   run_with_faults (fixture, rules, flow);
   assert_variants (flow, 120);
@@ -427,8 +479,7 @@ test_fault_429 (Fixture       *fixture,
     "{\"route\": \"request-url\", \"status\": 429, \"count\": 1, \"retryAfter\": 1}",
     NULL
   };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   AvatarFlowTimings timings;
 
   run_with_faults (fixture, rules, flow);
@@ -470,8 +521,7 @@ test_fault_put_answer_lost (Fixture       *fixture,
     "{\"route\": \"upload\", \"delayMs\": 8000, \"count\": 1}",
     NULL
   };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
 
   avatar_client_set_timeout (fixture->client, 2);
   run_with_faults (fixture, rules, flow);
@@ -489,8 +539,7 @@ test_fault_expired_url (Fixture       *fixture,
     "{\"route\": \"upload\", \"status\": 503, \"count\": 1, \"retryAfter\": 2}",
     NULL
   };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   Watch watch = { 0, };
 
   watch_init (&watch, flow);
@@ -514,8 +563,7 @@ test_fault_expired_token (Fixture       *fixture,
     "{\"expireAccessTokens\": true}",
     NULL
   };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
 
@@ -534,8 +582,7 @@ test_fault_processing (Fixture       *fixture,
 {
   const char *mode = data;
   g_autofree char *rule = g_strdup_printf ("{\"processing\": \"%s\"}", mode);
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GError) error = NULL;
   gint64 start;
   gint64 elapsed_ms;
@@ -569,32 +616,11 @@ test_fault_processing (Fixture       *fixture,
     }
 }
 
-/* Answers of 503 while the service processes are waited out: the
- * deadline alone ends the wait. */
-static void
-test_poll_unavailable (Fixture       *fixture,
-                       gconstpointer  data)
-{
-  static const char * const rules[] = {
-    "{\"processingDelayMs\": 1500}",
-    /* Three polls in a row, with every retry of the client. */
-    "{\"route\": \"profile\", \"status\": 503, \"count\": 9}",
-    "{\"route\": \"patch\", \"status\": 503, \"count\": 3}",
-    NULL
-  };
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
-
-  run_with_faults (fixture, rules, flow);
-  assert_variants (flow, 120);
-}
-
 static void
 test_processing_slow_poll (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GError) error = NULL;
   gint64 start;
 
@@ -613,8 +639,7 @@ static void
 test_rerun_after_failure (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GError) error = NULL;
   const AvatarPrepared *prepared;
   g_autoptr(GBytes) sent = NULL;
@@ -644,44 +669,39 @@ test_rerun_after_failure (Fixture       *fixture,
   watch_clear (&watch);
 }
 
+/* Slow stages, so that the cancel meets them in progress. */
 static void
-test_cancel (Fixture       *fixture,
-             gconstpointer  data)
+slow_down_stage (Fixture         *fixture,
+                 Watch           *watch,
+                 AvatarFlowState  state)
 {
-  AvatarFlowState state = GPOINTER_TO_INT (data);
-  /* Larger than the socket buffers, for a cancel with bytes still to go. */
-  int side = state == AVATAR_FLOW_STATE_UPLOADING ? 700 : 200;
-  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (side, FALSE, 0);
-  g_autoptr(AvatarImage) image = image_new (bytes);
-  AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
-  g_autoptr(GError) error = NULL;
-  Watch watch = { 0, };
-  gint64 start;
-
-  watch_init (&watch, flow);
-
-  /* Slow stages, so that the cancel meets them in progress. */
   if (state == AVATAR_FLOW_STATE_UPLOADING)
     {
       avatar_test_server_set_fault (fixture->server,
                                     "{\"route\": \"upload\", \"bytesPerSecond\": 20000, \"count\": 1}");
-      watch.cancel_on_progress = TRUE;
+      watch->cancel_on_progress = TRUE;
     }
   else
     {
-      watch.cancel_in = state;
+      watch->cancel_in = state;
     }
   if (state == AVATAR_FLOW_STATE_PROCESSING)
     avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 5000}");
   if (state == AVATAR_FLOW_STATE_FETCHING)
     avatar_test_server_set_fault (fixture->server, "{\"route\": \"cdn\", \"delayMs\": 5000}");
+}
 
-  start = g_get_monotonic_time ();
-  g_assert_false (run_flow (flow, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+/* What a run cancelled in @state leaves: the cancel, in the words that fit
+ * whether the PUT was answered. */
+static void
+assert_cancelled_in (Fixture         *fixture,
+                     AvatarFlow      *flow,
+                     Watch           *watch,
+                     AvatarFlowState  state)
+{
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
   g_assert_error (avatar_flow_get_error (flow), G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_true (watch_saw (&watch, state));
+  g_assert_true (watch_saw (watch, state));
   g_assert_null (avatar_flow_get_variant (flow, AVATAR_VARIANT_44));
   /* Before the PUT's answer, a cancel is a cancel: nothing was stored. */
   if (state <= AVATAR_FLOW_STATE_UPLOADING)
@@ -702,30 +722,73 @@ test_cancel (Fixture       *fixture,
       g_assert_true (avatar_flow_get_sent (flow));
       g_assert_cmpstr (avatar_flow_get_error (flow)->message, ==, SENT_MESSAGE);
     }
-  /* The slow stage was stopped, not waited for. */
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
-  g_clear_error (&error);
 
   /* Once the run reported the cancel, nothing of it is left: no timer,
    * and no step in progress holding a reference on the flow. */
   g_assert_null (g_main_context_find_source_by_user_data (NULL, flow));
   g_assert_cmpuint (g_atomic_int_get (&G_OBJECT (flow)->ref_count), ==, 1);
+}
 
-  /* A cancelled flow runs again to the end. */
+/* A flow cancelled in @state runs again to the end, preparing again only
+ * when it had not prepared yet, and through an upload of its own. */
+static void
+assert_runs_again (Fixture         *fixture,
+                   AvatarFlow      *flow,
+                   Watch           *watch,
+                   AvatarFlowState  state,
+                   int              side)
+{
+  g_autoptr(GError) error = NULL;
+
   avatar_test_server_clear_faults (fixture->server);
-  watch.cancel_in = AVATAR_FLOW_STATE_IDLE;
-  watch.cancel_on_progress = FALSE;
-  g_array_set_size (watch.states, 0);
+  watch->cancel_in = AVATAR_FLOW_STATE_IDLE;
+  watch->cancel_on_progress = FALSE;
+  g_array_set_size (watch->states, 0);
   g_assert_true (run_flow (flow, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (watch_saw (&watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
+  g_assert_cmpint (watch_saw (watch, AVATAR_FLOW_STATE_PREPARING), ==, state == AVATAR_FLOW_STATE_PREPARING);
   assert_variants (flow, side);
+  /* The new run let go of the cancelled run's upload, then made its own. */
+  g_assert_true (g_ptr_array_index (watch->uploads, watch->uploads->len - 1) == avatar_flow_get_upload (flow));
+  if (state >= AVATAR_FLOW_STATE_UPLOADING)
+    {
+      g_assert_cmpuint (watch->uploads->len, ==, 3);
+      g_assert_null (g_ptr_array_index (watch->uploads, 1));
+      g_assert_true (g_ptr_array_index (watch->uploads, 0) != avatar_flow_get_upload (flow));
+    }
 
   /* Cancelling a finished run changes nothing. */
   avatar_flow_cancel (flow);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_DONE);
   g_assert_null (avatar_flow_get_error (flow));
   assert_variants (flow, side);
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  AvatarFlowState state = GPOINTER_TO_INT (data);
+  /* Larger than the socket buffers, for a cancel with bytes still to go. */
+  int side = state == AVATAR_FLOW_STATE_UPLOADING ? 700 : 200;
+  g_autoptr(GBytes) bytes = avatar_test_noise_png_new (side, FALSE, 0);
+  g_autoptr(AvatarImage) image = image_new (bytes);
+  AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(GError) error = NULL;
+  Watch watch = { 0, };
+  gint64 start;
+
+  watch_init (&watch, flow);
+  slow_down_stage (fixture, &watch, state);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (run_flow (flow, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_cancelled_in (fixture, flow, &watch, state);
+  /* The slow stage was stopped, not waited for. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+
+  assert_runs_again (fixture, flow, &watch, state, side);
 
   /* Nothing of either run is left holding the flow. */
   assert_nothing_running (flow);
@@ -745,51 +808,45 @@ assert_becomes_avatar (Fixture    *fixture,
   g_assert_nonnull (strstr (profile->avatar_url, avatar_flow_get_asset_key (flow)));
 }
 
-/* A cancel after the PUT's answer stops the wait and says so, and the
- * picture becomes the avatar all the same. */
+/* A cancel once the picture is the service's: after the PUT's answer, it
+ * stops the wait and says so; once every byte is out, the object may be
+ * stored before the answer comes, so the cancel waits for that answer and
+ * tells the truth. The picture becomes the avatar all the same. */
+typedef struct
+{
+  AvatarFlowState  cancel_in;
+  gboolean         cancel_when_all_out;
+  const char      *fault;
+} SentCancel;
+
+static const SentCancel cancel_after_put = {
+  AVATAR_FLOW_STATE_PROCESSING, FALSE, "{\"processingDelayMs\": 1000}"
+};
+static const SentCancel cancel_body_out = {
+  AVATAR_FLOW_STATE_IDLE, TRUE, "{\"route\": \"upload\", \"delayMs\": 1000, \"count\": 1}"
+};
+
 static void
-test_cancel_after_put (Fixture       *fixture,
+test_cancel_once_sent (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  const SentCancel *cancel = data;
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GError) error = NULL;
   Watch watch = { 0, };
 
   watch_init (&watch, flow);
-  watch.cancel_in = AVATAR_FLOW_STATE_PROCESSING;
-  avatar_test_server_set_fault (fixture->server, "{\"processingDelayMs\": 1000}");
+  watch.cancel_in = cancel->cancel_in;
+  watch.cancel_when_all_out = cancel->cancel_when_all_out;
+  avatar_test_server_set_fault (fixture->server, cancel->fault);
 
   g_assert_false (run_flow (flow, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
   g_assert_cmpint (avatar_flow_get_state (flow), ==, AVATAR_FLOW_STATE_CANCELLED);
   g_assert_true (avatar_flow_get_sent (flow));
-  assert_becomes_avatar (fixture, flow);
-
-  watch_clear (&watch);
-}
-
-/* Once every byte is out, the object may be stored before the answer
- * comes: the cancel waits for that answer and tells the truth. */
-static void
-test_cancel_body_out (Fixture       *fixture,
-                      gconstpointer  data)
-{
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
-  g_autoptr(GError) error = NULL;
-  Watch watch = { 0, };
-
-  watch_init (&watch, flow);
-  watch.cancel_when_all_out = TRUE;
-  avatar_test_server_set_fault (fixture->server, "{\"route\": \"upload\", \"delayMs\": 1000, \"count\": 1}");
-
-  g_assert_false (run_flow (flow, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpstr (error->message, ==, SENT_MESSAGE);
-  g_assert_true (avatar_flow_get_sent (flow));
-  g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PROCESSING));
+  if (cancel->cancel_when_all_out)
+    g_assert_false (watch_saw (&watch, AVATAR_FLOW_STATE_PROCESSING));
   assert_becomes_avatar (fixture, flow);
 
   watch_clear (&watch);
@@ -799,8 +856,7 @@ static void
 test_cancel_idle (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 120, 120);
-  AvatarFlow *flow = avatar_flow_new (fixture->client, image, NULL, AVATAR_PREPARE_NONE);
+  AvatarFlow *flow = pattern_flow_new (fixture->client, 120, 120);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -1011,8 +1067,7 @@ static void
 test_credentials_stay_home (Fake          *fake,
                             gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
   GPtrArray *requests;
 
@@ -1050,8 +1105,7 @@ static void
 test_poll_schedule (Fake          *fake,
                     gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
   g_autofree char *fake_cdn_url_ready = fake_cdn_url (fake);
   const guint polls = 12;
@@ -1099,8 +1153,7 @@ test_poll_phase (Fake          *fake,
 
   for (guint i = 0; i < runs; i++)
     {
-      g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-      g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+      g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
       g_autoptr(GError) error = NULL;
       gint64 first_poll_us;
 
@@ -1126,8 +1179,7 @@ test_bad_variant (Fake          *fake,
                   gconstpointer  data)
 {
   const char *name = data;
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
 
   fake->bad_variant = name;
@@ -1154,8 +1206,7 @@ static void
 test_variants_parallel (Fake          *fake,
                         gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
 
   fake->hold_variants = AVATAR_N_VARIANTS;
@@ -1171,8 +1222,7 @@ test_variants_raw (Fake          *fake,
                    gconstpointer  data)
 {
   gboolean fetch_raw = GPOINTER_TO_INT (data);
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
   const AvatarVariant *raw;
 
@@ -1196,8 +1246,7 @@ static void
 test_variants_header_only (Fake          *fake,
                            gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GdkPixbuf) pixbuf = avatar_test_noise_pixbuf_new (60, FALSE);
   g_autoptr(GBytes) whole = avatar_test_encode (pixbuf, "webp");
   g_autoptr(GError) error = NULL;
@@ -1216,8 +1265,7 @@ static void
 test_variants_raw_mismatch (Fake          *fake,
                             gconstpointer  data)
 {
-  g_autoptr(AvatarImage) image = pattern_image_new ("png", 100, 100);
-  g_autoptr(AvatarFlow) flow = avatar_flow_new (fake->client, image, NULL, AVATAR_PREPARE_NONE);
+  g_autoptr(AvatarFlow) flow = pattern_flow_new (fake->client, 100, 100);
   g_autoptr(GError) error = NULL;
 
   fake->bad_variant = "raw";
@@ -1249,7 +1297,7 @@ main (int   argc,
   g_test_add ("/flow/timings", Fixture, NULL, setup, test_timings, teardown);
   g_test_add ("/flow/from-prepared", Fixture, NULL, setup, test_from_prepared, teardown);
   g_test_add ("/flow/previous-avatar", Fixture, NULL, setup, test_previous_avatar, teardown);
-  g_test_add ("/flow/fault/503-then-success", Fixture, NULL, setup, test_fault_503, teardown);
+  g_test_add ("/flow/fault/503-then-success", Fixture, faults_503, setup, test_faults_overcome, teardown);
   g_test_add ("/flow/fault/429-retry-after", Fixture, NULL, setup, test_fault_429, teardown);
   g_test_add ("/flow/fault/reset-mid-upload", Fixture, NULL, setup, test_fault_reset, teardown);
   g_test_add ("/flow/fault/put-answer-lost", Fixture, NULL, setup, test_fault_put_answer_lost, teardown);
@@ -1257,12 +1305,12 @@ main (int   argc,
   g_test_add ("/flow/fault/expired-token", Fixture, NULL, setup, test_fault_expired_token, teardown);
   g_test_add ("/flow/fault/processing-fail", Fixture, "fail", setup, test_fault_processing, teardown);
   g_test_add ("/flow/fault/processing-hang", Fixture, "hang", setup, test_fault_processing, teardown);
-  g_test_add ("/flow/fault/poll-unavailable", Fixture, NULL, setup, test_poll_unavailable, teardown);
+  g_test_add ("/flow/fault/poll-unavailable", Fixture, faults_poll_unavailable, setup, test_faults_overcome, teardown);
   g_test_add ("/flow/fault/processing-slow-poll", Fixture, NULL, setup, test_processing_slow_poll, teardown);
   g_test_add ("/flow/rerun-after-failure", Fixture, NULL, setup, test_rerun_after_failure, teardown);
   g_test_add ("/flow/cancel/idle", Fixture, NULL, setup, test_cancel_idle, teardown);
-  g_test_add ("/flow/cancel/after-put", Fixture, NULL, setup, test_cancel_after_put, teardown);
-  g_test_add ("/flow/cancel/body-out", Fixture, NULL, setup, test_cancel_body_out, teardown);
+  g_test_add ("/flow/cancel/after-put", Fixture, &cancel_after_put, setup, test_cancel_once_sent, teardown);
+  g_test_add ("/flow/cancel/body-out", Fixture, &cancel_body_out, setup, test_cancel_once_sent, teardown);
   for (guint i = 0; i < G_N_ELEMENTS (cancels); i++)
     {
       g_autofree char *path = g_strdup_printf ("/flow/cancel/%s", cancels[i].name);

@@ -243,7 +243,7 @@ is_uploading (Fixture *fixture)
 
   return flow != NULL &&
          avatar_flow_get_state (flow) == AVATAR_FLOW_STATE_UPLOADING &&
-         avatar_flow_get_bytes_sent (flow) > 0;
+         avatar_upload_get_bytes_sent (avatar_flow_get_upload (flow)) > 0;
 }
 
 /* The button of win.cancel on the progress page. */

@@ -51,6 +51,8 @@ typedef struct
   gboolean        stored;
   /* The next PUT is stored, and its answer lost with its connection. */
   gboolean        lose_stored_answer;
+  /* The upload put_bytes() ran last. */
+  AvatarUpload   *upload;
 } Fixture;
 
 #define ANSWER_START "<Error><Code>InvalidRequest</Code><Message>Far too much to say.</Message><Padding>"
@@ -166,6 +168,7 @@ static void
 teardown (Fixture       *fixture,
           gconstpointer  data)
 {
+  g_clear_object (&fixture->upload);
   g_clear_object (&fixture->client);
   for (guint i = 0; i < fixture->paused->len; i++)
     soup_server_message_unpause (g_ptr_array_index (fixture->paused, i));
@@ -203,6 +206,21 @@ run_upload (Fixture       *fixture,
   avatar_upload_run_async (upload, ticket, cancellable, avatar_test_store_result, &result);
 
   return avatar_upload_run_finish (upload, avatar_test_wait_result (&result), error);
+}
+
+/* Puts the fixture's bytes, of @content_type, to the URL of a fresh ticket
+ * for that type, through a new fixture->upload. Returns the ticket used. */
+static AvatarTicket *
+put_bytes (Fixture     *fixture,
+           const char  *content_type,
+           GError     **error)
+{
+  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, content_type);
+
+  g_clear_object (&fixture->upload);
+  fixture->upload = avatar_upload_new (fixture->client, fixture->bytes, content_type);
+
+  return run_upload (fixture, fixture->upload, ticket, NULL, error);
 }
 
 static void
@@ -433,12 +451,22 @@ test_ticket_content_type (Fixture       *fixture,
   assert_put_clean (fixture, g_ptr_array_index (avatar_test_http_get_requests (fixture->s3), 0), "image/webp");
 }
 
+/* Stored under the first ticket's URL, without a fresh one, and the
+ * progress ends at 100 %. */
+static void
+assert_stored_with_first_ticket (Fixture            *fixture,
+                                 const AvatarTicket *used)
+{
+  g_assert_nonnull (used);
+  g_assert_cmpstr (used->asset_key, ==, "k1");
+  g_assert_cmpuint (fixture->tickets, ==, 1);
+  g_assert_cmpfloat (avatar_upload_get_fraction (fixture->upload), ==, 1.0);
+}
+
 static void
 test_retry_5xx (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *requests;
@@ -446,18 +474,15 @@ test_retry_5xx (Fixture       *fixture,
   fixture->failures_left = 2;
   fixture->failure_status = 503;
   fixture->failure_body = SLOW_DOWN_XML;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (used->asset_key, ==, "k1");
+  assert_stored_with_first_ticket (fixture, used);
 
   /* Every try carries the whole body again. */
   requests = avatar_test_http_get_requests (fixture->s3);
   g_assert_cmpuint (requests->len, ==, 3);
   for (guint i = 0; i < requests->len; i++)
     assert_put_clean (fixture, g_ptr_array_index (requests, i), "image/jpeg");
-  g_assert_cmpuint (fixture->tickets, ==, 1);
-  g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
 }
 
 /* The storage kept the first PUT but its answer never came: the retry to
@@ -466,20 +491,15 @@ static void
 test_retry_stored_answer_lost (Fixture       *fixture,
                                gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->lose_stored_answer = TRUE;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (used->asset_key, ==, "k1");
+  assert_stored_with_first_ticket (fixture, used);
   g_assert_true (fixture->stored);
   g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, 2);
-  g_assert_cmpuint (fixture->tickets, ==, 1);
-  g_assert_cmpfloat (avatar_upload_get_fraction (upload), ==, 1.0);
 }
 
 /* On the first try, 412 means the key holds something this upload did not
@@ -488,14 +508,11 @@ static void
 test_precondition_failed_first (Fixture       *fixture,
                                 gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->stored = TRUE;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
   g_assert_nonnull (strstr (error->message, "PreconditionFailed"));
   g_assert_null (used);
@@ -506,16 +523,13 @@ static void
 test_retry_gives_up (Fixture       *fixture,
                      gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/jpeg");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->failures_left = 100;
   fixture->failure_status = 500;
   fixture->failure_body = "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>";
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/jpeg");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/jpeg", &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
   g_assert_nonnull (strstr (error->message, "InternalError"));
   g_assert_nonnull (strstr (error->message, "We encountered an internal error."));
@@ -540,8 +554,6 @@ test_rejected (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(AvatarUpload) upload = NULL;
-      g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
       g_autoptr(AvatarTicket) used = NULL;
       g_autoptr(GError) error = NULL;
       guint puts = avatar_test_http_count (fixture->s3, "PUT", NULL);
@@ -550,8 +562,7 @@ test_rejected (Fixture       *fixture,
       fixture->failures_left = 1;
       fixture->failure_status = cases[i].status;
       fixture->failure_body = cases[i].body;
-      upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
-      used = run_upload (fixture, upload, ticket, NULL, &error);
+      used = put_bytes (fixture, "image/png", &error);
       g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
       g_assert_null (used);
       if (cases[i].code != NULL)
@@ -559,9 +570,9 @@ test_rejected (Fixture       *fixture,
       if (cases[i].message != NULL)
         g_assert_nonnull (strstr (error->message, cases[i].message));
 
-      /* Neither repeated nor renewed. */
+      /* Neither repeated nor renewed: one PUT, with the one ticket. */
       g_assert_cmpuint (avatar_test_http_count (fixture->s3, "PUT", NULL), ==, puts + 1);
-      g_assert_cmpuint (fixture->tickets, ==, tickets);
+      g_assert_cmpuint (fixture->tickets, ==, tickets + 1);
       fixture->failures_left = 0;
     }
 }
@@ -572,15 +583,12 @@ static void
 assert_long_answer_cut (Fixture  *fixture,
                         gboolean  announced)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->answer.total = 256 * 1024 * 1024;
   fixture->answer.announce_length = announced;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/png", &error);
 
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
   g_assert_null (used);
@@ -611,16 +619,13 @@ static void
 test_expired_renewed (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/gif");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
   const AvatarTestRequest *renewal;
   g_autoptr(JsonNode) body = NULL;
 
   fixture->expired_left = 1;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/gif");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/gif", &error);
   g_assert_no_error (error);
 
   /* A fresh ticket for the same type, and its URL used from the start. */
@@ -641,14 +646,11 @@ static void
 test_expired_twice (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
 
   fixture->expired_left = 5;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/png", &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED);
   g_assert_null (used);
   /* One fresh URL, not an endless chase. */
@@ -660,15 +662,12 @@ static void
 test_redirect_not_followed (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(AvatarUpload) upload = NULL;
-  g_autoptr(AvatarTicket) ticket = first_ticket (fixture, "image/png");
   g_autoptr(AvatarTicket) used = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *target = g_strconcat (avatar_test_http_get_url (fixture->api), "/steal", NULL);
 
   fixture->redirect_to = target;
-  upload = avatar_upload_new (fixture->client, fixture->bytes, "image/png");
-  used = run_upload (fixture, upload, ticket, NULL, &error);
+  used = put_bytes (fixture, "image/png", &error);
   g_assert_error (error, AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED);
   g_assert_cmpuint (avatar_test_http_count (fixture->api, NULL, "/steal"), ==, 0);
 }

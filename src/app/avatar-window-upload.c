@@ -92,10 +92,11 @@ update_progress (AvatarWindow *self)
 
   if (state == AVATAR_FLOW_STATE_UPLOADING)
     {
-      g_autofree char *sent = g_format_size (avatar_flow_get_bytes_sent (self->flow));
-      g_autofree char *total = g_format_size (avatar_flow_get_bytes_total (self->flow));
+      AvatarUpload *upload = avatar_flow_get_upload (self->flow);
+      g_autofree char *sent = g_format_size (avatar_upload_get_bytes_sent (upload));
+      g_autofree char *total = g_format_size (avatar_upload_get_bytes_total (upload));
 
-      gtk_progress_bar_set_fraction (self->progress_bar, avatar_flow_get_fraction (self->flow));
+      gtk_progress_bar_set_fraction (self->progress_bar, avatar_upload_get_fraction (upload));
       /* Translators: upload progress, e.g. "1.2 MB of 3.4 MB". */
       details = g_strdup_printf (_("%s of %s"), sent, total);
       gtk_label_set_label (self->progress_label, details);
@@ -108,14 +109,26 @@ update_progress (AvatarWindow *self)
   avatar_window_update_actions (self);
 }
 
-/* The progress page follows the flow's state and the bytes it has sent;
- * avatar_window_clear_flow() lets go of it. */
+/* Each run sends the picture through an AvatarUpload of its own, whose
+ * progress moves the bar. */
+static void
+watch_upload (AvatarWindow *self)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (self->flow);
+
+  if (upload != NULL)
+    g_signal_connect_object (upload, "notify::fraction", G_CALLBACK (update_progress), self,
+                             G_CONNECT_SWAPPED);
+}
+
+/* The progress page follows the flow's state and its upload's bytes;
+ * avatar_window_clear_flow() lets go of both. */
 static void
 bind_progress (AvatarWindow *self)
 {
   g_signal_connect_object (self->flow, "notify::state", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->flow, "notify::fraction", G_CALLBACK (update_progress), self,
+  g_signal_connect_object (self->flow, "notify::upload", G_CALLBACK (watch_upload), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->flow, "notify::sent", G_CALLBACK (update_progress), self,
                            G_CONNECT_SWAPPED);
@@ -126,10 +139,16 @@ bind_progress (AvatarWindow *self)
 void
 avatar_window_clear_flow (AvatarWindow *self)
 {
+  AvatarUpload *upload;
+
   if (self->flow == NULL)
     return;
 
+  upload = avatar_flow_get_upload (self->flow);
+  if (upload != NULL)
+    g_signal_handlers_disconnect_by_func (upload, update_progress, self);
   g_signal_handlers_disconnect_by_func (self->flow, update_progress, self);
+  g_signal_handlers_disconnect_by_func (self->flow, watch_upload, self);
   set_progress_indeterminate (self, FALSE);
   avatar_flow_cancel (self->flow);
   g_clear_object (&self->flow);

@@ -147,7 +147,9 @@ static AvatarFlowState
 read_progress (Cli    *cli,
                double *fraction)
 {
-  *fraction = avatar_flow_get_fraction (cli->flow);
+  AvatarUpload *upload = avatar_flow_get_upload (cli->flow);
+
+  *fraction = upload != NULL ? avatar_upload_get_fraction (upload) : 0.0;
   return avatar_flow_get_state (cli->flow);
 }
 
@@ -173,13 +175,24 @@ draw_progress (Cli *cli)
   cli->progress_drawn = TRUE;
 }
 
+/* The flow sends the bytes through an AvatarUpload, whose progress moves
+ * the bar. */
+static void
+watch_upload (Cli *cli)
+{
+  AvatarUpload *upload = avatar_flow_get_upload (cli->flow);
+
+  if (upload != NULL)
+    g_signal_connect_swapped (upload, "notify::fraction", G_CALLBACK (draw_progress), cli);
+}
+
 /* Draws the progress line again whenever what read_progress () reads
  * changes. */
 static void
 watch_progress (Cli *cli)
 {
   g_signal_connect_swapped (cli->flow, "notify::state", G_CALLBACK (draw_progress), cli);
-  g_signal_connect_swapped (cli->flow, "notify::fraction", G_CALLBACK (draw_progress), cli);
+  g_signal_connect_swapped (cli->flow, "notify::upload", G_CALLBACK (watch_upload), cli);
 }
 
 static void

@@ -7,6 +7,7 @@
 
 #include "avatar-client.h"
 #include "avatar-image.h"
+#include "avatar-upload.h"
 
 G_BEGIN_DECLS
 
@@ -58,11 +59,11 @@ typedef struct
 
 G_DECLARE_FINAL_TYPE (AvatarFlow, avatar_flow, AVATAR, FLOW, GObject)
 
-/* One upload job. Properties: state, fraction, bytes-sent, bytes-total,
- * error (boxed GError), avatar-url, asset-key, sent, prepared, and
- * processing-timeout (ms). Variants are there once the state is done
- * (NULL before). Every get_ function returns a borrowed (transfer none)
- * pointer, NULL while there is nothing to tell, valid until the next run. */
+/* One upload job. Properties: state, upload, error (boxed GError),
+ * avatar-url, asset-key, sent, prepared, and processing-timeout (ms).
+ * Variants are there once the state is done (NULL before). Every get_
+ * function returns a borrowed (transfer none) pointer, NULL while there is
+ * nothing to tell, valid until the next run. */
 AvatarFlow           *avatar_flow_new                   (AvatarClient        *client,
                                                          AvatarImage         *image,
                                                          const AvatarCrop    *crop,
@@ -72,9 +73,12 @@ AvatarFlow           *avatar_flow_new                   (AvatarClient        *cl
 AvatarFlow           *avatar_flow_new_for_prepared      (AvatarClient         *client,
                                                          const AvatarPrepared *prepared);
 AvatarFlowState       avatar_flow_get_state             (AvatarFlow          *self);
-double                avatar_flow_get_fraction          (AvatarFlow          *self);
-guint64               avatar_flow_get_bytes_sent        (AvatarFlow          *self);
-guint64               avatar_flow_get_bytes_total       (AvatarFlow          *self);
+/* The AvatarUpload of this run, whose bytes-sent, bytes-total and fraction
+ * tell the progress of the PUT: NULL until the run starts uploading, then
+ * kept, at its last progress, until the next run starts; the upload
+ * property is notified at both moments. Set before the state turns
+ * uploading. */
+AvatarUpload         *avatar_flow_get_upload            (AvatarFlow          *self);
 const GError         *avatar_flow_get_error             (AvatarFlow          *self);
 const char           *avatar_flow_get_avatar_url        (AvatarFlow          *self);
 const char           *avatar_flow_get_asset_key         (AvatarFlow          *self);

@@ -5,8 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n-lib.h>
 
 #if defined(__linux__)
@@ -262,143 +260,6 @@ restarted_cb (SoupMessage  *msg,
   upload_begin_try (self);
 }
 
-/* S3 errors -------------------------------------------------------------- */
-
-typedef struct
-{
-  GString *text;
-  char    *code;
-  char    *message;
-  int      depth;
-} S3Error;
-
-static void
-s3_start_element (GMarkupParseContext  *context,
-                  const char           *element_name,
-                  const char          **attribute_names,
-                  const char          **attribute_values,
-                  gpointer              user_data,
-                  GError              **error)
-{
-  S3Error *parsed = user_data;
-
-  parsed->depth++;
-  g_string_truncate (parsed->text, 0);
-}
-
-static void
-s3_end_element (GMarkupParseContext  *context,
-                const char           *element_name,
-                gpointer              user_data,
-                GError              **error)
-{
-  S3Error *parsed = user_data;
-
-  /* <Error><Code>…</Code><Message>…</Message></Error> */
-  if (parsed->depth == 2)
-    {
-      if (g_str_equal (element_name, "Code") && parsed->code == NULL)
-        parsed->code = g_strstrip (g_strdup (parsed->text->str));
-      else if (g_str_equal (element_name, "Message") && parsed->message == NULL)
-        parsed->message = g_strstrip (g_strdup (parsed->text->str));
-    }
-
-  parsed->depth--;
-  g_string_truncate (parsed->text, 0);
-}
-
-static void
-s3_text (GMarkupParseContext  *context,
-         const char           *text,
-         gsize                 text_len,
-         gpointer              user_data,
-         GError              **error)
-{
-  S3Error *parsed = user_data;
-
-  if (parsed->text->len < 4096)
-    g_string_append_len (parsed->text, text, (gssize) MIN (text_len, 4096));
-}
-
-static const GMarkupParser s3_error_parser = {
-  s3_start_element,
-  s3_end_element,
-  s3_text,
-  NULL,
-  NULL,
-};
-
-/* Reads Code and Message from S3's <Error> document, when there is one. */
-void
-avatar_upload_parse_s3_error (GBytes  *body,
-                              char   **code,
-                              char   **message)
-{
-  g_autoptr(GMarkupParseContext) context = NULL;
-  S3Error parsed = { 0, };
-  const char *data;
-  gsize size;
-
-  *code = NULL;
-  *message = NULL;
-
-  data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-  if (data == NULL || size == 0)
-    return;
-
-  parsed.text = g_string_new (NULL);
-  context = g_markup_parse_context_new (&s3_error_parser, 0, &parsed, NULL);
-
-  /* A partial document still gives what it had before the damage. */
-  if (g_markup_parse_context_parse (context, data, (gssize) size, NULL))
-    g_markup_parse_context_end_parse (context, NULL);
-
-  g_string_free (parsed.text, TRUE);
-
-  if (parsed.code != NULL && *parsed.code == '\0')
-    g_clear_pointer (&parsed.code, g_free);
-  if (parsed.message != NULL && *parsed.message == '\0')
-    g_clear_pointer (&parsed.message, g_free);
-
-  *code = parsed.code;
-  *message = parsed.message;
-}
-
-static gboolean
-contains_expired (const char *text)
-{
-  g_autofree char *folded = NULL;
-
-  if (text == NULL)
-    return FALSE;
-
-  folded = g_ascii_strdown (text, -1);
-  return strstr (folded, "expired") != NULL;
-}
-
-static GError *
-rejection_error (SoupMessage *msg,
-                 const char  *code,
-                 const char  *message)
-{
-  guint status = soup_message_get_status (msg);
-  const char *reason = soup_message_get_reason_phrase (msg);
-
-  if (message != NULL && code != NULL)
-    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
-                        _("The storage refused the picture: %s (%s)."), message, code);
-  if (message != NULL || code != NULL)
-    return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
-                        _("The storage refused the picture: %s."), message != NULL ? message : code);
-
-  if (reason == NULL || *reason == '\0')
-    reason = soup_status_get_phrase (status);
-
-  return g_error_new (AVATAR_ERROR, AVATAR_ERROR_UPLOAD_REJECTED,
-                      _("The storage refused the picture (%u %s)."),
-                      status, reason != NULL ? reason : "");
-}
-
 /* The run ---------------------------------------------------------------- */
 
 /* FALSE when no further try is allowed, or the server asks for too long a pause. */
@@ -452,6 +313,40 @@ run_renew (GTask *task)
                                       run_renewed_cb, g_object_ref (task));
 }
 
+/* No answer came: a passing failure is tried again, any other ends the
+ * run. Takes @answer_error. */
+static void
+run_handle_no_answer (GTask  *task,
+                      GError *answer_error)
+{
+  g_autoptr(GError) error = answer_error;
+
+  if (avatar_retry_error_is_transient (error) && run_retry_later (task, NULL))
+    return;
+
+  error = avatar_client_wrap_error (g_steal_pointer (&error));
+  if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK))
+    {
+      g_autoptr(GError) network_error = g_steal_pointer (&error);
+
+      error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
+                           _("The upload was interrupted: %s"), network_error->message);
+    }
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* The storage has the picture: the whole body counts. */
+static void
+run_return_stored (GTask *task)
+{
+  AvatarUpload *self = g_task_get_source_object (task);
+  Run *run = g_task_get_task_data (task);
+
+  upload_set_bytes_sent (self, self->bytes_total);
+  g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
+                         (GDestroyNotify) avatar_ticket_free);
+}
+
 /* Judges the answer to the PUT; takes @answer_body and @answer_error. */
 static void
 run_handle_answer (GTask  *task,
@@ -462,29 +357,17 @@ run_handle_answer (GTask  *task,
   Run *run = g_task_get_task_data (task);
   g_autoptr(SoupMessage) msg = g_steal_pointer (&run->msg);
   g_autoptr(GBytes) body = answer_body;
-  g_autoptr(GError) error = answer_error;
   g_autofree char *code = NULL;
   g_autofree char *message = NULL;
   guint status;
 
   run_end_exchange (run);
   upload_end_try (self);
-  avatar_client_log_exchange (msg, run->started_us, error);
+  avatar_client_log_exchange (msg, run->started_us, answer_error);
 
   if (body == NULL)
     {
-      if (avatar_retry_error_is_transient (error) && run_retry_later (task, NULL))
-        return;
-
-      error = avatar_client_wrap_error (g_steal_pointer (&error));
-      if (g_error_matches (error, AVATAR_ERROR, AVATAR_ERROR_NETWORK))
-        {
-          g_autoptr(GError) network_error = g_steal_pointer (&error);
-
-          error = g_error_new (AVATAR_ERROR, AVATAR_ERROR_NETWORK,
-                               _("The upload was interrupted: %s"), network_error->message);
-        }
-      g_task_return_error (task, g_steal_pointer (&error));
+      run_handle_no_answer (task, answer_error);
       return;
     }
 
@@ -492,9 +375,7 @@ run_handle_answer (GTask  *task,
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      upload_set_bytes_sent (self, self->bytes_total);
-      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
-                             (GDestroyNotify) avatar_ticket_free);
+      run_return_stored (task);
       return;
     }
 
@@ -509,35 +390,26 @@ run_handle_answer (GTask  *task,
   if (status == SOUP_STATUS_PRECONDITION_FAILED && run->failures > 0)
     {
       g_debug ("  an earlier try stored the picture");
-      upload_set_bytes_sent (self, self->bytes_total);
-      g_task_return_pointer (task, avatar_ticket_copy (run->ticket),
-                             (GDestroyNotify) avatar_ticket_free);
+      run_return_stored (task);
       return;
     }
 
-  if (status == SOUP_STATUS_FORBIDDEN && (contains_expired (message) || contains_expired (code)))
+  if (status == SOUP_STATUS_FORBIDDEN && avatar_upload_s3_error_is_expiry (code, message))
     {
       if (!run->renewed)
-        {
-          run_renew (task);
-          return;
-        }
-
-      g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
-                               _("The upload address expired, and so did a fresh one; check that this computer’s clock is right."));
+        run_renew (task);
+      else
+        g_task_return_new_error (task, AVATAR_ERROR, AVATAR_ERROR_URL_EXPIRED,
+                                 _("The upload address expired, and so did a fresh one; check that this computer’s clock is right."));
       return;
     }
 
-  if (avatar_retry_status_is_transient (status))
-    {
-      const char *retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                              "Retry-After");
+  if (avatar_retry_status_is_transient (status) &&
+      run_retry_later (task, soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                           "Retry-After")))
+    return;
 
-      if (run_retry_later (task, retry_after))
-        return;
-    }
-
-  g_task_return_error (task, rejection_error (msg, code, message));
+  g_task_return_error (task, avatar_upload_s3_error_new (msg, code, message));
 }
 
 /* Reading the answer ----------------------------------------------------- */

@@ -5,7 +5,8 @@
  * The devserver's reading of a request, from the bytes on the connection
  * to the JSON body a handler takes apart: each input is what a client
  * sends on one connection, handed to a server in this process through a
- * socket pair. "@TOKEN@" in the input stands for the demo account's
+ * socket pair and the same AvatarHttpGuard that stands between every
+ * accepted connection and libsoup. "@TOKEN@" in the input stands for the demo account's
  * access token, so that signed-in requests get past authentication.
  *
  * The body is also read as a rule for the fault injector, as POST
@@ -168,6 +169,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GBytes) request = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(AvatarHttpGuard) guard = NULL;
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
   g_autoptr(GError) error = NULL;
@@ -208,21 +210,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
   shutdown (fds[1], SHUT_WR);
 
-  if (!soup_server_accept_iostream (server->soup, G_IO_STREAM (connection), local, remote, &error))
+  guard = avatar_http_guard_new (connection, TIMEOUT_S, TIMEOUT_S);
+  if (!soup_server_accept_iostream (server->soup, G_IO_STREAM (guard), local, remote, &error))
     g_error ("The server did not take the connection: %s", error->message);
 
   /* Done when the client has read the whole answer and the server has
    * closed its end. */
   g_unix_fd_add (fds[1], G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable_cb, &closed);
   timeout_id = g_timeout_add_seconds (TIMEOUT_S, set_flag, &timed_out);
-  while (!(closed && g_io_stream_is_closed (G_IO_STREAM (connection))) && !timed_out)
+  while (!(closed && g_io_stream_is_closed (G_IO_STREAM (guard))) && !timed_out)
     {
       gboolean stalled = FALSE;
       guint stall_id = g_timeout_add (STALL_MS, set_flag, &stalled);
 
       g_main_context_iteration (NULL, TRUE);
       if (stalled)
-        g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+        g_io_stream_close (G_IO_STREAM (guard), NULL, NULL);
       else
         g_source_remove (stall_id);
     }

@@ -359,6 +359,24 @@ test_presign_expires (Fixture       *fixture,
   g_assert_nonnull (strstr (text, "Request has expired"));
 }
 
+/* With a count, only that many new URLs are short-lived; then they live
+ * as long as usual again. */
+static void
+test_presign_expires_count (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  AvatarTestServer *server = fixture->server;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  avatar_test_server_set_fault (server, "{\"presignExpiresS\": 1, \"count\": 1}");
+  first = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
+  second = avatar_test_server_request_upload (server, NULL, "image/png", NULL, NULL);
+
+  g_assert_nonnull (strstr (first, "X-Amz-Expires=1&"));
+  g_assert_nonnull (strstr (second, "X-Amz-Expires=600&"));
+}
+
 static void
 test_expire_access_tokens (Fixture       *fixture,
                            gconstpointer  data)
@@ -415,6 +433,7 @@ main (int   argc,
   ADD ("processing-fail", test_processing_fail);
   ADD ("processing-hang", test_processing_hang);
   ADD ("presign-expires", test_presign_expires);
+  ADD ("presign-expires-count", test_presign_expires_count);
   ADD ("expire-access-tokens", test_expire_access_tokens);
   ADD ("invalid-rules", test_invalid_rules);
 #undef ADD

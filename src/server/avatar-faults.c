@@ -29,6 +29,7 @@ struct _AvatarFaults
   AvatarProcessingFault  processing;
   int                    processing_remaining;
   guint                  presign_expires_s;
+  int                    presign_remaining;   /* -1: until cleared */
   int                    processing_delay_ms;
 };
 
@@ -205,6 +206,7 @@ avatar_faults_add_rule (AvatarFaults  *self,
       if (!read_int (rule, "presignExpiresS", 1, 604800, &presign, error))
         return FALSE;
       self->presign_expires_s = (guint) presign;
+      self->presign_remaining = (int) count;
       return TRUE;
     }
 
@@ -305,10 +307,18 @@ avatar_faults_take_processing (AvatarFaults *self)
 }
 
 guint
-avatar_faults_get_presign_expires (AvatarFaults *self,
-                                   guint         fallback)
+avatar_faults_take_presign_expires (AvatarFaults *self,
+                                    guint         fallback)
 {
-  return self->presign_expires_s ? self->presign_expires_s : fallback;
+  guint expires_s = self->presign_expires_s;
+
+  if (expires_s == 0)
+    return fallback;
+
+  if (self->presign_remaining > 0 && --self->presign_remaining == 0)
+    self->presign_expires_s = 0;
+
+  return expires_s;
 }
 
 int

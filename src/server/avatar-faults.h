@@ -40,7 +40,7 @@ gboolean               avatar_faults_take                 (AvatarFaults  *self,
                                                            const char    *route,
                                                            AvatarFault   *fault);
 AvatarProcessingFault  avatar_faults_take_processing      (AvatarFaults  *self);
-guint                  avatar_faults_get_presign_expires  (AvatarFaults  *self,
+guint                  avatar_faults_take_presign_expires (AvatarFaults  *self,
                                                            guint          fallback);
 int                    avatar_faults_get_processing_delay (AvatarFaults  *self,
                                                            int            fallback);

@@ -295,7 +295,7 @@ handle_request_upload (AvatarServer      *self,
   path = g_strdup_printf ("/s3/%s/avatars/%s/%s", self->bucket, user_id, key);
   upload_url = avatar_sigv4_presign_url (&credentials, "PUT", self->base_url, self->host, path,
                                          signed_headers, now,
-                                         avatar_faults_get_presign_expires (self->faults, AVATAR_PRESIGN_EXPIRES_S));
+                                         avatar_faults_take_presign_expires (self->faults, AVATAR_PRESIGN_EXPIRES_S));
   cdn_url = avatar_server_dup_cdn_url (self, user_id, key, "original.webp");
 
   builder = json_builder_new ();

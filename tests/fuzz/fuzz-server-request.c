@@ -141,7 +141,7 @@ add_fault_rule (GBytes *request)
   for (gsize i = 0; i < G_N_ELEMENTS (routes); i++)
     avatar_faults_take (faults, routes[i], &fault);
   avatar_faults_take_processing (faults);
-  avatar_faults_get_presign_expires (faults, 600);
+  avatar_faults_take_presign_expires (faults, 600);
   avatar_faults_get_processing_delay (faults, 0);
 }
 

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Pictures made in memory for the tests, so that no binary files live in
- * the source tree.
+ * the source tree. avatar-test-images.c draws the pattern and the noise and
+ * reads pictures back; avatar-test-formats.c writes them as files.
  */
 
 #pragma once

@@ -56,16 +56,14 @@ write_text (const char *target,
 
 /* Pictures --------------------------------------------------------------- */
 
+/* The pattern in each format gdk-pixbuf writes, and GIF, whole and cut
+ * short; and with a see-through corner. */
 static void
-write_images (void)
+write_encoded_images (void)
 {
   static const char *formats[] = { "png", "jpeg", "webp", "bmp", "tiff", "gif" };
-  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (36, 24, FALSE);
   g_autoptr(GdkPixbuf) alpha = avatar_test_pattern_new (24, 24, TRUE);
-  g_autoptr(GBytes) png = NULL;
-  g_autoptr(GBytes) exif = avatar_test_exif_new (6, TRUE);
-  gsize exif_size;
-  const guint8 *exif_data = g_bytes_get_data (exif, &exif_size);
+  g_autoptr(GBytes) alpha_png = avatar_test_encode (alpha, "png");
 
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
     {
@@ -77,12 +75,17 @@ write_images (void)
       write_bytes ("images", name, bytes);
       write_bytes ("images", cut_name, cut);
     }
+  write_bytes ("images", "alpha.png", alpha_png);
+}
 
-  {
-    g_autoptr(GBytes) bytes = avatar_test_encode (alpha, "png");
+/* EXIF orientations 2, 5 and 8 in JPEG, WebP and TIFF, some with a GPS
+ * position, and an EXIF block on its own. */
+static void
+write_oriented_images (void)
+{
+  g_autoptr(GdkPixbuf) pattern = avatar_test_pattern_new (36, 24, FALSE);
+  g_autoptr(GBytes) exif = avatar_test_exif_new (6, TRUE);
 
-    write_bytes ("images", "alpha.png", bytes);
-  }
   for (int orientation = 2; orientation <= 8; orientation += 3)
     {
       g_autoptr(GBytes) jpeg = avatar_test_jpeg_with_exif_new (pattern, orientation, orientation == 8);
@@ -97,56 +100,102 @@ write_images (void)
       write_bytes ("images", tiff_name, tiff);
     }
   write_bytes ("images", "exif.tiff", exif);
+}
 
-  {
-    g_autoptr(GBytes) animated = avatar_test_animated_gif_new (20, 16, 3);
-    g_autoptr(GBytes) xmp = avatar_test_gif_with_xmp_new (20, 16);
-    g_autoptr(GBytes) huge = avatar_test_png_declaring_size (20000, 20000);
+/* An animated GIF, a GIF with XMP, and a PNG declaring 20000 × 20000. */
+static void
+write_special_images (void)
+{
+  g_autoptr(GBytes) animated = avatar_test_animated_gif_new (20, 16, 3);
+  g_autoptr(GBytes) xmp = avatar_test_gif_with_xmp_new (20, 16);
+  g_autoptr(GBytes) huge = avatar_test_png_declaring_size (20000, 20000);
 
-    write_bytes ("images", "animated.gif", animated);
-    write_bytes ("images", "xmp.gif", xmp);
-    write_bytes ("images", "huge.png", huge);
-  }
+  write_bytes ("images", "animated.gif", animated);
+  write_bytes ("images", "xmp.gif", xmp);
+  write_bytes ("images", "huge.png", huge);
+}
 
-  png = avatar_test_image_new ("png", 36, 24);
-  {
-    static const char text[] = "Raw profile type exif\0\0\0\n  10\nabcdef";
-    static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>";
-    static const guint8 actl[] = { 0, 0, 0, 2, 0, 0, 0, 0 };
-    g_autoptr(GBytes) with_exif = avatar_test_png_insert_chunk (png, "eXIf", exif_data, exif_size);
-    g_autoptr(GBytes) with_text = avatar_test_png_insert_chunk (png, "tEXt", text, sizeof text - 1);
-    g_autoptr(GBytes) with_xmp = avatar_test_png_insert_chunk (png, "iTXt", xmp, sizeof xmp - 1);
-    g_autoptr(GBytes) with_actl = avatar_test_png_insert_chunk (png, "acTL", actl, sizeof actl);
+#define CHUNK(name, type, data) { name, type, data, sizeof data - 1 }
 
-    write_bytes ("images", "exif.png", with_exif);
-    write_bytes ("images", "text.png", with_text);
-    write_bytes ("images", "xmp.png", with_xmp);
-    write_bytes ("images", "actl.png", with_actl);
-  }
+/* The pattern as a PNG with one more chunk after IHDR. */
+static void
+write_png_chunk_images (void)
+{
+  static const struct {
+    const char *name;
+    const char *type;
+    const char *data;
+    gsize size;
+  } chunks[] = {
+    CHUNK ("text.png", "tEXt", "Raw profile type exif\0\0\0\n  10\nabcdef"),
+    CHUNK ("xmp.png", "iTXt", "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>"),
+    CHUNK ("actl.png", "acTL", "\0\0\0\2\0\0\0\0"),
+  };
+  g_autoptr(GBytes) png = avatar_test_image_new ("png", 36, 24);
+  g_autoptr(GBytes) exif = avatar_test_exif_new (6, TRUE);
+  g_autoptr(GBytes) with_exif = avatar_test_png_with_exif (png, exif);
 
-  /* What the sniffer knows without a decoder: just the headers. */
-  write_seed ("images", "header.heic", "\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24);
-  write_seed ("images", "header.avif", "\0\0\0\x1c" "ftypmif1\0\0\0\0mif1miafavif", 28);
-  write_seed ("images", "header.jxl", "\0\0\0\x0cJXL \r\n\x87\n\0\0\0\0", 16);
-  write_seed ("images", "header.jp2", "\0\0\0\x0cjP  \r\n\x87\n\0\0\0\0", 16);
-  write_seed ("images", "header.ico", "\0\0\1\0\1\0\x10\x10\0\0\1\0\x20\0\0\0\0\0\x16\0\0\0", 22);
-  write_text ("images", "header.psd", "8BPS\0\1");
-  write_text ("images", "header.qoi", "qoif\0\0\0\x10\0\0\0\x10\4\0");
-  {
-    /* A 4 × 2 BMP of 1 bit a pixel with its two-colour palette. */
-    static const guint8 bmp[] = {
-      'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 62, 0, 0, 0,
-      40, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0,
-      8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 255, 255, 255, 0,
-      0x50, 0, 0, 0, 0xA0, 0, 0, 0,
-    };
+  write_bytes ("images", "exif.png", with_exif);
+  for (gsize i = 0; i < G_N_ELEMENTS (chunks); i++)
+    {
+      g_autoptr(GBytes) bytes = avatar_test_png_insert_chunk (png, chunks[i].type,
+                                                              chunks[i].data, chunks[i].size);
 
-    write_seed ("images", "palette.bmp", bmp, sizeof bmp);
-  }
-  write_text ("images", "pattern.pnm", "P6\n# a comment\n2 2\n255\nabcdefghijkl");
-  write_text ("images", "pattern.svg",
-              "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>\n");
+      write_bytes ("images", chunks[i].name, bytes);
+    }
+}
+
+#undef CHUNK
+
+/* A 4 × 2 BMP of 1 bit a pixel with its two-colour palette. */
+static const guint8 palette_bmp[] = {
+  'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 62, 0, 0, 0,
+  40, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0,
+  8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 255, 255, 255, 0,
+  0x50, 0, 0, 0, 0xA0, 0, 0, 0,
+};
+
+#define HEADER(name, data) { name, data, sizeof data - 1 }
+
+/* What the sniffer knows without a decoder: just the headers, and small
+ * files in formats no other seed has. */
+static void
+write_header_images (void)
+{
+  static const struct {
+    const char *name;
+    const void *data;
+    gsize size;
+  } headers[] = {
+    HEADER ("header.heic", "\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"),
+    HEADER ("header.avif", "\0\0\0\x1c" "ftypmif1\0\0\0\0mif1miafavif"),
+    HEADER ("header.jxl", "\0\0\0\x0cJXL \r\n\x87\n\0\0\0\0"),
+    HEADER ("header.jp2", "\0\0\0\x0cjP  \r\n\x87\n\0\0\0\0"),
+    HEADER ("header.ico", "\0\0\1\0\1\0\x10\x10\0\0\1\0\x20\0\0\0\0\0\x16\0\0\0"),
+    /* The sniffer knows these by their first four bytes alone. */
+    HEADER ("header.psd", "8BPS"),
+    HEADER ("header.qoi", "qoif"),
+    { "palette.bmp", palette_bmp, sizeof palette_bmp },
+    HEADER ("pattern.pnm", "P6\n# a comment\n2 2\n255\nabcdefghijkl"),
+    HEADER ("pattern.svg", "<?xml version=\"1.0\"?>\n"
+                           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>\n"),
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (headers); i++)
+    write_seed ("images", headers[i].name, headers[i].data, headers[i].size);
+}
+
+#undef HEADER
+
+static void
+write_images (void)
+{
+  write_encoded_images ();
+  write_oriented_images ();
+  write_special_images ();
+  write_png_chunk_images ();
+  write_header_images ();
 }
 
 /* The API's answers ------------------------------------------------------ */

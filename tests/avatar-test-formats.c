@@ -442,6 +442,46 @@ append_riff_chunk (GByteArray   *array,
     append_byte (array, 0);
 }
 
+#define WEBP_FLAG_ANIMATION 0x02
+#define WEBP_FLAG_EXIF      0x08
+
+/* Starts an extended WebP of a @width × @height canvas: the RIFF header,
+ * whose size webp_extended_finish () fills in, and a VP8X chunk with
+ * @flags. */
+static GByteArray *
+webp_extended_new (guint8 flags,
+                   int    width,
+                   int    height)
+{
+  g_autoptr(GByteArray) vp8x = g_byte_array_new ();
+  GByteArray *out = g_byte_array_new ();
+
+  append_byte (vp8x, flags);
+  append_byte (vp8x, 0);
+  append_byte (vp8x, 0);
+  append_byte (vp8x, 0);
+  append_le24 (vp8x, width - 1);
+  append_le24 (vp8x, height - 1);
+
+  g_byte_array_append (out, (const guint8 *) "RIFF\0\0\0\0WEBP", 12);
+  append_riff_chunk (out, "VP8X", vp8x->data, vp8x->len);
+
+  return out;
+}
+
+static GBytes *
+webp_extended_finish (GByteArray *out)
+{
+  guint32 riff_size = out->len - 8;
+
+  out->data[4] = riff_size & 0xFF;
+  out->data[5] = (riff_size >> 8) & 0xFF;
+  out->data[6] = (riff_size >> 16) & 0xFF;
+  out->data[7] = (riff_size >> 24) & 0xFF;
+
+  return g_byte_array_free_to_bytes (out);
+}
+
 GBytes *
 avatar_test_webp_with_exif_new (GdkPixbuf *pixbuf,
                                 int        orientation,
@@ -449,8 +489,7 @@ avatar_test_webp_with_exif_new (GdkPixbuf *pixbuf,
 {
   g_autoptr(GBytes) simple = avatar_test_encode (pixbuf, "webp");
   g_autoptr(GBytes) exif = avatar_test_exif_new (orientation, with_gps);
-  g_autoptr(GByteArray) vp8x = g_byte_array_new ();
-  GByteArray *out = g_byte_array_new ();
+  GByteArray *out;
   const guint8 *data;
   gsize size;
 
@@ -458,25 +497,13 @@ avatar_test_webp_with_exif_new (GdkPixbuf *pixbuf,
   g_assert_cmpuint (size, >, 20);
   g_assert_true (memcmp (data + 12, "VP8", 3) == 0);
 
-  append_byte (vp8x, 0x08); /* EXIF present */
-  append_byte (vp8x, 0);
-  append_byte (vp8x, 0);
-  append_byte (vp8x, 0);
-  append_le24 (vp8x, gdk_pixbuf_get_width (pixbuf) - 1);
-  append_le24 (vp8x, gdk_pixbuf_get_height (pixbuf) - 1);
-
-  g_byte_array_append (out, (const guint8 *) "RIFF\0\0\0\0WEBP", 12);
-  append_riff_chunk (out, "VP8X", vp8x->data, vp8x->len);
+  out = webp_extended_new (WEBP_FLAG_EXIF, gdk_pixbuf_get_width (pixbuf),
+                           gdk_pixbuf_get_height (pixbuf));
   /* The image chunk of the simple file, as it is. */
   g_byte_array_append (out, data + 12, size - 12);
   append_riff_chunk (out, "EXIF", g_bytes_get_data (exif, NULL), g_bytes_get_size (exif));
 
-  out->data[4] = (out->len - 8) & 0xFF;
-  out->data[5] = ((out->len - 8) >> 8) & 0xFF;
-  out->data[6] = ((out->len - 8) >> 16) & 0xFF;
-  out->data[7] = ((out->len - 8) >> 24) & 0xFF;
-
-  return g_byte_array_free_to_bytes (out);
+  return webp_extended_finish (out);
 }
 
 /* A WebP animation of @n_frames frames of @side × @side, each one colour:
@@ -487,18 +514,8 @@ avatar_test_animated_webp_new (int   side,
                                guint n_frames)
 {
   static const guint32 colours[] = { 0xFF0000FF, 0x00FF00FF, 0x0000FFFF };
-  g_autoptr(GByteArray) header = g_byte_array_new ();
-  GByteArray *out = g_byte_array_new ();
+  GByteArray *out = webp_extended_new (WEBP_FLAG_ANIMATION, side, side);
 
-  append_byte (header, 0x02); /* animation */
-  append_byte (header, 0);
-  append_byte (header, 0);
-  append_byte (header, 0);
-  append_le24 (header, side - 1);
-  append_le24 (header, side - 1);
-
-  g_byte_array_append (out, (const guint8 *) "RIFF\0\0\0\0WEBP", 12);
-  append_riff_chunk (out, "VP8X", header->data, header->len);
   append_riff_chunk (out, "ANIM", (const guint8 *) "\0\0\0\0\0\0", 6);
 
   for (guint i = 0; i < n_frames; i++)
@@ -524,12 +541,7 @@ avatar_test_animated_webp_new (int   side,
       append_riff_chunk (out, "ANMF", anmf->data, anmf->len);
     }
 
-  out->data[4] = (out->len - 8) & 0xFF;
-  out->data[5] = ((out->len - 8) >> 8) & 0xFF;
-  out->data[6] = ((out->len - 8) >> 16) & 0xFF;
-  out->data[7] = ((out->len - 8) >> 24) & 0xFF;
-
-  return g_byte_array_free_to_bytes (out);
+  return webp_extended_finish (out);
 }
 
 GBytes *

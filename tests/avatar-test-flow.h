@@ -1,0 +1,53 @@
+/* avatar-test-flow.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * AvatarFlow's tests: a client signed in to a devserver of its own, flows
+ * of generated pictures, a run waited for on the main context, and the
+ * checks of what a finished run fetched.
+ */
+
+#pragma once
+
+#include "avatar-flow.h"
+#include "avatar-test-server.h"
+
+G_BEGIN_DECLS
+
+/* A GTest fixture: a devserver started with --faults for each test and a
+ * client signed in to it as its demo user. */
+typedef struct
+{
+  AvatarTestServer *server;
+  AvatarClient     *client;
+  /* Emissions of the client's tokens-changed. */
+  guint             tokens_changed;
+} AvatarTestFlowFixture;
+
+void         avatar_test_flow_fixture_setup    (AvatarTestFlowFixture *fixture,
+                                                gconstpointer          data);
+void         avatar_test_flow_fixture_teardown (AvatarTestFlowFixture *fixture,
+                                                gconstpointer          data);
+
+/* An AvatarImage of @bytes, asserting that it loads. */
+AvatarImage *avatar_test_flow_image_new        (GBytes                *bytes);
+/* A flow of a generated PNG of @width × @height, prepared the default way. */
+AvatarFlow  *avatar_test_flow_pattern_new      (AvatarClient          *client,
+                                                int                    width,
+                                                int                    height);
+/* Runs @flow to its end, iterating the main context, and returns what
+ * avatar_flow_run_finish () returns. */
+gboolean     avatar_test_flow_run              (AvatarFlow            *flow,
+                                                GError               **error);
+/* Sets each fault rule of the NULL-terminated @rules on @fixture's server,
+ * then runs @flow, asserting that it gets through to DONE. */
+void         avatar_test_flow_run_with_faults  (AvatarTestFlowFixture *fixture,
+                                                const char * const    *rules,
+                                                AvatarFlow            *flow);
+/* Asserts the variants of a finished run: the WebP sizes at the avatar
+ * URL's side, the original of @original_side, and a raw that is exactly
+ * the prepared picture that was sent. */
+void         avatar_test_flow_assert_variants  (AvatarFlow            *flow,
+                                                int                    original_side);
+
+G_END_DECLS

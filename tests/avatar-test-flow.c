@@ -82,6 +82,17 @@ avatar_test_flow_run_with_faults (AvatarTestFlowFixture *fixture,
 }
 
 void
+avatar_test_flow_test_faults_overcome (AvatarTestFlowFixture *fixture,
+                                       gconstpointer          data)
+{
+  const char * const *rules = data;
+  g_autoptr(AvatarFlow) flow = avatar_test_flow_pattern_new (fixture->client, 120, 120);
+
+  avatar_test_flow_run_with_faults (fixture, rules, flow);
+  avatar_test_flow_assert_variants (flow, 120);
+}
+
+void
 avatar_test_flow_assert_variants (AvatarFlow *flow,
                                   int         original_side)
 {

@@ -44,6 +44,10 @@ gboolean     avatar_test_flow_run              (AvatarFlow            *flow,
 void         avatar_test_flow_run_with_faults  (AvatarTestFlowFixture *fixture,
                                                 const char * const    *rules,
                                                 AvatarFlow            *flow);
+/* A test of @fixture's server: a flow of a 120 × 120 picture rides out the
+ * NULL-terminated fault rules @data to the end, with every variant right. */
+void         avatar_test_flow_test_faults_overcome (AvatarTestFlowFixture *fixture,
+                                                    gconstpointer          data);
 /* Asserts the variants of a finished run: the WebP sizes at the avatar
  * URL's side, the original of @original_side, and a raw that is exactly
  * the prepared picture that was sent. */

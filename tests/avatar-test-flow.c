@@ -11,9 +11,9 @@
 #include "avatar-test-http.h"
 #include "avatar-test-images.h"
 
-void
-avatar_test_flow_fixture_setup (AvatarTestFlowFixture *fixture,
-                                gconstpointer          data)
+static void
+fixture_setup (AvatarTestFlowFixture *fixture,
+               gconstpointer          data)
 {
   g_autoptr(GError) error = NULL;
 
@@ -24,12 +24,20 @@ avatar_test_flow_fixture_setup (AvatarTestFlowFixture *fixture,
   avatar_test_count_signal (fixture->client, "tokens-changed", &fixture->tokens_changed);
 }
 
-void
-avatar_test_flow_fixture_teardown (AvatarTestFlowFixture *fixture,
-                                   gconstpointer          data)
+static void
+fixture_teardown (AvatarTestFlowFixture *fixture,
+                  gconstpointer          data)
 {
   g_clear_object (&fixture->client);
   g_clear_pointer (&fixture->server, avatar_test_server_stop);
+}
+
+void
+avatar_test_flow_add (const char         *path,
+                      gconstpointer       data,
+                      AvatarTestFlowFunc  test)
+{
+  g_test_add (path, AvatarTestFlowFixture, data, fixture_setup, test, fixture_teardown);
 }
 
 AvatarImage *

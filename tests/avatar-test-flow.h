@@ -24,10 +24,14 @@ typedef struct
   guint             tokens_changed;
 } AvatarTestFlowFixture;
 
-void         avatar_test_flow_fixture_setup    (AvatarTestFlowFixture *fixture,
-                                                gconstpointer          data);
-void         avatar_test_flow_fixture_teardown (AvatarTestFlowFixture *fixture,
-                                                gconstpointer          data);
+typedef void (*AvatarTestFlowFunc) (AvatarTestFlowFixture *fixture,
+                                    gconstpointer          data);
+
+/* Adds the test @path: @test with @data, on a fixture set up before it
+ * and torn down after it (the server must exit cleanly). */
+void         avatar_test_flow_add              (const char            *path,
+                                                gconstpointer          data,
+                                                AvatarTestFlowFunc     test);
 
 /* An AvatarImage of @bytes, asserting that it loads. */
 AvatarImage *avatar_test_flow_image_new        (GBytes                *bytes);
@@ -48,9 +52,9 @@ void         avatar_test_flow_run_with_faults  (AvatarTestFlowFixture *fixture,
  * NULL-terminated fault rules @data to the end, with every variant right. */
 void         avatar_test_flow_test_faults_overcome (AvatarTestFlowFixture *fixture,
                                                     gconstpointer          data);
-/* Asserts the variants of a finished run: the WebP sizes at the avatar
- * URL's side, the original of @original_side, and a raw that is exactly
- * the prepared picture that was sent. */
+/* Asserts the variants of a finished run: the 44, 48 and 60 px WebPs beside
+ * the avatar URL, the original of @original_side at that URL, and a raw that
+ * is exactly the prepared picture that was sent. */
 void         avatar_test_flow_assert_variants  (AvatarFlow            *flow,
                                                 int                    original_side);
 

@@ -525,16 +525,11 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/flow/previous-avatar", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_previous_avatar, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/processing-fail", AvatarTestFlowFixture, "fail",
-              avatar_test_flow_fixture_setup, test_fault_processing, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/processing-hang", AvatarTestFlowFixture, "hang",
-              avatar_test_flow_fixture_setup, test_fault_processing, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/poll-unavailable", AvatarTestFlowFixture, faults_poll_unavailable,
-              avatar_test_flow_fixture_setup, avatar_test_flow_test_faults_overcome, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/processing-slow-poll", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_processing_slow_poll, avatar_test_flow_fixture_teardown);
+  avatar_test_flow_add ("/flow/previous-avatar", NULL, test_previous_avatar);
+  avatar_test_flow_add ("/flow/fault/processing-fail", "fail", test_fault_processing);
+  avatar_test_flow_add ("/flow/fault/processing-hang", "hang", test_fault_processing);
+  avatar_test_flow_add ("/flow/fault/poll-unavailable", faults_poll_unavailable, avatar_test_flow_test_faults_overcome);
+  avatar_test_flow_add ("/flow/fault/processing-slow-poll", NULL, test_processing_slow_poll);
 
   g_test_add ("/flow/credentials-stay-home", Fake, NULL, fake_setup, test_credentials_stay_home, fake_teardown);
   g_test_add ("/flow/poll-schedule", Fake, NULL, fake_setup, test_poll_schedule, fake_teardown);

@@ -660,38 +660,24 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/flow/whole", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_whole_flow, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/timings", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_timings, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/from-prepared", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_from_prepared, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/503-then-success", AvatarTestFlowFixture, faults_503,
-              avatar_test_flow_fixture_setup, avatar_test_flow_test_faults_overcome, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/429-retry-after", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_fault_429, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/reset-mid-upload", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_fault_reset, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/put-answer-lost", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_fault_put_answer_lost, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/expired-url", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_fault_expired_url, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/fault/expired-token", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_fault_expired_token, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/rerun-after-failure", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_rerun_after_failure, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/cancel/idle", AvatarTestFlowFixture, NULL,
-              avatar_test_flow_fixture_setup, test_cancel_idle, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/cancel/after-put", AvatarTestFlowFixture, &cancel_after_put,
-              avatar_test_flow_fixture_setup, test_cancel_once_sent, avatar_test_flow_fixture_teardown);
-  g_test_add ("/flow/cancel/body-out", AvatarTestFlowFixture, &cancel_body_out,
-              avatar_test_flow_fixture_setup, test_cancel_once_sent, avatar_test_flow_fixture_teardown);
+  avatar_test_flow_add ("/flow/whole", NULL, test_whole_flow);
+  avatar_test_flow_add ("/flow/timings", NULL, test_timings);
+  avatar_test_flow_add ("/flow/from-prepared", NULL, test_from_prepared);
+  avatar_test_flow_add ("/flow/fault/503-then-success", faults_503, avatar_test_flow_test_faults_overcome);
+  avatar_test_flow_add ("/flow/fault/429-retry-after", NULL, test_fault_429);
+  avatar_test_flow_add ("/flow/fault/reset-mid-upload", NULL, test_fault_reset);
+  avatar_test_flow_add ("/flow/fault/put-answer-lost", NULL, test_fault_put_answer_lost);
+  avatar_test_flow_add ("/flow/fault/expired-url", NULL, test_fault_expired_url);
+  avatar_test_flow_add ("/flow/fault/expired-token", NULL, test_fault_expired_token);
+  avatar_test_flow_add ("/flow/rerun-after-failure", NULL, test_rerun_after_failure);
+  avatar_test_flow_add ("/flow/cancel/idle", NULL, test_cancel_idle);
+  avatar_test_flow_add ("/flow/cancel/after-put", &cancel_after_put, test_cancel_once_sent);
+  avatar_test_flow_add ("/flow/cancel/body-out", &cancel_body_out, test_cancel_once_sent);
   for (guint i = 0; i < G_N_ELEMENTS (cancels); i++)
     {
       g_autofree char *path = g_strdup_printf ("/flow/cancel/%s", cancels[i].name);
 
-      g_test_add (path, AvatarTestFlowFixture, GINT_TO_POINTER (cancels[i].state),
-                  avatar_test_flow_fixture_setup, test_cancel, avatar_test_flow_fixture_teardown);
+      avatar_test_flow_add (path, GINT_TO_POINTER (cancels[i].state), test_cancel);
     }
 
   return g_test_run ();

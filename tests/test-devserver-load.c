@@ -402,23 +402,13 @@ abuse (AvatarTestServer *server,
   g_thread_pool_free (slow_pool, FALSE, TRUE);
 }
 
+/* First, 50 users upload at once, each with the avatar-upload command, a
+ * picture of their own colour written to @dir; each gets it as avatar. */
 static void
-test_load (void)
+upload_all_at_once (AvatarTestServer *server,
+                    GPtrArray        *users,
+                    const char       *dir)
 {
-  const char * const args[] = { "--header-timeout-s", "3", NULL };
-  g_autoptr(AvatarTestServer) server = avatar_test_server_start_full (FALSE, args);
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) user_free);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("avatar-load-XXXXXX", &error);
-  g_autoptr(GUri) base = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (g_uri_get_host (base));
-  g_autoptr(JsonNode) upload = NULL;
-  Abuse bad = { 0 };
-  guint total = 0;
-
-  g_assert_no_error (error);
-
-  /* 50 users upload at once, each with the avatar-upload command. */
   for (guint i = 0; i < N_USERS; i++)
     {
       User *user = g_new0 (User, 1);
@@ -440,27 +430,58 @@ test_load (void)
       g_assert_true (user->succeeded);
       assert_own_avatar (server, user);
     }
+}
 
-  /* Then 1,000 malformed requests, and slow senders beside them. */
-  bad.address = g_inet_socket_address_new (inet, (guint16) g_uri_get_port (base));
-  bad.host = g_strdup_printf ("%s:%d", g_uri_get_host (base), g_uri_get_port (base));
-  bad.token = g_strdup (server->access_token);
-  g_mutex_init (&bad.lock);
+/* Aims @abuse at @server, with the query of a signed upload URL up to its
+ * signature's value, which each request adds. */
+static void
+abuse_init (Abuse            *abuse,
+            AvatarTestServer *server)
+{
+  g_autoptr(GUri) base = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (g_uri_get_host (base));
+  g_autoptr(JsonNode) upload = NULL;
+  g_autoptr(GUri) url = NULL;
+  g_autofree char *query = NULL;
+  char *signature;
+
+  abuse->address = g_inet_socket_address_new (inet, (guint16) g_uri_get_port (base));
+  abuse->host = g_strdup_printf ("%s:%d", g_uri_get_host (base), g_uri_get_port (base));
+  abuse->token = g_strdup (server->access_token);
+  g_mutex_init (&abuse->lock);
   g_assert_cmpuint (avatar_test_server_call (server, "POST", "/users/me/avatar",
                                              "{\"contentType\": \"image/png\"}", &upload), ==, 200);
-  {
-    g_autoptr(GUri) url = g_uri_parse (json_object_get_string_member (json_node_get_object (upload), "uploadUrl"),
-                                       G_URI_FLAGS_ENCODED, NULL);
-    g_autofree char *query = g_strdup (g_uri_get_query (url));
-    char *signature = strstr (query, "X-Amz-Signature=");
+  url = g_uri_parse (json_object_get_string_member (json_node_get_object (upload), "uploadUrl"),
+                     G_URI_FLAGS_ENCODED, NULL);
+  query = g_strdup (g_uri_get_query (url));
+  signature = strstr (query, "X-Amz-Signature=");
 
-    /* The query up to the signature's value, which each request adds. */
-    g_assert_nonnull (signature);
-    signature[strlen ("X-Amz-Signature=")] = '\0';
-    bad.upload_path = g_strdup (g_uri_get_path (url));
-    bad.upload_query = g_steal_pointer (&query);
-  }
+  g_assert_nonnull (signature);
+  signature[strlen ("X-Amz-Signature=")] = '\0';
+  abuse->upload_path = g_strdup (g_uri_get_path (url));
+  abuse->upload_query = g_steal_pointer (&query);
+}
 
+static void
+abuse_clear (Abuse *abuse)
+{
+  g_clear_object (&abuse->address);
+  g_free (abuse->host);
+  g_free (abuse->token);
+  g_free (abuse->upload_path);
+  g_free (abuse->upload_query);
+  g_mutex_clear (&abuse->lock);
+}
+
+/* Then 1,000 malformed requests, and slow senders beside them: each is
+ * answered as its kind must be. */
+static void
+send_all_malformed (AvatarTestServer *server)
+{
+  Abuse bad = { 0 };
+  guint total = 0;
+
+  abuse_init (&bad, server);
   abuse (server, &bad);
 
   for (guint kind = 0; kind < N_KINDS; kind++)
@@ -470,28 +491,46 @@ test_load (void)
     }
   g_assert_cmpuint (total, ==, N_MALFORMED);
 
-  /* The server still answers correctly and lost nothing. */
+  abuse_clear (&bad);
+}
+
+/* The server still answers correctly and lost nothing: every avatar is
+ * still its user's, and the first user uploads again. */
+static void
+assert_lost_nothing (AvatarTestServer *server,
+                     GPtrArray        *users)
+{
+  User *again = g_ptr_array_index (users, 0);
+  g_autofree char *before = NULL;
+
   for (guint i = 0; i < users->len; i++)
     assert_own_avatar (server, g_ptr_array_index (users, i));
-  {
-    User *again = g_ptr_array_index (users, 0);
-    g_autofree char *before = g_steal_pointer (&again->output);
 
-    g_clear_object (&again->process);
-    again->done = FALSE;
-    start_upload (server, again);
-    avatar_test_wait_until (all_done, users, 60 * 1000);
-    g_assert_true (again->succeeded);
-    g_assert_cmpstr (again->output, !=, before);
-    assert_own_avatar (server, again);
-  }
+  before = g_steal_pointer (&again->output);
+  g_clear_object (&again->process);
+  again->done = FALSE;
+  start_upload (server, again);
+  avatar_test_wait_until (all_done, users, 60 * 1000);
+  g_assert_true (again->succeeded);
+  g_assert_cmpstr (again->output, !=, before);
+  assert_own_avatar (server, again);
+}
 
-  g_clear_object (&bad.address);
-  g_free (bad.host);
-  g_free (bad.token);
-  g_free (bad.upload_path);
-  g_free (bad.upload_query);
-  g_mutex_clear (&bad.lock);
+static void
+test_load (void)
+{
+  const char * const args[] = { "--header-timeout-s", "3", NULL };
+  g_autoptr(AvatarTestServer) server = avatar_test_server_start_full (FALSE, args);
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) user_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("avatar-load-XXXXXX", &error);
+
+  g_assert_no_error (error);
+
+  upload_all_at_once (server, users, dir);
+  send_all_malformed (server);
+  assert_lost_nothing (server, users);
+
   g_ptr_array_set_size (users, 0);
   g_rmdir (dir);
 

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <webp/decode.h>
 
+#include "avatar-decode.h"
 #include "avatar-error.h"
 #include "avatar-flow-private.h"
 #include "avatar-sniff.h"
@@ -68,8 +69,7 @@ check_variant (AvatarVariant  *variant,
       return FALSE;
     }
 
-  if (features.width > AVATAR_IMAGE_MAX_SIDE || features.height > AVATAR_IMAGE_MAX_SIDE ||
-      (gint64) features.width * features.height > AVATAR_IMAGE_MAX_PIXELS)
+  if (avatar_decode_exceeds_limits (features.width, features.height))
     {
       g_set_error (error, AVATAR_ERROR, AVATAR_ERROR_PROTOCOL,
                    _("The service sent a “%s” picture with too many pixels."), file);

@@ -59,50 +59,50 @@ typedef struct
 } Cli;
 
 /* avatar-upload-main.c */
-void        cli_clear              (Cli                  *cli);
+void        cli_clear               (Cli                  *cli);
 /* @option when it is set, else @variable's value when it is set and not
  * empty, else NULL. Takes @option. Returns: (transfer full) */
-char       *setting                (char                 *option,
-                                    const char           *variable);
+char       *cli_setting             (char                 *option,
+                                     const char           *variable);
 /* Prints @message as one sentence on stderr; returns EXIT_USAGE. */
-int         usage_error            (const char           *message);
+int         cli_usage_error         (const char           *message);
 
 /* avatar-upload-output.c */
 /* Prints the JSON @builder holds on stdout. */
-void        print_json             (JsonBuilder          *builder);
+void        cli_print_json          (JsonBuilder          *builder);
 /* Prints @message on stderr as one line that ends like a sentence. */
-void        print_sentence         (const char           *message);
+void        cli_print_sentence      (const char           *message);
 /* The exit code a run that failed with @error ends with. */
-int         exit_code_for_error    (const GError         *error);
+int         cli_exit_code_for_error (const GError         *error);
 /* Adds member @name: @value, or null when @value is NULL. */
-void        add_string_or_null     (JsonBuilder          *builder,
-                                    const char           *name,
-                                    const char           *value);
+void        cli_add_string_or_null  (JsonBuilder          *builder,
+                                     const char           *name,
+                                     const char           *value);
 /* What --check prints: @image and @prepared are NULL when the picture
  * could not be loaded or prepared, and @error is NULL when it could. */
-void        print_check            (AvatarImage          *image,
-                                    const AvatarPrepared *prepared,
-                                    const GError         *error);
-void        print_profile          (const AvatarProfile  *profile);
+void        cli_print_check         (AvatarImage          *image,
+                                     const AvatarPrepared *prepared,
+                                     const GError         *error);
+void        cli_print_profile       (const AvatarProfile  *profile);
 /* The avatar's URL, its variants and the timings of a finished @flow. */
-void        print_upload           (AvatarFlow           *flow);
+void        cli_print_upload        (AvatarFlow           *flow);
 
 /* avatar-upload-run.c */
 /* Ends the progress line, if one was drawn, so that what follows starts
  * on a line of its own. */
-void        progress_end           (Cli                  *cli);
+void        cli_progress_end        (Cli                  *cli);
 /* Starts what the options ask for: --profile, --remove, or loading the
  * picture to --check or upload it. The run quits cli->loop when it ends,
  * with cli->exit_code set. */
-void        cli_start              (Cli                  *cli);
+void        cli_start               (Cli                  *cli);
 
 /* avatar-upload-tokens.c */
 /* Keeps the tokens @client was given in place of the old ones. */
-void        tokens_changed_cb      (AvatarClient         *client,
-                                    Cli                  *cli);
+void        cli_tokens_changed_cb   (AvatarClient         *client,
+                                     Cli                  *cli);
 /* Finds the tokens for cli->server; EXIT_DONE, or the exit code after the
  * reason was printed. */
-int         find_tokens            (Cli                  *cli);
+int         cli_find_tokens         (Cli                  *cli);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Cli, cli_clear)
 

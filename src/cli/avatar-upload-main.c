@@ -92,8 +92,8 @@ parse_crop (const char *text,
 }
 
 char *
-setting (char       *option,
-         const char *variable)
+cli_setting (char       *option,
+             const char *variable)
 {
   const char *value;
 
@@ -105,9 +105,9 @@ setting (char       *option,
 }
 
 int
-usage_error (const char *message)
+cli_usage_error (const char *message)
 {
-  print_sentence (message);
+  cli_print_sentence (message);
   return EXIT_USAGE;
 }
 
@@ -165,22 +165,22 @@ check_options (Cli *cli)
   int modes = !!cli->check + !!cli->profile + !!cli->remove;
 
   if (modes > 1)
-    return usage_error (_("Use only one of --check, --profile and --remove."));
+    return cli_usage_error (_("Use only one of --check, --profile and --remove."));
 
   if (cli->profile || cli->remove)
     {
       if (cli->files != NULL && cli->files[0] != NULL)
-        return usage_error (_("--profile and --remove take no file."));
+        return cli_usage_error (_("--profile and --remove take no file."));
     }
   else if (cli->files == NULL || g_strv_length (cli->files) != 1)
     {
-      return usage_error (_("Name one picture to upload; see --help."));
+      return cli_usage_error (_("Name one picture to upload; see --help."));
     }
 
   if (cli->crop_text != NULL)
     {
       if (!parse_crop (cli->crop_text, &cli->crop))
-        return usage_error (_("--crop takes X,Y,SIZE: three whole numbers, the size above zero."));
+        return cli_usage_error (_("--crop takes X,Y,SIZE: three whole numbers, the size above zero."));
       cli->has_crop = TRUE;
     }
 
@@ -190,7 +190,7 @@ check_options (Cli *cli)
       g_autofree char *message = g_strdup_printf (_("--timeout takes a number of seconds from 1 to %d."),
                                                   MAX_TIMEOUT_S);
 
-      return usage_error (message);
+      return cli_usage_error (message);
     }
 
   return EXIT_DONE;
@@ -211,7 +211,7 @@ parse_arguments (Cli    *cli,
   cli->timeout_s = 30;
 
   if (!g_option_context_parse_strv (context, &args, &error))
-    return usage_error (error->message);
+    return cli_usage_error (error->message);
 
   if (cli->version)
     {
@@ -223,19 +223,19 @@ parse_arguments (Cli    *cli,
   if (status != EXIT_DONE)
     return status;
 
-  cli->server = setting (cli->server, "AVATAR_SERVER");
-  cli->app_id = setting (cli->app_id, "AVATAR_APP_ID");
-  cli->token_file = setting (cli->token_file, "AVATAR_TOKEN_FILE");
+  cli->server = cli_setting (cli->server, "AVATAR_SERVER");
+  cli->app_id = cli_setting (cli->app_id, "AVATAR_APP_ID");
+  cli->token_file = cli_setting (cli->token_file, "AVATAR_TOKEN_FILE");
 
   if (cli->check)
     return EXIT_DONE;
 
   if (cli->server == NULL)
-    return usage_error (_("No service address: pass --server or set AVATAR_SERVER."));
+    return cli_usage_error (_("No service address: pass --server or set AVATAR_SERVER."));
   if (cli->app_id == NULL)
-    return usage_error (_("No application ID: pass --app-id or set AVATAR_APP_ID."));
+    return cli_usage_error (_("No application ID: pass --app-id or set AVATAR_APP_ID."));
 
-  return find_tokens (cli);
+  return cli_find_tokens (cli);
 }
 
 int
@@ -269,9 +269,9 @@ main (int   argc,
     {
       cli.client = avatar_client_new (cli.server, cli.app_id, &error);
       if (cli.client == NULL)
-        return usage_error (error->message);
+        return cli_usage_error (error->message);
       avatar_client_set_tokens (cli.client, cli.token, cli.refresh_token);
-      g_signal_connect (cli.client, "tokens-changed", G_CALLBACK (tokens_changed_cb), &cli);
+      g_signal_connect (cli.client, "tokens-changed", G_CALLBACK (cli_tokens_changed_cb), &cli);
     }
 
   cli_start (&cli);

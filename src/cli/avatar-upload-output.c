@@ -15,7 +15,7 @@
 #include "avatar-upload-cli.h"
 
 void
-print_json (JsonBuilder *builder)
+cli_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -31,7 +31,7 @@ print_json (JsonBuilder *builder)
  * service wrote may hold line breaks or terminal escapes: they become
  * spaces, so the error stays one line and cannot rewrite the terminal. */
 void
-print_sentence (const char *message)
+cli_print_sentence (const char *message)
 {
   g_autofree char *valid = g_utf8_make_valid (message, -1);
   g_autoptr(GString) text = g_string_new (NULL);
@@ -54,7 +54,7 @@ print_sentence (const char *message)
 }
 
 int
-exit_code_for_error (const GError *error)
+cli_exit_code_for_error (const GError *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return EXIT_INTERRUPTED;
@@ -127,9 +127,9 @@ add_int_or_null (JsonBuilder *builder,
 }
 
 void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
+cli_add_string_or_null (JsonBuilder *builder,
+                        const char  *name,
+                        const char  *value)
 {
   json_builder_set_member_name (builder, name);
   if (value != NULL)
@@ -139,21 +139,21 @@ add_string_or_null (JsonBuilder *builder,
 }
 
 void
-print_check (AvatarImage          *image,
-             const AvatarPrepared *prepared,
-             const GError         *error)
+cli_print_check (AvatarImage          *image,
+                 const AvatarPrepared *prepared,
+                 const GError         *error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "valid");
   json_builder_add_boolean_value (builder, prepared != NULL);
-  add_string_or_null (builder, "sourceType", image ? avatar_image_get_source_type (image) : NULL);
+  cli_add_string_or_null (builder, "sourceType", image ? avatar_image_get_source_type (image) : NULL);
   add_int_or_null (builder, "width", image != NULL, image ? avatar_image_get_width (image) : 0);
   add_int_or_null (builder, "height", image != NULL, image ? avatar_image_get_height (image) : 0);
   add_int_or_null (builder, "bytes", image != NULL,
                    image ? (gint64) g_bytes_get_size (avatar_image_get_bytes (image)) : 0);
-  add_string_or_null (builder, "uploadType", prepared ? prepared->content_type : NULL);
+  cli_add_string_or_null (builder, "uploadType", prepared ? prepared->content_type : NULL);
   add_int_or_null (builder, "uploadBytes", prepared != NULL,
                    prepared ? (gint64) g_bytes_get_size (prepared->bytes) : 0);
   json_builder_set_member_name (builder, "passthrough");
@@ -163,27 +163,27 @@ print_check (AvatarImage          *image,
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "changes");
   add_changes (builder, prepared ? prepared->changes : AVATAR_CHANGE_NONE);
-  add_string_or_null (builder, "error", error ? error->message : NULL);
+  cli_add_string_or_null (builder, "error", error ? error->message : NULL);
   json_builder_end_object (builder);
 
-  print_json (builder);
+  cli_print_json (builder);
 }
 
 
 /* Profile and removal ---------------------------------------------------- */
 
 void
-print_profile (const AvatarProfile *profile)
+cli_print_profile (const AvatarProfile *profile)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "id", profile->id);
-  add_string_or_null (builder, "username", profile->username);
-  add_string_or_null (builder, "avatarUrl", profile->avatar_url);
+  cli_add_string_or_null (builder, "id", profile->id);
+  cli_add_string_or_null (builder, "username", profile->username);
+  cli_add_string_or_null (builder, "avatarUrl", profile->avatar_url);
   json_builder_end_object (builder);
 
-  print_json (builder);
+  cli_print_json (builder);
 }
 
 /* Upload ----------------------------------------------------------------- */
@@ -195,7 +195,7 @@ add_variant (JsonBuilder         *builder,
 {
   json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "url", variant->url);
+  cli_add_string_or_null (builder, "url", variant->url);
   json_builder_set_member_name (builder, "width");
   json_builder_add_int_value (builder, variant->width);
   json_builder_set_member_name (builder, "height");
@@ -215,15 +215,15 @@ add_timing (JsonBuilder *builder,
 }
 
 void
-print_upload (AvatarFlow *flow)
+cli_print_upload (AvatarFlow *flow)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GEnumClass) kinds = g_type_class_ref (AVATAR_TYPE_VARIANT_KIND);
   AvatarFlowTimings timings;
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "avatarUrl", avatar_flow_get_avatar_url (flow));
-  add_string_or_null (builder, "assetKey", avatar_flow_get_asset_key (flow));
+  cli_add_string_or_null (builder, "avatarUrl", avatar_flow_get_avatar_url (flow));
+  cli_add_string_or_null (builder, "assetKey", avatar_flow_get_asset_key (flow));
 
   json_builder_set_member_name (builder, "variants");
   json_builder_begin_object (builder);
@@ -248,5 +248,5 @@ print_upload (AvatarFlow *flow)
 
   json_builder_end_object (builder);
 
-  print_json (builder);
+  cli_print_json (builder);
 }

@@ -19,7 +19,7 @@
 #define LABEL_COLUMNS  12
 
 void
-progress_end (Cli *cli)
+cli_progress_end (Cli *cli)
 {
   if (cli->progress_drawn)
     g_printerr ("\n");
@@ -31,12 +31,12 @@ static void
 cli_fail (Cli          *cli,
           const GError *error)
 {
-  progress_end (cli);
+  cli_progress_end (cli);
 
   if (cli->interrupted && cli->flow != NULL && avatar_flow_get_sent (cli->flow))
     {
       /* The service has the picture: say what will become of it. */
-      print_sentence (error->message);
+      cli_print_sentence (error->message);
       cli->exit_code = EXIT_INTERRUPTED;
     }
   else if (cli->interrupted)
@@ -46,8 +46,8 @@ cli_fail (Cli          *cli,
     }
   else
     {
-      print_sentence (error->message);
-      cli->exit_code = exit_code_for_error (error);
+      cli_print_sentence (error->message);
+      cli->exit_code = cli_exit_code_for_error (error);
     }
 
   g_main_loop_quit (cli->loop);
@@ -56,7 +56,7 @@ cli_fail (Cli          *cli,
 static void
 cli_done (Cli *cli)
 {
-  progress_end (cli);
+  cli_progress_end (cli);
   cli->exit_code = EXIT_DONE;
   g_main_loop_quit (cli->loop);
 }
@@ -74,13 +74,13 @@ check_prepared_cb (GObject      *source,
 
   prepared = avatar_image_prepare_finish (AVATAR_IMAGE (source), result, &error);
 
-  if (prepared == NULL && (cli->interrupted || exit_code_for_error (error) != EXIT_INVALID_IMAGE))
+  if (prepared == NULL && (cli->interrupted || cli_exit_code_for_error (error) != EXIT_INVALID_IMAGE))
     {
       cli_fail (cli, error);
       return;
     }
 
-  print_check (cli->image, prepared, error);
+  cli_print_check (cli->image, prepared, error);
 
   if (prepared == NULL)
     cli_fail (cli, error);
@@ -110,7 +110,7 @@ profile_cb (GObject      *source,
       return;
     }
 
-  print_profile (profile);
+  cli_print_profile (profile);
   cli_done (cli);
 }
 
@@ -209,8 +209,8 @@ flow_done_cb (GObject      *source,
       return;
     }
 
-  progress_end (cli);
-  print_upload (cli->flow);
+  cli_progress_end (cli);
+  cli_print_upload (cli->flow);
   cli_done (cli);
 }
 
@@ -257,8 +257,8 @@ loaded_cb (GObject      *source,
   cli->image = avatar_image_load_file_finish (result, &error);
   if (cli->image == NULL)
     {
-      if (cli->check && !cli->interrupted && exit_code_for_error (error) == EXIT_INVALID_IMAGE)
-        print_check (NULL, NULL, error);
+      if (cli->check && !cli->interrupted && cli_exit_code_for_error (error) == EXIT_INVALID_IMAGE)
+        cli_print_check (NULL, NULL, error);
       cli_fail (cli, error);
       return;
     }

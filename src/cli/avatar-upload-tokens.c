@@ -68,8 +68,8 @@ write_token_file (const char  *path,
   g_autofree char *text = NULL;
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "accessToken", access_token);
-  add_string_or_null (builder, "refreshToken", refresh_token);
+  cli_add_string_or_null (builder, "accessToken", access_token);
+  cli_add_string_or_null (builder, "refreshToken", refresh_token);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
@@ -81,8 +81,8 @@ write_token_file (const char  *path,
 /* The service rotated the tokens, and the old refresh token is dead: the
  * new pair goes where the next run looks, the token file or the keyring. */
 void
-tokens_changed_cb (AvatarClient *client,
-                   Cli          *cli)
+cli_tokens_changed_cb (AvatarClient *client,
+                       Cli          *cli)
 {
   g_autofree char *access_token = avatar_client_dup_access_token (client);
   g_autofree char *refresh_token = avatar_client_dup_refresh_token (client);
@@ -95,7 +95,7 @@ tokens_changed_cb (AvatarClient *client,
 
   if (error != NULL)
     {
-      progress_end (cli);
+      cli_progress_end (cli);
       g_printerr (_("The service gave new tokens, which could not be kept (%s); "
                     "the next run needs --token-file or a keyring.\n"), error->message);
     }
@@ -104,7 +104,7 @@ tokens_changed_cb (AvatarClient *client,
 /* Options first, then the token file, then the environment; the keyring
  * when none of them has a token. */
 int
-find_tokens (Cli *cli)
+cli_find_tokens (Cli *cli)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *file_access = NULL;
@@ -112,7 +112,7 @@ find_tokens (Cli *cli)
 
   if (cli->token_file != NULL &&
       !read_token_file (cli->token_file, &file_access, &file_refresh, &error))
-    return usage_error (error->message);
+    return cli_usage_error (error->message);
 
   if (cli->token == NULL && cli->refresh_token == NULL && (file_access || file_refresh))
     {
@@ -120,8 +120,8 @@ find_tokens (Cli *cli)
       cli->refresh_token = g_steal_pointer (&file_refresh);
     }
 
-  cli->token = setting (cli->token, "AVATAR_TOKEN");
-  cli->refresh_token = setting (cli->refresh_token, "AVATAR_REFRESH_TOKEN");
+  cli->token = cli_setting (cli->token, "AVATAR_TOKEN");
+  cli->refresh_token = cli_setting (cli->refresh_token, "AVATAR_REFRESH_TOKEN");
 
   if (cli->token == NULL && cli->refresh_token == NULL && cli->token_file == NULL)
     {
@@ -131,12 +131,12 @@ find_tokens (Cli *cli)
     }
 
   if (cli->token == NULL && cli->refresh_token == NULL)
-    return usage_error (_("No access token: pass --token-file, set AVATAR_TOKEN, or sign in with the app."));
+    return cli_usage_error (_("No access token: pass --token-file, set AVATAR_TOKEN, or sign in with the app."));
 
   /* A token file named for the first time starts with the tokens given. */
   if (cli->token_file != NULL && !g_file_test (cli->token_file, G_FILE_TEST_EXISTS) &&
       !write_token_file (cli->token_file, cli->token, cli->refresh_token, &error))
-    return usage_error (error->message);
+    return cli_usage_error (error->message);
 
   return EXIT_DONE;
 }

@@ -33,6 +33,10 @@ struct _AvatarClient
   GPtrArray   *refresh_waiters;
 };
 
+/* Emits AvatarClient::tokens-changed, for the refresh in
+ * avatar-client-tokens.c. */
+void      avatar_client_emit_tokens_changed (AvatarClient *self);
+
 /* Parses @url as avatar_client_check_url () checks it.
  * Returns: (transfer full) (nullable): the URI, or %NULL with @error set. */
 GUri     *avatar_client_parse_url      (const char   *url,

@@ -159,7 +159,7 @@ refresh_sent_cb (GObject      *source,
   g_debug ("The service issued new tokens");
 
   client_store_tokens (self, g_steal_pointer (&access_token), g_steal_pointer (&refresh_token));
-  g_signal_emit_by_name (self, "tokens-changed");
+  avatar_client_emit_tokens_changed (self);
 
   client_finish_refresh (self, NULL);
 }

@@ -41,6 +41,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  TOKENS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* The API's origin ------------------------------------------------------- */
 
 static int
@@ -519,11 +526,18 @@ avatar_client_class_init (AvatarClientClass *klass)
    * The service issued a new access and refresh token pair; the previous
    * refresh token no longer works, so the new pair should be stored.
    */
-  g_signal_new ("tokens-changed",
-                G_TYPE_FROM_CLASS (klass),
-                G_SIGNAL_RUN_LAST,
-                0, NULL, NULL, NULL,
-                G_TYPE_NONE, 0);
+  signals[TOKENS_CHANGED] =
+    g_signal_new ("tokens-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+void
+avatar_client_emit_tokens_changed (AvatarClient *self)
+{
+  g_signal_emit (self, signals[TOKENS_CHANGED], 0);
 }
 
 static void
